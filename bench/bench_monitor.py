@@ -1,0 +1,311 @@
+"""Monitor benchmark: the overview and a wijk page at city scale through the real stack, beside the bare dataset query.
+
+For each backend (SQLite file under var/bench/, PostgreSQL in a throw-away database ``ract_bench_<hex>`` on
+RACT_BENCH_PG_URL) and each size (1× = 6,000 trainees, see monitor/citydata.py): migrate, generate the city data
+(timed), time ``load_dataset`` in-process, start ``ract serve`` (uvicorn, 1 worker) on a free 127.0.0.1 port, sign in
+as manager@city1.local through /login, and time sequential GETs of /monitor and /monitor/wijk/{id} (a wijk of median
+size) after warm-up requests. Peak RSS of the server is its VmHWM. Writes the table into docs/performance.md
+between the monitor-bench markers.
+
+    .venv/bin/python bench/bench_monitor.py [--sizes 1,3] [--backends sqlite,postgresql] [--requests 30] [--quick]
+
+10× (60,000 trainees) takes several minutes to generate per backend and each page many seconds per request: it
+runs only when asked for (``--sizes 1,3,10``). Every page is bounded by ``--budget`` seconds (fewer requests are
+timed when a page is slow; the table says how many).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+import httpx  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- monitor-bench:start -->", "<!-- monitor-bench:end -->"  # the whole Monitor section
+RESULTS_BEGIN, RESULTS_END = "<!-- monitor-bench:results:start -->", "<!-- monitor-bench:results:end -->"
+SECRET = "bench-secret-" + "x" * 40
+PASSWORD = "demo-demo-demo"
+MANAGER = "manager@city1.local"
+TARGET_OVERVIEW_MS, TARGET_WIJK_MS, TARGET_RATIO = 300, 150, 2.0
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values: list[float], q: int) -> float:
+    """The q-th percentile in ms (inclusive method: with 30 samples p95 lies between the two slowest)."""
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def generate(url: str, multiplier: int) -> tuple[float, dict]:
+    from api.cli import run_migrations
+    from api.db import make_engine
+    from monitor.citydata import generate_city
+    from monitor.instrument import load_instruments
+    from training.content import load_modules
+
+    run_migrations(url)
+    engine = make_engine(url)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        counts = generate_city(session, multiplier=multiplier,
+                               instrument=load_instruments(ROOT / "content" / "questionnaires")[0],
+                               modules=load_modules(ROOT / "content" / "modules"))
+        session.commit()
+    elapsed = time.perf_counter() - started
+    if engine.dialect.name == "postgresql":
+        # What autovacuum's autoanalyze does shortly after a bulk load; without statistics the planner guesses.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return elapsed, counts
+
+
+def bare_query(url: str, n: int, budget: float) -> tuple[list[float], int, int]:
+    """load_dataset for the manager's organisation, n times in-process: (timings, organisation id, median wijk)."""
+    from api.db import make_engine
+    from monitor.dataset import Scope, load_dataset
+    from monitor.instrument import load_instruments
+    from training.models import Enrolment, Organisation, User
+
+    instrument = load_instruments(ROOT / "content" / "questionnaires")[0]
+    engine = make_engine(url)
+    timings = []
+    with Session(engine) as session:
+        org_id = session.execute(select(User.organisation_id).where(User.email == MANAGER)).scalar_one()
+        assert session.get(Organisation, org_id) is not None
+        sizes = session.execute(select(Enrolment.wijk_id, func.count()).join(User, User.id == Enrolment.user_id)
+                                .where(User.organisation_id == org_id).group_by(Enrolment.wijk_id)
+                                .order_by(func.count(), Enrolment.wijk_id)).all()
+        wijk_id = sizes[len(sizes) // 2][0]
+        scope = Scope(organisation_id=org_id, instrument_id=instrument.id)
+        deadline = time.monotonic() + budget
+        for _ in range(n + 1):
+            started = time.perf_counter()
+            load_dataset(session, scope=scope, instrument=instrument)
+            timings.append(time.perf_counter() - started)
+            session.rollback()
+            if time.monotonic() > deadline and len(timings) > 1:
+                break
+    engine.dispose()
+    return timings[1:], org_id, wijk_id  # the first call warms the connection and the snapshot parse
+
+
+def serve(url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_SECRET_KEY": SECRET, "RACT_ENVIRONMENT": "development",
+           "RACT_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ract"), "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", "1"], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("ract serve exited")
+        time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("ract serve did not answer /healthz within 60 s")
+
+
+def sign_in(client: httpx.Client) -> None:
+    token = CSRF_RE.search(client.get("/login").text).group(1)
+    response = client.post("/login", data={"email": MANAGER, "password": PASSWORD, "csrf_token": token})
+    if response.status_code != 303:
+        raise RuntimeError(f"sign-in failed: {response.status_code}")
+
+
+def time_page(client: httpx.Client, path: str, *, n: int, warmup: int, budget: float) -> list[float]:
+    timings: list[float] = []
+    deadline = time.monotonic() + budget
+    for i in range(warmup + n):
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code}")
+        if i >= warmup:
+            timings.append(elapsed)
+        if time.monotonic() > deadline and timings:
+            break
+    return timings
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_one(backend: str, multiplier: int, args) -> dict:
+    admin = None
+    if backend == "sqlite":
+        path = ROOT / "var" / "bench" / f"monitor-{multiplier}x.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg")
+        name = f"ract_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+    proc = None
+    try:
+        print(f"-- {backend} {multiplier}×: generating…", flush=True)
+        gen_s, counts = generate(url, multiplier)
+        print(f"   {counts} in {gen_s:.1f} s; load_dataset ×{args.requests}…", flush=True)
+        bare, _, wijk_id = bare_query(url, args.requests, args.budget)
+        proc, base = serve(url)
+        with httpx.Client(base_url=base, timeout=300) as client:
+            sign_in(client)
+            print("   /monitor…", flush=True)
+            overview = time_page(client, "/monitor", n=args.requests, warmup=args.warmup, budget=args.budget)
+            print(f"   /monitor/wijk/{wijk_id}…", flush=True)
+            wijk = time_page(client, f"/monitor/wijk/{wijk_id}", n=args.requests, warmup=args.warmup,
+                             budget=args.budget)
+        rss = vm_hwm_mb(proc.pid)
+        return {"backend": backend, "size": multiplier, "trainees": counts["trainees"], "answers": counts["answers"],
+                "gen_s": gen_s, "overview": overview, "wijk": wijk, "bare": bare, "rss_mb": rss}
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            admin.dispose()
+        elif not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+
+
+def table(results: list[dict]) -> str:
+    lines = ["| backend | size | trainees | answer rows | generate | overview p50 / p95 (n) | wijk page p50 / p95 (n) "
+             "| load_dataset p50 / p95 (n) | overview ÷ query (p95) | server peak RSS |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in results:
+        ratio = pct(r["overview"], 95) / pct(r["bare"], 95)
+        lines.append(
+            f"| {r['backend']} | {r['size']}× | {r['trainees']:,} | {r['answers']:,} | {r['gen_s']:.0f} s "
+            f"| {pct(r['overview'], 50):,.0f} / {pct(r['overview'], 95):,.0f} ms ({len(r['overview'])}) "
+            f"| {pct(r['wijk'], 50):,.0f} / {pct(r['wijk'], 95):,.0f} ms ({len(r['wijk'])}) "
+            f"| {pct(r['bare'], 50):,.0f} / {pct(r['bare'], 95):,.0f} ms ({len(r['bare'])}) | {ratio:.1f}× "
+            f"| {r['rss_mb']:,.0f} MB |")
+    return "\n".join(lines)
+
+
+def verdicts(results: list[dict]) -> list[str]:
+    out = []
+    for backend in dict.fromkeys(r["backend"] for r in results):
+        rows = {r["size"]: r for r in results if r["backend"] == backend}
+        if 1 in rows:
+            r = rows[1]
+            o, w = pct(r["overview"], 95), pct(r["wijk"], 95)
+            ratio = o / pct(r["bare"], 95)
+            out.append(f"- {backend}, 1×: overview p95 {o:,.0f} ms — target ≤ {TARGET_OVERVIEW_MS} ms "
+                       f"**{'met' if o <= TARGET_OVERVIEW_MS else 'missed'}**; wijk page p95 {w:,.0f} ms — target "
+                       f"≤ {TARGET_WIJK_MS} ms **{'met' if w <= TARGET_WIJK_MS else 'missed'}**; overview ÷ bare "
+                       f"query {ratio:.1f}× — target ≤ {TARGET_RATIO:.0f}× "
+                       f"**{'met' if ratio <= TARGET_RATIO else 'missed'}**.")
+        sizes = sorted(rows)
+        for small, big in zip(sizes, sizes[1:]):
+            data = rows[big]["answers"] / rows[small]["answers"]
+            growth = {k: pct(rows[big][k], 50) / pct(rows[small][k], 50) for k in ("overview", "wijk", "bare")}
+            ok = all(g <= data * 1.1 for g in growth.values())
+            out.append(f"- {backend}, {small}× → {big}×: data ×{data:.1f}; overview ×{growth['overview']:.1f}, "
+                       f"wijk page ×{growth['wijk']:.1f}, load_dataset ×{growth['bare']:.1f} (p50) — target: no "
+                       f"faster than the data **{'met' if ok else 'missed'}**.")
+    return out
+
+
+def machine() -> str:
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+    load = os.getloadavg()
+    return (f"{os.cpu_count()} CPUs (nproc), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {sys.version.split()[0]}; "
+            f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
+
+
+def write_doc(results_block: str) -> None:
+    """Rewrite the results between the inner markers, inside this benchmark's own section (created if missing)."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    block = f"{RESULTS_BEGIN}\n{results_block.strip()}\n{RESULTS_END}"
+    if BEGIN not in doc or END not in doc:
+        doc = doc.rstrip() + f"\n\n{BEGIN}\n## Monitor (`bench/bench_monitor.py`)\n\n{block}\n{END}\n"
+    elif RESULTS_BEGIN in doc and RESULTS_END in doc:
+        head, rest = doc.split(RESULTS_BEGIN, 1)
+        doc = head + block + rest.split(RESULTS_END, 1)[1]
+    else:
+        head, rest = doc.split(END, 1)
+        doc = head.rstrip() + f"\n\n{block}\n{END}" + rest
+    DOC.write_text(doc, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,3", help="multipliers, e.g. 1,3 or 1,3,10 (10× takes long)")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=240, help="seconds per page at most")
+    parser.add_argument("--quick", action="store_true", help="1× only, 10 requests after 1 warm-up")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite files under var/bench/")
+    parser.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
+    parser.add_argument("--pg-url", default=os.environ.get("RACT_BENCH_PG_URL",
+                                                           "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    args, _ = parser.parse_known_args()  # scripts/bench.sh passes its arguments to every benchmark
+    if args.quick:
+        args.sizes, args.requests, args.warmup = "1", 10, 1
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    command = ".venv/bin/python bench/bench_monitor.py " + " ".join(sys.argv[1:])
+    results = [run_one(backend, size, args) for backend in args.backends.split(",") for size in sizes]
+    text_table = table(results)
+    print(text_table)
+    lines = verdicts(results)
+    print("\n".join(lines))
+    if not args.no_doc:
+        write_doc(f"Measured {date.today().isoformat()} on {machine()}.\n\nCommand: `{command.strip()}`\n\n"
+                  f"{text_table}\n\nTargets at city scale (1×): overview p95 ≤ {TARGET_OVERVIEW_MS} ms, wijk page "
+                  f"p95 ≤ {TARGET_WIJK_MS} ms, page ≤ {TARGET_RATIO:.0f}× the bare query, time growing no faster "
+                  f"than the data.\n\n" + "\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The application factory: settings in, a configured FastAPI app out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from api import errors, monitor_charts
+from api.authz import enforce_access
+from api.csrf import csrf_protect
+from api.db import make_engine
+from api.middleware import SecurityHeadersAndLogging
+from api.content import load_content_or_raise
+from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
+from api.routers import monitor_exports
+from api.settings import Settings, get_settings
+from monitor.instrument import load_instruments
+from monitor.windows import t0_gate
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="R-ACT resourcegroepen platform",
+        version="0.1.0",
+        description="Training modules, pre/post self-assessment and the regie-ondersteuner monitor.",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf_protect), Depends(enforce_access)],
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.modules = load_content_or_raise(settings.content_dir)  # refuses to start on invalid content
+    app.state.instruments = load_instruments(settings.content_dir / "questionnaires")
+    # Modules stay locked until the voormeting (T0) is submitted, where the cohort asks for it.
+    app.state.module_gate = t0_gate
+
+    threading.Thread(target=monitor_charts.warm_up, name="chart-warm-up", daemon=True).start()
+    errors.install(app)
+    for module in (auth, home, admin, learning, invitations, workspace, trainer, questionnaires, questionnaires_paper, monitor,
+                   monitor_exports):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Outermost first: security headers/logging wrap the session middleware.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="ract_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.add_middleware(SecurityHeadersAndLogging, hsts=settings.secure_cookies)
+    return app

@@ -1,0 +1,139 @@
+"""Authorization in one place: which roles may reach which route. Every route must be listed; unknown routes are refused.
+
+Object-level rules (a trainer sees only the cohorts they train, a trainee only their own things) live in the services
+of `training` and `monitor`, which take the current user and scope every query by it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.auth import OptionalUser
+from training.errors import PermissionDenied
+from training.models import Role
+
+
+class NotAuthenticated(Exception):
+    """The route needs a signed-in user and there is none."""
+
+
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = frozenset(Role)
+TRAINEE = frozenset({Role.trainee})
+STAFF = frozenset({Role.trainer, Role.manager, Role.admin})
+TRAINER = frozenset({Role.trainer, Role.admin})
+MANAGER = frozenset({Role.manager, Role.admin})
+ADMIN = frozenset({Role.admin})
+
+# Route name -> who may call it. Route names are the handler function names.
+ACCESS: dict[str, str | frozenset[Role]] = {
+    # public
+    "healthz": PUBLIC,
+    "login_page": PUBLIC,
+    "login": PUBLIC,
+    "swagger_docs_page": PUBLIC,
+    # any signed-in user
+    "logout": SIGNED_IN,
+    "home_page": SIGNED_IN,
+    "password_page": SIGNED_IN,
+    "change_password": SIGNED_IN,
+    "api_me": SIGNED_IN,
+    # training modules (trainee)
+    "learning_path_page": TRAINEE,
+    "module_page": TRAINEE,
+    "section_page": TRAINEE,
+    "mark_section_read": TRAINEE,
+    "save_note_fragment": TRAINEE,
+    "quiz_page": TRAINEE,
+    "submit_quiz": TRAINEE,
+    "module_print_page": TRAINEE,
+    # cohorts: trainers (their own cohorts) and admins. Managers see only the aggregated monitor, never a person.
+    "cohorts_page": TRAINER,
+    "cohort_page": TRAINER,
+    "cohort_progress_csv": TRAINER,
+    # questionnaires: a trainee fills in and reads only their own; nobody else ever reads the answers
+    "questionnaires_page": TRAINEE,
+    "start_questionnaire": TRAINEE,
+    "growth_page": TRAINEE,
+    "questionnaire_page": TRAINEE,
+    "questionnaire_step_page": TRAINEE,
+    "save_questionnaire_step": TRAINEE,
+    "save_answer_fragment": TRAINEE,
+    "save_open_answer_fragment": TRAINEE,
+    "questionnaire_review_page": TRAINEE,
+    "submit_questionnaire": TRAINEE,
+    # paper forms: a trainer enters them for their own cohorts (scoped in monitor.paper), and never reads them back
+    "paper_entry_page": TRAINER,
+    "save_paper_entry": TRAINER,
+    # monitor: managers see their organisation, trainers only their cohorts' pages, admins everything
+    "monitor_overview_page": MANAGER,
+    "monitor_wijk_page": MANAGER,
+    "cohort_monitor_page": STAFF,
+    "api_monitor": MANAGER,
+    "api_cohort_monitor": STAFF,
+    # monitor exports: aggregate tables for managers (own organisation) and admins; person-level research files
+    # (pseudonymised) and their codebook for admins only, enforced again in monitor.research_export
+    "monitor_exports_page": MANAGER,
+    "export_monitor_csv": MANAGER,
+    "export_flow_csv": MANAGER,
+    "export_quality_csv": MANAGER,
+    "export_monitor_xlsx": MANAGER,
+    "export_research_long": ADMIN,
+    "export_research_wide": ADMIN,
+    "export_research_spss": ADMIN,
+    "export_codebook_csv": ADMIN,
+    "export_codebook_json": ADMIN,
+    # trainer workspace: trainers manage their own cohorts (training.cohort_admin.get_managed_cohort), admins all
+    "cohort_progress_xlsx": TRAINER,
+    "cohort_new_page": TRAINER,
+    "create_cohort": TRAINER,
+    "cohort_edit_page": TRAINER,
+    "update_cohort": TRAINER,
+    "archive_cohort": TRAINER,
+    "trainees_page": TRAINER,
+    "invite_trainee": TRAINER,
+    "upload_enrolment_csv": TRAINER,
+    "import_preview_page": TRAINER,
+    "confirm_import": TRAINER,
+    "reinvite_trainee": TRAINER,
+    "deactivate_trainee": TRAINER,
+    "reactivate_trainee": TRAINER,
+    "move_trainee": TRAINER,
+    "reminders_page": TRAINER,
+    "send_reminders": TRAINER,
+    "outbox_page": TRAINER,
+    "retry_outbox": TRAINER,
+    # invitation links: the one-time token is the credential
+    "invitation_page": PUBLIC,
+    "accept_invitation": PUBLIC,
+    # admin
+    "users_page": ADMIN,
+}
+
+# Routes FastAPI or Starlette add themselves (not APIRoutes): always public, never touching data.
+FRAMEWORK_ROUTES = frozenset({"openapi", "swagger_ui_redirect", "redoc_html", "static"})
+
+
+def rule_for(route_name: str) -> str | frozenset[Role] | None:
+    return ACCESS.get(route_name)
+
+
+def enforce_access(request: Request, user: OptionalUser) -> None:
+    """App-wide dependency: refuses the request unless the route's rule admits the current user."""
+    route = request.scope.get("route")
+    name = getattr(route, "name", None)
+    rule = rule_for(name) if name else None
+    if rule is None:
+        # Fail closed: a route nobody classified is reachable by nobody.
+        raise PermissionDenied("Deze pagina is (nog) voor niemand toegankelijk.")
+    if rule == PUBLIC:
+        return
+    if user is None:
+        raise NotAuthenticated()
+    if Role(user.role) not in rule:
+        raise PermissionDenied()
+
+
+AccessChecked = Annotated[None, Depends(enforce_access)]

@@ -1,0 +1,353 @@
+"""The `ract` command line: serve, migrate, demo data, users, content checks, mail and reminders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(help="R-ACT resourcegroepen platform", no_args_is_help=True, add_completion=False)
+content_app = typer.Typer(help="Check the content files (modules, questionnaires).", no_args_is_help=True)
+app.add_typer(content_app, name="content")
+export_app = typer.Typer(help="Export data (audit-logged).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+responses_app = typer.Typer(help="Questionnaire responses (paper forms, other systems).", no_args_is_help=True)
+app.add_typer(responses_app, name="responses")
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def _settings():
+    from api.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.echo(f"Configuration error: {err['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _engine(settings):
+    from api.db import DatabaseUrlInvalid, make_engine
+
+    try:
+        return make_engine(settings.database_url)
+    except DatabaseUrlInvalid as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def run_migrations(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ALEMBIC_INI))
+    cfg.attributes["database_url"] = database_url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, revision)
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Bring the database schema up to date (Alembic)."""
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # noqa: BLE001 - report, don't trace
+        typer.echo(f"Cannot connect to the database ({settings.database_url.split('@')[-1]}): {exc.__class__.__name__}: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(2) from None
+    run_migrations(settings.database_url, revision)
+    typer.echo(f"Database migrated to {revision}.")
+
+
+@app.command("demo-data")
+def demo_data(
+    scale: Annotated[str, typer.Option(help="demo: one small organisation; city: 3 organisations, 6,000 trainees "
+                                            "with T0/T1/T2 responses (for load tests)")] = "demo",
+    multiplier: Annotated[int, typer.Option(min=1, max=100, help="--scale city only: N times the trainees and "
+                                                                 "wijken")] = 1,
+) -> None:
+    """Load the demo organisation, cohorts and accounts (development only; idempotent)."""
+    from sqlmodel import Session
+
+    from monitor.demo import load_monitor_demo_data
+    from monitor.instrument import load_instruments
+    from training.demo import DEMO_PASSWORD, load_demo_data
+
+    if scale not in ("demo", "city"):
+        typer.echo(f"Unknown scale {scale!r}: choose demo or city.", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    if settings.environment == "production":
+        typer.echo("Refusing to load demo data in production.", err=True)
+        raise typer.Exit(2)
+    engine = _engine(settings)
+    if scale == "city":
+        _city_data(settings, engine, multiplier)
+        return
+    with Session(engine) as session:
+        created = load_demo_data(session)
+        created |= load_monitor_demo_data(session, instruments=load_instruments(settings.content_dir / "questionnaires"))
+        session.commit()
+    if created:
+        typer.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in created.items()) + ".")
+    else:
+        typer.echo("Demo data already present; nothing changed.")
+    typer.echo(
+        "Demo accounts (development only): trainee@demo.local, trainer@demo.local, manager@demo.local, "
+        f"admin@demo.local — password: {DEMO_PASSWORD}"
+    )
+
+
+def _city_data(settings, engine, multiplier: int) -> None:
+    import time
+
+    from sqlmodel import Session
+
+    from monitor.citydata import ORGANISATIONS, city_data_present, generate_city
+    from monitor.instrument import load_instruments
+    from training.content import load_modules
+    from training.demo import DEMO_PASSWORD
+
+    with Session(engine) as session:
+        if city_data_present(session):
+            typer.echo("City data already present (organisation "
+                       f"{ORGANISATIONS[0][0]!r}); refusing to add them twice. Use a fresh database.", err=True)
+            raise typer.Exit(1)
+        started = time.perf_counter()
+        created = generate_city(session, multiplier=multiplier,
+                                instrument=load_instruments(settings.content_dir / "questionnaires")[0],
+                                modules=load_modules(settings.content_dir / "modules"))
+        session.commit()
+    typer.echo("City data loaded in {:.0f} s: ".format(time.perf_counter() - started)
+               + ", ".join(f"{v:,} {k}" for k, v in created.items()) + ".")
+    managers = ", ".join(f"manager@city{n}.local" for n in range(1, len(ORGANISATIONS) + 1))
+    typer.echo(f"Accounts that can sign in (development only): {managers} — password: {DEMO_PASSWORD}")
+
+
+@app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option(help="E-mail address (login name)")],
+    name: Annotated[str, typer.Option(help="Full name")],
+    role: Annotated[str, typer.Option(help="trainee | trainer | manager | admin")],
+    organisation: Annotated[str | None, typer.Option(help="Organisation name")] = None,
+    password: Annotated[str | None, typer.Option(help="Password; asked for when omitted", hidden=True)] = None,
+) -> None:
+    """Create an account."""
+    from sqlmodel import Session, select
+
+    from training import accounts
+    from training.errors import TrainingError
+    from training.models import Organisation, Role
+
+    if role not in {r.value for r in Role}:
+        typer.echo(f"Unknown role {role!r}: choose trainee, trainer, manager or admin.", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    engine = _engine(settings)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with Session(engine) as session:
+        org_id = None
+        if organisation:
+            org = session.exec(select(Organisation).where(Organisation.name == organisation)).first()
+            if org is None:
+                typer.echo(f"Unknown organisation {organisation!r}.", err=True)
+                raise typer.Exit(2)
+            org_id = org.id
+        try:
+            user = accounts.create_user(session, name=name, email=email, role=role, password=password,
+                                        organisation_id=org_id)
+        except TrainingError as exc:
+            typer.echo(f"Cannot create user: {ENGLISH.get(exc.field, exc.message)}", err=True)
+            raise typer.Exit(2) from None
+        session.commit()
+        typer.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+ENGLISH = {
+    "email": "the e-mail address is invalid or already in use",
+    "password": "the password must be at least 12 characters and not trivial",
+    "name": "the name is empty",
+    "role": "unknown role",
+}
+
+
+@app.command("send-mail")
+def send_mail() -> None:
+    """Deliver the mail outbox over SMTP (retries messages that failed before)."""
+    from api.mailer import deliver_queued
+
+    settings = _settings()
+    if not settings.smtp_host:
+        typer.echo("RACT_SMTP_HOST is not set: nothing is sent (the outbox page shows the queued messages).")
+        return
+    result = deliver_queued(_engine(settings), settings, limit=10_000)
+    typer.echo(f"Mail: {result.sent} sent, {result.failed} failed (retried on the next run).")
+
+
+@app.command("send-reminders")
+def send_reminders(
+    today: Annotated[str | None, typer.Option(help="Date to act as today (YYYY-MM-DD); default: today")] = None,
+) -> None:
+    """Queue the automatic reminders due today and deliver the outbox. Idempotent: run it as often as you like."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from api.mailer import deliver_queued
+    from monitor.reminders import send_due_reminders
+
+    settings = _settings()
+    engine = _engine(settings)
+    try:
+        day = date.fromisoformat(today) if today else date.today()
+    except ValueError:
+        typer.echo(f"Invalid date {today!r}: use YYYY-MM-DD.", err=True)
+        raise typer.Exit(2) from None
+    with Session(engine) as session:
+        result = send_due_reminders(session, today=day, base_url=settings.base_url or "http://127.0.0.1:8000")
+        session.commit()
+    typer.echo(f"Reminders for {day.isoformat()}: {result.queued} queued, {result.skipped} already sent today.")
+    if settings.smtp_host:
+        delivered = deliver_queued(engine, settings, limit=10_000)
+        typer.echo(f"Mail: {delivered.sent} sent, {delivered.failed} failed (retried on the next run).")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32)] = 1,
+    reload: Annotated[bool, typer.Option()] = False,
+) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    _engine(settings)  # validate the URL before starting workers
+    _check_content_or_exit(settings)
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, reload=reload, factory=False,
+                log_level=settings.log_level.lower(), proxy_headers=True)
+
+
+def _check_content_or_exit(settings) -> None:
+    problems = content_problems(settings.content_dir)
+    if problems:
+        typer.echo("Content files are invalid; refusing to start:", err=True)
+        for p in problems:
+            typer.echo(f"  {p}", err=True)
+        raise typer.Exit(2)
+
+
+def content_problems(content_dir: Path) -> list:
+    """Every problem in the content directory (modules and questionnaires), or []."""
+    from api.content import check_content
+
+    return check_content(content_dir)
+
+
+@content_app.command("check")
+def content_check(
+    directory: Annotated[Path | None, typer.Argument(help="Content directory (default: RACT_CONTENT_DIR)")] = None,
+) -> None:
+    """Validate every module and questionnaire file; report each problem with file and line."""
+    directory = directory or _settings().content_dir
+    if not directory.is_dir():
+        typer.echo(f"Not a directory: {directory}", err=True)
+        raise typer.Exit(2)
+    problems = content_problems(directory)
+    if problems:
+        for p in problems:
+            typer.echo(str(p))
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo("Content OK.")
+
+
+EXPORT_FORMATS = ("long", "wide", "spss", "codebook")
+
+
+@export_app.command("research")
+def export_research(
+    format: Annotated[str, typer.Option("--format", help="long | wide | spss | codebook (.csv or .json by --out)")],
+    out: Annotated[Path, typer.Option("--out", help="File to write")],
+    organisation: Annotated[str | None, typer.Option(help="Organisation name (needed when there are several)")] = None,
+) -> None:
+    """Write a pseudonymised research file (new pseudonyms every time; no names, e-mails or open answers)."""
+    from sqlmodel import Session, select
+
+    from monitor.disclosure import Thresholds
+    from monitor.instrument import load_instruments
+    from monitor.research_export import write_research_file
+    from training.models import Organisation
+
+    if format not in EXPORT_FORMATS:
+        typer.echo(f"Unknown format {format!r}: choose long, wide, spss or codebook.", err=True)
+        raise typer.Exit(2)
+    kind = format
+    if format == "codebook":
+        if out.suffix.lower() not in (".csv", ".json"):
+            typer.echo("The codebook is written as CSV or JSON: let --out end in .csv or .json.", err=True)
+            raise typer.Exit(2)
+        kind = "codebook_" + out.suffix.lower().lstrip(".")
+    if out.is_dir() or not out.parent.is_dir():
+        typer.echo(f"Cannot write {out}: give a file in an existing directory.", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        orgs = session.exec(select(Organisation).order_by(Organisation.name)).all()
+        chosen = [o for o in orgs if organisation is None or o.name == organisation]
+        if len(chosen) != 1:
+            problem = f"Unknown organisation {organisation!r}." if organisation else \
+                "Choose an organisation with --organisation: " + ", ".join(o.name for o in orgs) + "."
+            typer.echo(problem if orgs else "There are no organisations.", err=True)
+            raise typer.Exit(2)
+        instrument = load_instruments(settings.content_dir / "questionnaires")[0]
+        thresholds = Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n)
+        count = write_research_file(session, organisation=chosen[0], instrument=instrument, thresholds=thresholds,
+                                    kind=kind, path=out, user_id=None, channel="cli")
+        name = chosen[0].name
+        session.commit()
+    typer.echo(f"Wrote {count} rows to {out} (organisation {name}; logged in the audit log).")
+
+
+@responses_app.command("import")
+def responses_import(file: Annotated[Path, typer.Argument(help="CSV: email,cohort,moment,item,value,submitted_at")]) -> None:
+    """Import submitted responses. Checks the whole file first: any bad row and nothing is written (exit 1)."""
+    from sqlmodel import Session
+
+    from monitor.importing import import_responses
+    from monitor.instrument import load_instruments
+
+    settings = _settings()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        typer.echo(f"Cannot read {file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    instrument = load_instruments(settings.content_dir / "questionnaires")[0]
+    with Session(_engine(settings)) as session:
+        result = import_responses(session, text=text, instrument=instrument)
+        if result.problems:
+            session.rollback()
+            for problem in result.problems:
+                typer.echo(str(problem), err=True)
+            typer.echo(f"{len(result.problems)} problem(s) found; nothing was imported.", err=True)
+            raise typer.Exit(1)
+        session.commit()
+    typer.echo(f"Imported {result.responses} response(s) with {result.answers} answer(s).")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

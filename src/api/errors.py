@@ -1,0 +1,146 @@
+"""Errors mapped to HTTP in one place: domain errors to status codes, rendered as a fragment for htmx, a page otherwise."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from api.authz import NotAuthenticated
+from api.csrf import CsrfFailed
+from api.templating import is_htmx, render
+from monitor import errors as me
+from training import errors as te
+from training.accounts import LoginFailed, LoginThrottled
+from training.invitations import InvitationGone, InvitationInvalid
+
+log = logging.getLogger("ract.errors")
+
+# The one table from error class to status. Subclasses inherit their base's status unless listed.
+STATUS: list[tuple[type[Exception], int]] = [
+    (LoginThrottled, 429),
+    (LoginFailed, 401),
+    (te.NotFound, 404),
+    (te.PermissionDenied, 403),
+    (te.Conflict, 409),
+    (InvitationGone, 410),
+    (InvitationInvalid, 400),
+    (te.InvalidInput, 422),
+    (te.ContentInvalid, 500),
+    (te.TrainingError, 400),
+    # monitor
+    (me.ResponseNotFound, 404),
+    (me.QuestionnaireNotAllowed, 403),
+    (me.WindowNotOpen, 409),
+    (me.ResponseAlreadySubmitted, 409),
+    (me.ResponseExists, 409),
+    (me.UnknownItem, 422),
+    (me.UnknownScale, 422),
+    (me.AnswerOutOfRange, 422),
+    (me.InvalidQuestionnaireInput, 422),
+    (me.InvalidMomentPair, 422),
+    (me.MonitorError, 400),
+]
+
+HTTP_MESSAGES = {
+    404: "Deze pagina bestaat niet.",
+    405: "Deze actie is hier niet toegestaan.",
+    400: "Het verzoek is niet goed opgebouwd.",
+    413: "Het verzoek is te groot.",
+    422: "Een of meer velden zijn niet goed ingevuld.",
+    500: "Er ging aan onze kant iets mis. Probeer het later opnieuw.",
+}
+
+
+def register_domain_errors(extra: list[tuple[type[Exception], int]]) -> None:
+    """Let the monitor add its error classes to the table (monitor may not be imported by training)."""
+    STATUS[:0] = extra
+
+
+def status_for(exc: Exception) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "").split(",")[0]
+
+
+def error_response(request: Request, status: int, message: str, *, field: str | None = None) -> Response:
+    if wants_json(request):
+        body = {"detail": message}
+        if field:
+            body["field"] = field
+        return JSONResponse(body, status_code=status)
+    headers = {}
+    if status == 429 and isinstance(getattr(request.state, "error", None), LoginThrottled):
+        headers["Retry-After"] = str(request.state.error.retry_after_seconds)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        fragment="_error.html",
+        status_code=status,
+        headers=headers,
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def _not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": "Niet ingelogd."}, status_code=401)
+        target = "/login"
+        if request.method == "GET" and request.url.path != "/":
+            from urllib.parse import quote
+
+            target += "?next=" + quote(request.url.path)
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        log.warning("csrf_failed path=%s", request.url.path)
+        return error_response(
+            request, 403, "Uw sessie is verlopen of het formulier is ongeldig. Laad de pagina opnieuw en probeer het nog eens."
+        )
+
+    @app.exception_handler(te.TrainingError)
+    @app.exception_handler(me.MonitorError)
+    async def _domain(request: Request, exc: te.TrainingError | me.MonitorError) -> Response:
+        status = status_for(exc)
+        request.state.error = exc
+        if status >= 500:
+            log.error("domain_error %s", type(exc).__name__)
+        return error_response(request, status, exc.message, field=exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
+        message = HTTP_MESSAGES[422]
+        if fields:
+            message += " Controleer: " + ", ".join(f or "het verzoek" for f in fields) + "."
+        if wants_json(request):
+            return JSONResponse({"detail": message, "errors": jsonable_errors(exc)}, status_code=422)
+        return error_response(request, 422, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = HTTP_MESSAGES.get(exc.status_code, "Het verzoek kon niet worden verwerkt.")
+        return error_response(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error path=%s", request.url.path)
+        return error_response(request, 500, HTTP_MESSAGES[500])
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict]:
+    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]

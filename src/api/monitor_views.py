@@ -1,0 +1,61 @@
+"""Turn a monitor Report into what the templates show: tables per scale and the charts beside them."""
+
+from __future__ import annotations
+
+from api import monitor_charts as charts
+from monitor.report import Report
+
+FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}
+
+
+def nl(value: float | None, digits: int = 2) -> str:
+    """A number in Dutch notation, or an em dash for a withheld or undefined value."""
+    if value is None:
+        return "—"
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def p_value(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "< 0,001" if value < 0.001 else nl(value, 3)
+
+
+def overview_context(report: Report, instrument) -> dict:
+    scales = []
+    top = report.groups[0][0]
+    for scale, title in report.scale_titles.items():
+        rows = report.rows_for(scale)
+        org = next(r for r in rows if r.group_key == top)
+        points = [{"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
+                  for r in rows if r.level == "wijk" and r.mean_change is not None and r.ci_low is not None]
+        if org.mean_change is not None and org.ci_low is not None:
+            points.append({"group": f"{org.group} (totaal)", "mean": org.mean_change, "lo": org.ci_low, "hi": org.ci_high})
+        chart = charts.forest_plot(points, reference=org.mean_change,
+                                   title=f"{title}: verandering {report.moment_from} → {report.moment_to}") if points else None
+        described = ", ".join(f"{p['group']} {nl(p['mean'])} ({nl(p['lo'])} tot {nl(p['hi'])})" for p in points)
+        scales.append({"id": scale, "title": title, "rows": rows, "org": org, "chart": chart,
+                       "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per wijk: {described}."
+                       if points else ""})
+    return {"report": report, "scales": scales, "instrument": instrument, "nl": nl, "p_value": p_value,
+            "flows": report.flows, "quality": report.quality}
+
+
+def wijk_context(reports: dict[tuple[str, str], Report], key: str, instrument, items: dict) -> dict:
+    base = reports[("T0", "T1")]
+    name = next(n for k, n, _, _ in base.groups if k == key) if any(k == key for k, *_ in base.groups) else items["wijk"].name
+    trend_rows, points = [], []
+    for scale, title in base.scale_titles.items():
+        r01 = next((r for r in base.rows if r.group_key == key and r.scale == scale), None)
+        r02 = next((r for r in reports[("T0", "T2")].rows if r.group_key == key and r.scale == scale), None)
+        means = {"T0": r01.mean_from if r01 else None, "T1": r01.mean_to if r01 else None,
+                 "T2": r02.mean_to if r02 else None}
+        ns = {"T0": r01.n_from if r01 else None, "T1": r01.n_to if r01 else None, "T2": r02.n_to if r02 else None}
+        trend_rows.append({"scale": scale, "title": title, "means": means, "ns": ns, "row": r01})
+        points += [{"moment": m, "scale": title, "mean": v} for m, v in means.items() if v is not None]
+    trend_chart = charts.trend_chart(points, title=f"{name}: gemiddelde per meetmoment") if points else None
+    heat = [{"item": i["item"], "scale": i["scale"], "change": i["change"]} for i in items["items"]]
+    heatmap = charts.heatmap(heat, title="Verandering per item (T0 → T1)") if heat else None
+    flow = next((f for f in base.flows if f.group_key == key), None)
+    return {"name": name, "trend_rows": trend_rows, "trend_chart": trend_chart, "heatmap": heatmap, "items": items,
+            "flow": flow, "nl": nl, "instrument": instrument, "thresholds": base.thresholds}

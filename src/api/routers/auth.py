@@ -1,0 +1,104 @@
+"""Sign in, sign out and change password."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from api.auth import CurrentUser, OptionalUser, SessionDep, sign_in, sign_out
+from api.settings import Settings
+from api.templating import render
+from training import accounts
+from training.errors import InvalidInput
+
+router = APIRouter(tags=["account"])
+log = logging.getLogger("ract.auth")
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never redirect off-site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, user: OptionalUser, next: str | None = None):
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "email": ""})
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+):
+    settings: Settings = request.app.state.settings
+    if not email.strip() or not password:
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "email": email, "error": "Vul uw e-mailadres en wachtwoord in."},
+            status_code=422,
+        )
+    try:
+        user = accounts.authenticate(
+            session,
+            email=email,
+            password=password,
+            max_failures=settings.login_max_failures,
+            lockout_seconds=settings.login_lockout_seconds,
+        )
+    except (accounts.LoginFailed, accounts.LoginThrottled) as exc:
+        log.info("login_failed reason=%s", type(exc).__name__)
+        status = 429 if isinstance(exc, accounts.LoginThrottled) else 401
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if status == 429 else None
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "email": email, "error": exc.message},
+            status_code=status,
+            headers=headers,
+        )
+    sign_in(request, user)
+    log.info("login user=%s role=%s", user.id, user.role)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, user: CurrentUser):
+    log.info("logout user=%s", user.id)
+    sign_out(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/account/wachtwoord", include_in_schema=False)
+def password_page(request: Request, user: CurrentUser):
+    return render(request, "password.html", {})
+
+
+@router.post("/account/wachtwoord", include_in_schema=False)
+def change_password(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password_repeat: Annotated[str, Form(max_length=1024)] = "",
+):
+    try:
+        accounts.change_password(
+            session, user=user, current=current_password, new=new_password, repeat=new_password_repeat
+        )
+    except InvalidInput as exc:
+        return render(request, "password.html", {"error": exc.message, "field": exc.field}, status_code=422)
+    sign_in(request, user)  # keep this session, with the new session version
+    log.info("password_changed user=%s", user.id)
+    return render(request, "password.html", {"done": True})

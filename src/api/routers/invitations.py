@@ -1,0 +1,42 @@
+"""Invitation links: the invited trainee sets a password and is signed in. Public: the token is the credential.
+
+The token travels in the query string and a form field, never in the path, so request logs never contain it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse
+
+from api.auth import SessionDep, sign_in
+from api.templating import render
+from training import invitations
+from training.errors import InvalidInput
+
+router = APIRouter()
+log = logging.getLogger("ract.auth")
+
+
+@router.get("/uitnodiging", include_in_schema=False)
+def invitation_page(request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""):
+    _, user = invitations.check_invitation(session, token=token)
+    return render(request, "invitation.html", {"invitee": user, "token": token})
+
+
+@router.post("/uitnodiging", include_in_schema=False)
+def accept_invitation(request: Request, session: SessionDep, token: Annotated[str, Form(max_length=200)] = "",
+                      password: Annotated[str, Form(max_length=1024)] = "",
+                      password_repeat: Annotated[str, Form(max_length=1024)] = ""):
+    try:
+        with session.begin_nested():
+            user = invitations.accept_invitation(session, token=token, password=password, repeat=password_repeat)
+    except InvalidInput as exc:
+        _, invitee = invitations.check_invitation(session, token=token)
+        return render(request, "invitation.html", {"invitee": invitee, "token": token, "error": exc.message,
+                                                   "field": exc.field}, status_code=422)
+    sign_in(request, user)
+    log.info("invitation_accepted user=%s", user.id)
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,112 @@
+"""The trainee's learning path: modules section by section, private reflection notes, knowledge checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from api.auth import CurrentUser, SessionDep
+from api.content import get_module_gate, get_modules
+from api.templating import is_htmx, render
+from training import progress
+from training.content import Module
+
+router = APIRouter()
+Modules = Annotated[list[Module], Depends(get_modules)]
+Gate = Annotated[progress.ModuleGate | None, Depends(get_module_gate)]
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+@router.get("/leerpad", include_in_schema=False)
+def learning_path_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate):
+    path = progress.learning_path(session, user=user, modules=modules, gate=gate)
+    return render(request, "learning_path.html", {"path": path})
+
+
+def _section_context(session, user, modules, module_id, section_id, gate):
+    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    module = standing.module
+    section = module.section(section_id) if section_id else None
+    if section is None:
+        section = module.section(standing.next_section_id or module.section_ids[0])
+    ids = module.section_ids
+    index = ids.index(section.id)
+    notes = progress.notes_for(session, user=user, module=module)
+    return {
+        "standing": standing,
+        "module": module,
+        "section": section,
+        "index": index,
+        "previous_id": ids[index - 1] if index > 0 else None,
+        "next_id": ids[index + 1] if index + 1 < len(ids) else None,
+        "prompts": module.prompts_after(section.id),
+        "notes": notes,
+    }
+
+
+@router.get("/modules/{module_id}", include_in_schema=False)
+def module_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str):
+    return render(request, "module.html", _section_context(session, user, modules, module_id, None, gate))
+
+
+@router.get("/modules/{module_id}/onderdeel/{section_id}", include_in_schema=False)
+def section_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
+                 module_id: str, section_id: str):
+    ctx = _section_context(session, user, modules, module_id, section_id, gate)
+    if ctx["section"].id != section_id:  # removed or renamed section: show where the trainee can continue
+        return RedirectResponse(f"/modules/{module_id}", status_code=303)
+    return render(request, "module.html", ctx, fragment="_module_section.html")
+
+
+@router.post("/modules/{module_id}/onderdeel/{section_id}/gelezen", include_in_schema=False)
+def mark_section_read(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
+                      module_id: str, section_id: str):
+    standing = progress.mark_section_read(session, user=user, modules=modules, module_id=module_id,
+                                          section_id=section_id, gate=gate)
+    ids = standing.module.section_ids
+    index = ids.index(section_id)
+    target = (f"/modules/{module_id}/onderdeel/{ids[index + 1]}" if index + 1 < len(ids)
+              else f"/modules/{module_id}/toets")
+    if is_htmx(request):
+        return RedirectResponse(target, status_code=303, headers={"HX-Location": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/modules/{module_id}/notities/{prompt_id}", include_in_schema=False)
+def save_note_fragment(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
+                       module_id: str, prompt_id: str, text: Annotated[str, Form(max_length=20000)] = ""):
+    note = progress.save_note(session, user=user, modules=modules, module_id=module_id, prompt_id=prompt_id,
+                              text=text, gate=gate)
+    if not is_htmx(request):
+        return RedirectResponse(f"/modules/{module_id}", status_code=303)
+    return render(request, "_note_status.html", {"note": note, "prompt_id": prompt_id})
+
+
+@router.get("/modules/{module_id}/toets", include_in_schema=False)
+def quiz_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str):
+    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    return render(request, "quiz.html", {"standing": standing, "module": standing.module, "chosen": {}})
+
+
+@router.post("/modules/{module_id}/toets", include_in_schema=False)
+def submit_quiz(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
+                module_id: str, form: Annotated[FormData, Depends(form_data)]):
+    answers = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)]
+               for key in form.keys() if key.startswith("q-")}
+    result = progress.submit_attempt(session, user=user, modules=modules, module_id=module_id, answers=answers,
+                                     gate=gate)
+    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    return render(request, "quiz_result.html", {"standing": standing, "module": standing.module, "result": result})
+
+
+@router.get("/modules/{module_id}/afdrukken", include_in_schema=False)
+def module_print_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
+                      module_id: str):
+    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    return render(request, "module_print.html", {"module": standing.module})

@@ -1,0 +1,321 @@
+"""The trainer workspace: create and edit cohorts with their measurement windows, enrol and invite trainees
+(one by one or from a CSV, previewed before anything is written), reminders, and the mail outbox."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from api.auth import CurrentUser, SessionDep
+from api.mailer import deliver_queued
+from api.templating import render
+from monitor import reminders, windows_admin
+from training import cohort_admin, enrolment, outbox
+from training.enrolment_csv import MAX_BYTES
+from training.errors import Conflict, InvalidInput
+
+router = APIRouter()
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(form_data)]
+
+
+def base_url(request: Request) -> str:
+    return (request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
+
+
+def deliver_after_commit(request: Request, background: BackgroundTasks) -> None:
+    """Try to send the queued mail once the response (and so the request's commit) is done; failures stay queued."""
+    background.add_task(deliver_queued, request.app.state.engine, request.app.state.settings)
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _text(form: FormData, name: str, max_length: int = 5000) -> str:
+    value = form.get(name)
+    return value[:max_length] if isinstance(value, str) else ""
+
+
+def _date(form: FormData, name: str) -> date | None:
+    value = _text(form, name, 20).strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("Vul een geldige datum in (dd-mm-jjjj).", field=name) from None
+
+
+def _int(form: FormData, name: str) -> int | None:
+    value = _text(form, name, 20).strip()
+    return int(value) if value.isdigit() else None
+
+
+def _ints(form: FormData, name: str) -> list[int]:
+    return [int(v) for v in form.getlist(name) if isinstance(v, str) and v.isdigit()]
+
+
+def _cohort_form(form: FormData) -> tuple[cohort_admin.CohortForm, dict[str, windows_admin.WindowInput]]:
+    cohort_form = cohort_admin.CohortForm(
+        name=_text(form, "name", 300), organisation_id=_int(form, "organisation_id"),
+        start_date=_date(form, "start_date"), end_date=_date(form, "end_date"),
+        trainer_ids=_ints(form, "trainer_ids"), require_t0_before_modules=form.get("require_t0_before_modules") == "on",
+        reminder_days=_text(form, "reminder_days", 50))
+    windows = {m: windows_admin.WindowInput(_date(form, f"{m}_opens_on"), _date(form, f"{m}_closes_on"),
+                                            _text(form, f"{m}_open_rule", 30) or "date")
+               for m in windows_admin.MOMENTS}
+    return cohort_form, windows
+
+
+def _cohort_form_context(session, user, *, cohort=None, values=None, error=None, field=None) -> dict:
+    return {"cohort": cohort, "values": values or {}, "error": error, "field": field,
+            "organisations": cohort_admin.organisations_for(session, user=user),
+            "trainers": cohort_admin.trainers_for(session, user=user),
+            "moments": windows_admin.MOMENTS, "moment_labels": windows_admin.MOMENT_LABELS}
+
+
+def _values_from_cohort(session, cohort) -> dict:
+    values = {"name": cohort.name, "organisation_id": str(cohort.organisation_id),
+              "start_date": cohort.start_date.isoformat(), "end_date": cohort.end_date.isoformat(),
+              "require_t0_before_modules": "on" if cohort.require_t0_before_modules else "",
+              "reminder_days": cohort.reminder_days,
+              "trainer_ids": [str(t) for t in cohort_admin.trainer_ids_of(session, cohort_id=cohort.id)]}
+    for moment, window in windows_admin.cohort_windows(session, cohort_id=cohort.id).items():
+        values |= {f"{moment}_opens_on": window.opens_on.isoformat(), f"{moment}_closes_on": window.closes_on.isoformat(),
+                   f"{moment}_open_rule": window.open_rule}
+    return values
+
+
+def _form_values(form: FormData) -> dict:
+    values = {k: _text(form, k, 300) for k in form.keys() if k not in ("csrf_token", "trainer_ids")}
+    values["trainer_ids"] = [str(t) for t in _ints(form, "trainer_ids")]
+    return values
+
+
+# --- cohorts ---------------------------------------------------------------------------------------------------------
+
+@router.get("/groepen/nieuw", include_in_schema=False)
+def cohort_new_page(request: Request, session: SessionDep, user: CurrentUser):
+    values = {"reminder_days": "7,2", "organisation_id": str(user.organisation_id or ""),
+              "trainer_ids": [str(user.id)]}
+    return render(request, "cohort_form.html", _cohort_form_context(session, user, values=values))
+
+
+@router.post("/groepen/nieuw", include_in_schema=False)
+def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form):
+    try:
+        cohort_form, windows = _cohort_form(form)
+        with session.begin_nested():  # a refused form leaves nothing behind
+            cohort = windows_admin.save_cohort(session, user=user, cohort_id=None, form=cohort_form, windows=windows)
+    except (InvalidInput, Conflict) as exc:
+        return render(request, "cohort_form.html", _cohort_form_context(
+            session, user, values=_form_values(form), error=exc.message, field=exc.field), status_code=422)
+    flash(request, f"De groep ‘{cohort.name}’ is aangemaakt. Nodig nu de deelnemers uit.")
+    return see_other(f"/groepen/{cohort.id}/deelnemers")
+
+
+@router.get("/groepen/{cohort_id}/bewerken", include_in_schema=False)
+def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+    cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
+    return render(request, "cohort_form.html",
+                  _cohort_form_context(session, user, cohort=cohort, values=_values_from_cohort(session, cohort)))
+
+
+@router.post("/groepen/{cohort_id}/bewerken", include_in_schema=False)
+def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: int):
+    cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
+    try:
+        cohort_form, windows = _cohort_form(form)
+        with session.begin_nested():
+            windows_admin.save_cohort(session, user=user, cohort_id=cohort.id, form=cohort_form, windows=windows)
+    except (InvalidInput, Conflict) as exc:
+        session.refresh(cohort)
+        return render(request, "cohort_form.html", _cohort_form_context(
+            session, user, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field),
+            status_code=422)
+    flash(request, "De wijzigingen zijn opgeslagen.")
+    return see_other(f"/groepen/{cohort_id}")
+
+
+@router.post("/groepen/{cohort_id}/archiveren", include_in_schema=False)
+def archive_cohort(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+    cohort = cohort_admin.archive_cohort(session, user=user, cohort_id=cohort_id)
+    flash(request, f"De groep ‘{cohort.name}’ is gearchiveerd.")
+    return see_other("/groepen")
+
+
+# --- trainees --------------------------------------------------------------------------------------------------------
+
+def _trainees_context(session, user, cohort_id: int) -> dict:
+    cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
+    return {"cohort": cohort, "lines": enrolment.roster(session, user=user, cohort_id=cohort.id),
+            "wijken": enrolment.wijken_of(session, organisation_id=cohort.organisation_id),
+            "targets": enrolment_targets(session, user, cohort),
+            "max_mb": MAX_BYTES // 1_000_000}
+
+
+def enrolment_targets(session, user, cohort):
+    from training.cohorts import list_cohorts
+
+    return [c for c in list_cohorts(session, user=user)
+            if c.id != cohort.id and c.archived_at is None and c.organisation_id == cohort.organisation_id]
+
+
+@router.get("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
+def trainees_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+    ctx = _trainees_context(session, user, cohort_id)
+    ctx["flash"] = request.session.pop("flash", None)
+    return render(request, "cohort_trainees.html", ctx)
+
+
+@router.post("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
+def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
+                   cohort_id: int):
+    try:
+        with session.begin_nested():
+            enrolment.invite_trainee(session, user=user, cohort_id=cohort_id, name=_text(form, "name", 300),
+                                     email=_text(form, "email", 400), wijk_id=_int(form, "wijk_id"),
+                                     base_url=base_url(request))
+    except (InvalidInput, Conflict) as exc:
+        ctx = _trainees_context(session, user, cohort_id)
+        ctx |= {"error": exc.message, "field": exc.field, "values": _form_values(form)}
+        return render(request, "cohort_trainees.html", ctx, status_code=422)
+    deliver_after_commit(request, background)
+    flash(request, f"{_text(form, 'name', 300).strip()} is ingeschreven; de uitnodiging is verstuurd.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+@router.post("/groepen/{cohort_id}/import", include_in_schema=False)
+async def upload_enrolment_csv(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int,
+                               bestand: UploadFile):
+    data = await bestand.read(MAX_BYTES + 1)
+    record = enrolment.preview_import(session, user=user, cohort_id=cohort_id, data=data,
+                                      filename=bestand.filename or "")
+    return see_other(f"/groepen/{cohort_id}/import/{record.token}")
+
+
+@router.get("/groepen/{cohort_id}/import/{import_token}", include_in_schema=False)
+def import_preview_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, import_token: str):
+    preview = enrolment.get_import(session, user=user, cohort_id=cohort_id, token=import_token)
+    cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
+    return render(request, "import_preview.html", {"cohort": cohort, "preview": preview})
+
+
+@router.post("/groepen/{cohort_id}/import/{import_token}", include_in_schema=False)
+def confirm_import(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
+                   cohort_id: int, import_token: str):
+    n = enrolment.confirm_import(session, user=user, cohort_id=cohort_id, token=import_token,
+                                 base_url=base_url(request))
+    deliver_after_commit(request, background)
+    flash(request, f"{n} deelnemers zijn ingeschreven en uitgenodigd.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+@router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/opnieuw-uitnodigen", include_in_schema=False)
+def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
+                     cohort_id: int, enrolment_id: int):
+    enrolment.reinvite(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, base_url=base_url(request))
+    deliver_after_commit(request, background)
+    flash(request, "Er is een nieuwe uitnodiging verstuurd; eerdere links werken niet meer.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+@router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/deactiveren", include_in_schema=False)
+def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, enrolment_id: int):
+    enrolment.deactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    flash(request, "De deelnemer is gedeactiveerd en kan niet meer inloggen. De gegevens blijven bewaard.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+@router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/activeren", include_in_schema=False)
+def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, enrolment_id: int):
+    enrolment.reactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    flash(request, "De deelnemer is weer actief.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+@router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/verplaatsen", include_in_schema=False)
+def move_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: int,
+                 enrolment_id: int):
+    target = _int(form, "target_cohort_id")
+    if target is None:
+        raise InvalidInput("Kies de groep waar de deelnemer naartoe gaat.", field="target_cohort_id")
+    enrolment.move(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, target_cohort_id=target)
+    flash(request, "De deelnemer is verplaatst; voortgang en vragenlijsten gaan mee.")
+    return see_other(f"/groepen/{cohort_id}/deelnemers")
+
+
+# --- reminders -------------------------------------------------------------------------------------------------------
+
+def _reminders_context(session, user, cohort_id: int, values: dict | None = None) -> dict:
+    cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
+    today = date.today()
+    return {"cohort": cohort, "trainees": windows_admin.active_enrolments(session, cohort_id=cohort.id),
+            "status": windows_admin.measurement_status(session, user=user, cohort_id=cohort.id, today=today),
+            "values": values or {"subject": reminders.DEFAULT_SUBJECT, "body": reminders.DEFAULT_BODY,
+                                 "moment": "T0", "recipients": "owing"}}
+
+
+@router.get("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
+def reminders_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+    ctx = _reminders_context(session, user, cohort_id)
+    ctx["flash"] = request.session.pop("flash", None)
+    return render(request, "reminders.html", ctx)
+
+
+@router.post("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
+def send_reminders(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
+                   cohort_id: int):
+    moment = _text(form, "moment", 10) or None
+    selected = _text(form, "recipients", 20) == "selected"
+    try:
+        with session.begin_nested():
+            result = reminders.send_manual_reminders(
+                session, user=user, cohort_id=cohort_id, moment=moment,
+                enrolment_ids=_ints(form, "enrolment_ids") if selected else None,
+                subject=_text(form, "subject", 300), body=_text(form, "body", 6000), today=date.today(),
+                base_url=base_url(request))
+    except InvalidInput as exc:
+        values = _form_values(form) | {"enrolment_ids": _ints(form, "enrolment_ids")}
+        ctx = _reminders_context(session, user, cohort_id, values) | {"error": exc.message, "field": exc.field}
+        return render(request, "reminders.html", ctx, status_code=422)
+    deliver_after_commit(request, background)
+    message = f"{result.queued} herinnering(en) verstuurd."
+    if result.skipped:
+        message += f" {result.skipped} deelnemer(s) kregen deze herinnering vandaag al en zijn overgeslagen."
+    flash(request, message)
+    return see_other(f"/groepen/{cohort_id}/herinneringen")
+
+
+# --- outbox ----------------------------------------------------------------------------------------------------------
+
+@router.get("/berichten", include_in_schema=False)
+def outbox_page(request: Request, session: SessionDep, user: CurrentUser):
+    smtp = bool(request.app.state.settings.smtp_host)
+    # With a real mail server nobody but the recipient needs a pending invitation link: hide the token.
+    show = (lambda body: outbox.redact_tokens(body)) if smtp else (lambda body: body)
+    return render(request, "outbox.html", {
+        "mails": outbox.list_outbox(session, user=user), "labels": outbox.STATUS_LABELS, "show": show,
+        "smtp": smtp, "flash": request.session.pop("flash", None)})
+
+
+@router.post("/berichten/verzenden", include_in_schema=False)
+def retry_outbox(request: Request, user: CurrentUser, background: BackgroundTasks):
+    deliver_after_commit(request, background)
+    flash(request, "Berichten die nog niet verzonden waren worden opnieuw verstuurd. Vernieuw de pagina over een moment.")
+    return see_other("/berichten")
+

@@ -1,0 +1,13 @@
+// Site-wide behaviour. htmx 2 does not swap 4xx/5xx responses by default: swap 422 form errors (and other
+// error fragments) into their target so people see what went wrong, and follow HX-Redirect on 401.
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.htmx) {
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true, error: false },
+      { code: "401", swap: false },
+      { code: "[45]..", swap: true, error: true },
+    ];
+  }
+});

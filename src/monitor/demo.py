@@ -1,0 +1,107 @@
+"""Demo data for the monitor: measurement windows for the demo cohorts and plausible submitted T0/T1 responses."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlmodel import Session, select
+
+from monitor.instrument import Instrument
+from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from monitor.versions import get_or_create_version
+from monitor.windows import set_window
+from training.models import Cohort, Enrolment, Organisation, User
+
+ORGANISATION = "Gemeente Rotterdam"  # the training demo's organisation
+SPRING, AUTUMN = "Regie-ondersteuners voorjaar", "Regie-ondersteuners najaar"
+DEMO_TRAINEE = "trainee@demo.local"  # fills in her own voormeting: no responses are made for her
+T0_RATE, T1_RATE = 0.85, 0.75  # share of trainees with a submitted T0; of the spring cohort, with a T1
+SKIP_RATE = 0.03  # items left unanswered
+
+
+def _clamp(x: float) -> int:
+    return max(1, min(5, round(x)))
+
+
+def load_monitor_demo_data(session: Session, *, instruments: Sequence[Instrument], seed: int = 2026,
+                           today: date | None = None) -> dict[str, int]:
+    """Windows and responses for the training demo's two cohorts. Idempotent: nothing happens when the windows
+    are already there, or when the training demo data are not."""
+    cohorts = {c.name: c for c in session.exec(
+        select(Cohort).join(Organisation, Organisation.id == Cohort.organisation_id)
+        .where(Organisation.name == ORGANISATION, Cohort.name.in_([SPRING, AUTUMN])))}
+    if len(cohorts) != 2 or not instruments:
+        return {}
+    if session.exec(select(MeasurementWindow.id).where(MeasurementWindow.cohort_id.in_([c.id for c in cohorts.values()]))).first():
+        return {}
+    today = today or date.today()
+    spring, autumn = cohorts[SPRING], cohorts[AUTUMN]
+    # T0 is open now for both; the spring cohort's nameting is open too (by date, or earlier once the modules are done).
+    set_window(session, cohort_id=spring.id, moment="T0", opens_on=spring.start_date - timedelta(days=14),
+               closes_on=today + timedelta(days=21))
+    set_window(session, cohort_id=spring.id, moment="T1", opens_on=today - timedelta(days=7),
+               closes_on=spring.end_date + timedelta(days=21), open_rule="modules_completed")
+    set_window(session, cohort_id=spring.id, moment="T2", opens_on=spring.end_date + timedelta(days=90),
+               closes_on=spring.end_date + timedelta(days=150))
+    set_window(session, cohort_id=autumn.id, moment="T0", opens_on=autumn.start_date - timedelta(days=14),
+               closes_on=today + timedelta(days=28))
+    set_window(session, cohort_id=autumn.id, moment="T1", opens_on=autumn.end_date - timedelta(days=7),
+               closes_on=autumn.end_date + timedelta(days=21), open_rule="modules_completed")
+
+    instrument = instruments[0]
+    version = get_or_create_version(session, instrument=instrument)
+    rng = random.Random(seed)
+    enrolments = session.exec(
+        select(Enrolment, User).join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.cohort_id.in_([spring.id, autumn.id]), User.email != DEMO_TRAINEE).order_by(Enrolment.id)
+    ).all()
+    n_responses = n_answers = 0
+    for enrolment, _user in enrolments:
+        has_t0 = rng.random() < T0_RATE
+        has_t1 = enrolment.cohort_id == spring.id and rng.random() < (T1_RATE if has_t0 else 0.4)
+        # A latent level per scale, and a growth that is positive on average but not for everyone.
+        level = {scale.id: rng.gauss(2.8, 0.55) for scale in instrument.scales}
+        gain = {scale.id: rng.gauss(0.55 if scale.id != "FAC" else 0.1, 0.45) for scale in instrument.scales}
+        for moment, wanted, days_ago in (("T0", has_t0, 50), ("T1", has_t1, 3)):
+            if not wanted:
+                continue
+            submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10),
+                                         tzinfo=timezone.utc)
+            response = QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id,
+                                             instrument_version_id=version.id, status="submitted",
+                                             started_at=submitted - timedelta(minutes=20), submitted_at=submitted)
+            session.add(response)
+            session.flush()
+            n_responses += 1
+            rows = _answers(instrument, moment, level, gain, rng)
+            for item_id, then_test, value in rows:
+                fields = {"value": value} if isinstance(value, int) else {"missing_code": value}
+                session.add(Answer(response_id=response.id, item_id=item_id, then_test=then_test,
+                                   answered_at=submitted, **fields))
+            n_answers += len(rows)
+    session.flush()
+    return {"windows": 5, "responses": n_responses, "answers": n_answers}
+
+
+def _answers(instrument: Instrument, moment: str, level: dict[str, float], gain: dict[str, float],
+             rng: random.Random) -> list[tuple[str, bool, int | str]]:
+    rows: list[tuple[str, bool, int | str]] = []
+    for item in instrument.items_for(moment):
+        if rng.random() < SKIP_RATE:
+            continue
+        fmt = instrument.format_of(item)
+        if fmt.missing and rng.random() < 0.04:
+            rows.append((item.id, False, fmt.missing[0].code))
+            continue
+        true_level = level[item.scale] + (gain[item.scale] if moment != "T0" else 0.0)
+        agreement = _clamp(true_level + rng.gauss(0, 0.6))
+        # Reverse-keyed items are answered consistently: high ability means disagreeing with them.
+        rows.append((item.id, False, 6 - agreement if item.reverse else agreement))
+        if moment == "T1" and item.then_test:
+            # The then-test tends to fall below the T0 rating: the response shift the then-test is there to show.
+            rows.append((item.id, True, _clamp(level[item.scale] - 0.35 + rng.gauss(0, 0.6))))
+    for question in instrument.background_for(moment):
+        rows.append((question.id, False, rng.choice(question.choices).code))
+    return rows

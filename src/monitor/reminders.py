@@ -1,0 +1,138 @@
+"""Reminders to fill in a questionnaire: by hand or automatically before a window closes, never twice a day.
+
+Each reminder is claimed by inserting a `reminder` row (unique per enrolment, kind, subject and day) in the same
+transaction that queues its e-mail; a second process or a second click on the same day finds the row and skips.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from monitor.windows_admin import MOMENT_LABELS, MOMENTS, active_enrolments, cohort_windows, owing
+from training.cohort_admin import get_managed_cohort, reminder_days_of
+from training.errors import InvalidInput
+from training.models import Cohort, Enrolment, Reminder, User
+from training.outbox import Message, queue_mail
+
+DEFAULT_SUBJECT = "Herinnering: {moment} invullen"
+DEFAULT_BODY = (
+    "Beste {naam},\n\n"
+    "U heeft de {moment} voor de groep ‘{groep}’ nog niet ingediend. Het invullen duurt ongeveer tien minuten; "
+    "uw antwoorden worden alleen op groepsniveau gebruikt en nooit voor beoordeling.\n\n"
+    "U kunt de vragenlijst invullen tot en met {sluitdatum}: {link}\n\n"
+    "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
+)
+PLACEHOLDERS = ("naam", "groep", "moment", "sluitdatum", "link")
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    queued: int
+    skipped: int  # already reminded about the same thing today
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace {naam}, {groep}, ... and nothing else (no str.format: braces in the text stay as typed)."""
+    for key in PLACEHOLDERS:
+        template = template.replace("{" + key + "}", values.get(key, ""))
+    return template
+
+
+def claim(session: Session, *, enrolment_id: int, kind: str, subject_key: str, sent_on: date,
+          created_by_user_id: int | None = None) -> Reminder | None:
+    """Insert the reminder row before anything is sent; None when it exists (here or in a concurrent transaction)."""
+    reminder = Reminder(enrolment_id=enrolment_id, kind=kind, subject_key=subject_key, sent_on=sent_on,
+                        created_by_user_id=created_by_user_id)
+    try:
+        with session.begin_nested():
+            session.add(reminder)
+    except IntegrityError:
+        return None
+    return reminder
+
+
+def _values(cohort: Cohort, trainee: User, moment: str | None, closes_on: date | None, base_url: str) -> dict[str, str]:
+    return {"naam": trainee.name, "groep": cohort.name,
+            "moment": MOMENT_LABELS[moment].lower() if moment else "vragenlijst",
+            "sluitdatum": closes_on.strftime("%d-%m-%Y") if closes_on else "het einde van de periode",
+            "link": f"{base_url}/vragenlijsten"}
+
+
+def _remind(session: Session, *, cohort: Cohort, recipients: Collection[tuple[Enrolment, User]], kind: str,
+            subject_key: str, moment: str | None, closes_on: date | None, subject: str, body: str, today: date,
+            base_url: str, created_by_user_id: int | None = None) -> ReminderResult:
+    queued = skipped = 0
+    for enrolment, trainee in recipients:
+        reminder = claim(session, enrolment_id=enrolment.id, kind=kind, subject_key=subject_key, sent_on=today,
+                         created_by_user_id=created_by_user_id)
+        if reminder is None:
+            skipped += 1
+            continue
+        values = _values(cohort, trainee, moment, closes_on, base_url)
+        mail = queue_mail(session, cohort_id=cohort.id,
+                          message=Message(trainee.email, fill(subject, values), fill(body, values)))
+        reminder.outbound_mail_id = mail.id
+        session.add(reminder)
+        queued += 1
+    session.flush()
+    return ReminderResult(queued, skipped)
+
+
+def send_due_reminders(session: Session, *, today: date, base_url: str) -> ReminderResult:
+    """Automatic reminders: for every active cohort and open window closing in one of the cohort's reminder days,
+    everyone who has not submitted that moment. Safe to run any number of times a day, also concurrently."""
+    queued = skipped = 0
+    cohorts = session.exec(select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.id)).all()
+    for cohort in cohorts:
+        days = reminder_days_of(cohort)
+        if not days:
+            continue
+        for moment, window in sorted(cohort_windows(session, cohort_id=cohort.id).items()):
+            if not (window.opens_on <= today <= window.closes_on) or (window.closes_on - today).days not in days:
+                continue
+            result = _remind(session, cohort=cohort, recipients=owing(session, cohort_id=cohort.id, moment=moment),
+                             kind="auto", subject_key=moment, moment=moment, closes_on=window.closes_on,
+                             subject=DEFAULT_SUBJECT, body=DEFAULT_BODY, today=today, base_url=base_url)
+            queued, skipped = queued + result.queued, skipped + result.skipped
+    return ReminderResult(queued, skipped)
+
+
+def manual_recipients(session: Session, *, user: User, cohort_id: int, moment: str | None,
+                      enrolment_ids: Collection[int] | None) -> list[tuple[Enrolment, User]]:
+    """Everyone who still owes the moment (enrolment_ids None), or the chosen active trainees of the cohort."""
+    cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
+    if enrolment_ids is None:
+        if moment not in MOMENTS:
+            raise InvalidInput("Kies het meetmoment dat nog moet worden ingevuld.", field="moment")
+        return owing(session, cohort_id=cohort.id, moment=moment)
+    chosen = set(enrolment_ids)
+    return [(e, u) for e, u in active_enrolments(session, cohort_id=cohort.id) if e.id in chosen]
+
+
+def send_manual_reminders(session: Session, *, user: User, cohort_id: int, moment: str | None,
+                          enrolment_ids: Collection[int] | None, subject: str, body: str, today: date,
+                          base_url: str) -> ReminderResult:
+    """A trainer's reminder with their own text. The same reminder reaches a person at most once a day."""
+    cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
+    if moment not in (*MOMENTS, None):
+        raise InvalidInput("Onbekend meetmoment.", field="moment")
+    subject, body = subject.strip(), body.strip()
+    if not subject or not body:
+        raise InvalidInput("Vul een onderwerp en een tekst in.", field="subject")
+    if len(subject) > 200 or len(body) > 5000:
+        raise InvalidInput("Het onderwerp of de tekst is te lang.", field="body")
+    recipients = manual_recipients(session, user=user, cohort_id=cohort.id, moment=moment, enrolment_ids=enrolment_ids)
+    if not recipients:
+        raise InvalidInput("Er zijn geen ontvangers: kies deelnemers, of er is niemand die nog moet invullen.",
+                           field="enrolment_ids")
+    window = cohort_windows(session, cohort_id=cohort.id).get(moment) if moment else None
+    subject_key = moment or "bericht-" + hashlib.sha256(subject.encode()).hexdigest()[:16]
+    return _remind(session, cohort=cohort, recipients=recipients, kind="manual", subject_key=subject_key,
+                   moment=moment, closes_on=window.closes_on if window else None, subject=subject, body=body,
+                   today=today, base_url=base_url, created_by_user_id=user.id)

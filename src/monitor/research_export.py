@@ -1,0 +1,330 @@
+"""The research export: answers per person under a fresh pseudonym, in long and wide form, a codebook and SPSS.
+
+Privacy (DOMAIN.md §4): every export makes a new random secret and pseudonymises each enrolment with
+HMAC-SHA256(secret, enrolment id), truncated to 12 hex characters; the secret lives only in memory for the export.
+Rows are ordered by pseudonym, so not even the row order links two exports. No names, e-mails, user or enrolment
+ids, background answers or open answers: the open_answer table is never read. A wijk with too few people in the
+export is reported as its gebied or as "overig", by the monitor's own disclosure plan (docs/exports.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from monitor import statistics as st
+from monitor.audit import WEB, record_export
+from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_key
+from monitor.dataset import Person, Scope, item_matrix, load_dataset, people_query
+from monitor.disclosure import Group, Thresholds, plan_suppression
+from monitor.instrument import MOMENTS, Instrument
+from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
+from training.errors import PermissionDenied
+from training.models import Enrolment, Organisation, Role, User
+
+PSEUDONYM_LENGTH = 12
+OTHER = "overig"
+GEBIED_SUFFIX = " (gebied)"
+LONG_COLUMNS = ("pseudonym", "wijk", "cohort", "moment", "instrument_version", "item", "scale", "value",
+                "missing_code")
+KINDS = {"long": "csv", "wide": "csv", "spss": "sav", "codebook_csv": "csv", "codebook_json": "json"}
+CHANGES = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
+
+
+class Pseudonymiser:
+    """HMAC-SHA256 of the enrolment id under a random per-export secret. The secret is never stored or shown."""
+
+    def __init__(self) -> None:
+        self._secret = secrets.token_bytes(32)
+
+    def __call__(self, enrolment_id: int) -> str:
+        digest = hmac.new(self._secret, str(enrolment_id).encode("ascii"), hashlib.sha256).hexdigest()
+        return digest[:PSEUDONYM_LENGTH]
+
+
+@dataclass(frozen=True)
+class ExportPerson:
+    pseudonym: str
+    wijk: str  # the disclosure-safe label: wijk, "<gebied> (gebied)" or "overig"
+    cohort: str
+    person: Person  # internal only: its ids are never written
+
+
+@dataclass
+class ResearchPlan:
+    """Who is in the export, under which pseudonym and wijk label. Built once per export."""
+
+    organisation: Organisation
+    scope: Scope
+    instrument: Instrument
+    versions: dict[int, Instrument]  # instrument_version id -> the wording it froze
+    version_keys: dict[int, str]  # instrument_version id -> short hash
+    people: list[ExportPerson]  # ordered by pseudonym
+    thresholds: Thresholds
+    reliability: dict[str, tuple[float | None, float | None, float | None]] = field(default_factory=dict)
+
+    @property
+    def versions_by_key(self) -> dict[str, Instrument]:
+        return {self.version_keys[vid]: inst for vid, inst in sorted(self.versions.items())}
+
+
+def require_research_access(user: User) -> None:
+    """Person-level files (even pseudonymised) are for beheer only: managers never see individual scores (§4)."""
+    if user.role != Role.admin:
+        raise PermissionDenied("Onderzoeksbestanden met gegevens per persoon zijn alleen voor beheer.")
+
+
+# --- the plan ------------------------------------------------------------------------------------------------
+
+def plan_research_export(session: Session, *, organisation: Organisation, instrument: Instrument,
+                         thresholds: Thresholds, pseudonymiser: Pseudonymiser | None = None) -> ResearchPlan:
+    """Everyone of the organisation with at least one submitted response, pseudonymised and with a safe wijk label."""
+    scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
+    data = load_dataset(session, scope=scope, instrument=instrument)
+    people = [p for p in data.people if p.submitted]
+    labels = wijk_labels(people, data.wijken, data.gebieden, organisation.id, thresholds)
+    pseudonymise = pseudonymiser or Pseudonymiser()
+    pseudonyms = {p.enrolment_id: pseudonymise(p.enrolment_id) for p in people}
+    if len(set(pseudonyms.values())) != len(pseudonyms):  # 48 bits: practically never; never silently merge people
+        return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
+    rows = sorted((ExportPerson(pseudonyms[p.enrolment_id], labels[p.enrolment_id], data.cohorts[p.cohort_id].name, p)
+                   for p in people), key=lambda e: e.pseudonym)
+    version_keys = {vid: version_key(_hash(session, vid)) for vid in data.versions}
+    plan = ResearchPlan(organisation, scope, instrument, data.versions, version_keys, rows, thresholds)
+    plan.reliability = _pooled_reliability(session, data, scope)
+    return plan
+
+
+def _hash(session: Session, version_id: int) -> str:
+    return session.get(InstrumentVersion, version_id).version_hash
+
+
+def wijk_labels(people: Sequence[Person], wijken, gebieden, organisation_id: int,
+                thresholds: Thresholds) -> dict[int, str]:
+    """enrolment id -> wijk label, from the disclosure plan over the people in the export (measure "n").
+
+    A wijk the plan shows keeps its name. A withheld wijk is reported as its gebied when the gebied is shown, else as
+    "overig". The plan guarantees that every label then covers 0 or at least ``min_n`` people, including the
+    complementary case (a second wijk joins a small one so that neither can be worked out by subtraction).
+    """
+    by_wijk: dict[int, int] = {}
+    for p in people:
+        by_wijk[p.wijk_id] = by_wijk.get(p.wijk_id, 0) + 1
+    by_gebied: dict[int | None, list[Group]] = {}
+    for wid, n in by_wijk.items():
+        by_gebied.setdefault(wijken[wid].gebied_id, []).append(Group(f"wijk:{wid}", n))
+    children = list(by_gebied.pop(None, []))
+    children += [Group(f"gebied:{gid}", sum(g.n for g in groups), tuple(groups)) for gid, groups in by_gebied.items()]
+    plan = plan_suppression(Group(f"org:{organisation_id}", len(people), tuple(children)), thresholds, measure="n")
+    out = {}
+    for p in people:
+        gid = wijken[p.wijk_id].gebied_id
+        if plan[f"wijk:{p.wijk_id}"].shown:
+            out[p.enrolment_id] = wijken[p.wijk_id].name
+        elif gid is not None and plan[f"gebied:{gid}"].shown:
+            out[p.enrolment_id] = gebieden[gid].name + GEBIED_SUFFIX
+        else:
+            out[p.enrolment_id] = OTHER
+    return out
+
+
+def _pooled_reliability(session: Session, data, scope: Scope) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """scale -> (α, SD_T0, S_diff), pooled over the organisation at T0: the monitor's own RCI reference (§3.5)."""
+    out = {}
+    for scale in data.scales:
+        alpha = st.cronbach_alpha(item_matrix(session, scope=scope, dataset=data, scale_id=scale, moment="T0"))
+        t0 = [p.scores.get("T0", {}).get(scale) if "T0" in p.submitted else None for p in data.people]
+        sd = st.describe(t0).sd
+        s_diff = None
+        if alpha.alpha is not None and sd is not None:
+            rci = st.paired_change([0.0, 0.0], [0.0, 0.0], reliability=alpha.alpha, sd_reference=sd).rci
+            s_diff = rci.s_diff if rci is not None else None
+        out[scale] = (alpha.alpha, sd, s_diff)
+    return out
+
+
+# --- long format ---------------------------------------------------------------------------------------------
+
+def _closed_items(plan: ResearchPlan) -> list[str]:
+    return sorted({item.id for inst in plan.versions.values() for item in inst.items})
+
+
+def _answers_query(plan: ResearchPlan):
+    return (select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
+                   QuestionnaireResponse.instrument_version_id, Answer.item_id, Answer.then_test, Answer.value,
+                   Answer.missing_code)
+            .join(Answer, Answer.response_id == QuestionnaireResponse.id)
+            .where(QuestionnaireResponse.status == "submitted",
+                   QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
+                   QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
+                   Answer.item_id.in_(_closed_items(plan))))
+
+
+def count_long_rows(session: Session, plan: ResearchPlan) -> int:
+    enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
+    query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(enrolments))
+    return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
+    """The long rows, ordered by pseudonym, moment and item. People are read in chunks (in pseudonym order) and
+    each chunk's answers stream from the database (``yield_per``), so memory stays flat for any size."""
+    order = {m: i for i, m in enumerate(MOMENTS)}
+    for start in range(0, len(plan.people), chunk_size):
+        chunk = plan.people[start:start + chunk_size]
+        by_id = {e.person.enrolment_id: e for e in chunk}
+        query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(list(by_id)))
+        rows = []
+        for eid, moment, vid, item_id, then_test, value, missing_code in session.exec(
+                query.execution_options(yield_per=1000)):
+            person = by_id[eid]
+            inst = plan.versions[vid]
+            item = inst.item(item_id)
+            rows.append(((person.pseudonym, order[moment], bool(then_test), inst.items.index(item)),
+                         (person.pseudonym, person.wijk, person.cohort,
+                          f"{moment}{THEN_SUFFIX}" if then_test else moment, plan.version_keys[vid], item_id,
+                          item.scale, value, missing_code)))
+        rows.sort(key=lambda r: r[0])
+        for _, row in rows:
+            yield row
+
+
+# --- wide format ---------------------------------------------------------------------------------------------
+
+def wide_columns(plan: ResearchPlan) -> list[str]:
+    columns = ["pseudonym", "wijk", "cohort"]
+    for scale in plan.instrument.scales:
+        s = scale.id
+        columns += [f"{s}_{m}" for m in MOMENTS]
+        if scale.then_test:
+            columns.append(f"{s}_T1then")
+        columns += [f"{s}_change_{a}_{b}" for a, b in CHANGES]
+        if scale.then_test:
+            columns.append(f"{s}_change_then_T1")
+        columns += [f"{s}_rci_T0_{b}" for a, b in CHANGES if a == "T0"]
+    return columns
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return b - a if a is not None and b is not None else None
+
+
+def wide_rows(plan: ResearchPlan) -> Iterator[tuple[Any, ...]]:
+    """One row per pseudonym: scale scores per moment (80% rule), changes and the RCI against the pooled T0."""
+    for e in plan.people:
+        p = e.person
+        row: list[Any] = [e.pseudonym, e.wijk, e.cohort]
+        for scale in plan.instrument.scales:
+            s = scale.id
+            score = {m: p.scores.get(m, {}).get(s) if m in p.submitted else None for m in MOMENTS}
+            row += [score[m] for m in MOMENTS]
+            then = p.then_scores.get(s) if "T1" in p.submitted else None
+            if scale.then_test:
+                row.append(then)
+            row += [_diff(score[a], score[b]) for a, b in CHANGES]
+            if scale.then_test:
+                row.append(_diff(then, score["T1"]))
+            s_diff = plan.reliability.get(s, (None, None, None))[2]
+            for a, b in CHANGES:
+                if a == "T0":
+                    change = _diff(score[a], score[b])
+                    row.append(change / s_diff if change is not None and s_diff else None)
+        yield tuple(row)
+
+
+# --- web downloads -------------------------------------------------------------------------------------------
+
+def research_organisation(session: Session, *, user: User, organisation_id: int | None) -> Organisation:
+    """The organisation whose research files the user may download (beheer only), or a domain error."""
+    from monitor.service import organisation_for
+
+    require_research_access(user)
+    return organisation_for(session, user=user, organisation_id=organisation_id)
+
+
+def prepare_download(session: Session, *, user: User, organisation_id: int | None, instrument: Instrument,
+                     thresholds: Thresholds, kind: str) -> tuple[ResearchPlan, int]:
+    """Plan a long or wide download and log it before any data leaves; returns the plan and its row count.
+    The rows themselves are streamed afterwards (``iter_long_rows`` / ``wide_rows``)."""
+    organisation = research_organisation(session, user=user, organisation_id=organisation_id)
+    plan = plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
+    count = count_long_rows(session, plan) if kind == "long" else len(plan.people)
+    record_research_export(session, plan=plan, organisation=organisation, kind=kind, row_count=count,
+                           user_id=user.id, channel=WEB)
+    return plan, count
+
+
+# --- one export, end to end (the CLI and the SPSS/codebook downloads) ------------------------------------------
+
+def record_research_export(session: Session, *, plan: ResearchPlan | None, organisation: Organisation, kind: str,
+                           row_count: int, user_id: int | None, channel: str) -> None:
+    scope = {"instrument": plan.instrument.id if plan else None, "kind": kind, "min_n": None, "min_paired": None}
+    if plan is not None:
+        scope |= {"min_n": plan.thresholds.min_n, "min_paired": plan.thresholds.min_paired, "people": len(plan.people)}
+    record_export(session, action=f"export.research_{kind.split('_')[0]}", format=KINDS[kind],
+                  organisation_id=organisation.id, scope=scope, row_count=row_count, user_id=user_id,
+                  channel=channel)
+
+
+def codebook_versions(session: Session, *, instrument: Instrument) -> dict[str, Instrument]:
+    """Every frozen version of the instrument (no person data), oldest first; the current wording when none."""
+    rows = session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
+                        .order_by(InstrumentVersion.id)).all()
+    versions = {version_key(v.version_hash): Instrument.from_snapshot(json.loads(v.snapshot_json)) for v in rows}
+    return versions or {version_key(instrument.version_hash): instrument}
+
+
+def write_research_file(session: Session, *, organisation: Organisation, instrument: Instrument,
+                        thresholds: Thresholds, kind: str, path: Path, user_id: int | None, channel: str,
+                        pseudonymiser: Pseudonymiser | None = None) -> int:
+    """Write one research file (``kind`` in KINDS) to ``path`` and log it; returns the number of data rows."""
+    from monitor.exports import csv_lines
+
+    if kind not in KINDS:
+        raise ValueError(f"unknown research export kind {kind!r}")
+    plan = None
+    if kind.startswith("codebook"):
+        versions = codebook_versions(session, instrument=instrument)
+        if kind == "codebook_json":
+            document = codebook_json(versions)
+            path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+            count = sum(len(v["items"]) for v in document["versions"])
+        else:
+            rows = codebook_rows(versions)
+            from monitor.codebook import CODEBOOK_COLUMNS
+
+            _write_lines(path, csv_lines(CODEBOOK_COLUMNS, rows))
+            count = len(rows)
+    else:
+        plan = plan_research_export(session, organisation=organisation, instrument=instrument,
+                                    thresholds=thresholds, pseudonymiser=pseudonymiser)
+        if kind == "long":
+            count = _write_lines(path, csv_lines(LONG_COLUMNS, iter_long_rows(session, plan)))
+        elif kind == "wide":
+            count = _write_lines(path, csv_lines(wide_columns(plan), wide_rows(plan)))
+        else:
+            from monitor.research_spss import write_spss
+
+            count = write_spss(plan, session, path)
+    record_research_export(session, plan=plan, organisation=organisation, kind=kind, row_count=count,
+                           user_id=user_id, channel=channel)
+    return count
+
+
+def _write_lines(path: Path, lines: Iterator[str]) -> int:
+    """Write CSV lines; returns the number of data rows (lines after the header)."""
+    count = -1
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for line in lines:
+            out.write(line)
+            count += 1
+    return count

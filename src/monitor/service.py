@@ -1,0 +1,125 @@
+"""Use cases of the monitor: who may see which report, built from the dataset with the configured thresholds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from monitor.dataset import Scope, item_matrices, load_dataset
+from monitor.disclosure import Thresholds
+from monitor.errors import InvalidMomentPair
+from monitor.instrument import MOMENTS, Instrument
+from monitor.report import Report, build_report
+from training.access import get_visible_cohort
+from training.errors import NotFound, PermissionDenied
+from training.models import Organisation, Role, User
+
+PAIRS = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
+
+
+def check_pair(moment_from: str, moment_to: str) -> None:
+    if (moment_from, moment_to) not in PAIRS:
+        raise InvalidMomentPair()
+
+
+def organisation_for(session: Session, *, user: User, organisation_id: int | None = None) -> Organisation:
+    """The organisation whose monitor the user may see: a manager their own, an admin any (default: the first)."""
+    if user.role == Role.manager:
+        if organisation_id not in (None, user.organisation_id):
+            raise NotFound("Deze organisatie bestaat niet of u heeft er geen toegang toe.")
+        org = session.get(Organisation, user.organisation_id)
+    elif user.role == Role.admin:
+        org = (session.get(Organisation, organisation_id) if organisation_id
+               else session.exec(select(Organisation).order_by(Organisation.id)).first())
+    else:
+        raise PermissionDenied("Alleen projectleiding en beheer zien de monitor van de organisatie.")
+    if org is None:
+        raise NotFound("Deze organisatie bestaat niet.")
+    return org
+
+
+def _report(session: Session, scope: Scope, *, instrument: Instrument, moment_from: str, moment_to: str,
+            thresholds: Thresholds, root: str, n_modules: int = 0) -> Report:
+    check_pair(moment_from, moment_to)
+    data = load_dataset(session, scope=scope, instrument=instrument)
+    # Reliability for the RCI and the quality table: pooled over the organisation, never per wijk (§3.3).
+    org_scope = Scope(organisation_id=scope.organisation_id, instrument_id=scope.instrument_id)
+    org_data = data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument)
+    matrices = {(scale, m): matrix for m in MOMENTS
+                for scale, matrix in item_matrices(session, scope=org_scope, dataset=org_data, moment=m).items()}
+    return build_report(data, moment_from=moment_from, moment_to=moment_to, thresholds=thresholds,
+                        t0_matrices=matrices, root=root, n_modules=n_modules)
+
+
+def organisation_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
+                        moment_from: str = "T0", moment_to: str = "T1", organisation_id: int | None = None,
+                        cohort_id: int | None = None, started_from: date | None = None,
+                        started_to: date | None = None, version_id: int | None = None,
+                        n_modules: int = 0) -> Report:
+    org = organisation_for(session, user=user, organisation_id=organisation_id)
+    cohort_ids = None
+    if cohort_id is not None:
+        cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
+        if cohort.organisation_id != org.id:
+            raise NotFound("Deze groep hoort niet bij deze organisatie.")
+        cohort_ids = (cohort.id,)
+    scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=cohort_ids,
+                  started_from=started_from, started_to=started_to,
+                  version_ids=(version_id,) if version_id is not None else None)
+    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
+                   thresholds=thresholds, root="organisation", n_modules=n_modules)
+
+
+def cohort_report(session: Session, *, user: User, cohort_id: int, instrument: Instrument, thresholds: Thresholds,
+                  moment_from: str = "T0", moment_to: str = "T1") -> Report:
+    """A cohort's monitor for its trainers (and managers/admins of its organisation): cohort → wijk."""
+    if user.role == Role.trainee:
+        raise PermissionDenied("Deelnemers zien geen groepsmonitor.")
+    cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
+    scope = Scope(organisation_id=cohort.organisation_id, instrument_id=instrument.id, cohort_ids=(cohort.id,))
+    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
+                   thresholds=thresholds, root="cohort")
+
+
+def filter_options(session: Session, *, user: User, instrument: Instrument) -> dict:
+    """Cohorts of the user's organisation and the stored versions of the instrument, for the monitor's filters."""
+    from monitor.models import InstrumentVersion
+    from training.models import Cohort
+
+    org = organisation_for(session, user=user)
+    cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
+    versions = list(session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
+                                 .order_by(InstrumentVersion.created_at)))
+    return {"cohorts": cohorts, "versions": versions, "current_hash": instrument.version_hash}
+
+
+def item_changes(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds, wijk_id: int,
+                 moment_from: str = "T0", moment_to: str = "T1") -> dict:
+    """Mean paired change per item for one wijk (the heatmap). Shown only for the scales whose wijk-level change is
+    shown in the monitor (n_paired ≥ min_paired, not complementarily withheld); item level never exists per person."""
+    from monitor.dataset import item_values
+    from training.models import Wijk
+
+    org = organisation_for(session, user=user)
+    wijk = session.get(Wijk, wijk_id)
+    if wijk is None or wijk.organisation_id != org.id:
+        raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.")
+    scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
+    report = _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
+                     thresholds=thresholds, root="organisation")
+    data = load_dataset(session, scope=scope, instrument=instrument)
+    eids = [p.enrolment_id for p in data.people if p.wijk_id == wijk_id]
+    before = item_values(session, scope=scope, dataset=data, moment=moment_from, enrolment_ids=eids)
+    after = item_values(session, scope=scope, dataset=data, moment=moment_to, enrolment_ids=eids)
+    shown_scales = {r.scale for r in report.rows if r.group_key == f"wijk:{wijk_id}" and r.mean_change is not None}
+    items = []
+    for item in instrument.items:
+        if item.scale not in shown_scales:
+            continue
+        diffs = [after[e][item.id] - before[e][item.id] for e in eids
+                 if item.id in before.get(e, {}) and item.id in after.get(e, {})]
+        if len(diffs) >= thresholds.min_paired:
+            items.append({"item": item.id, "scale": item.scale, "text": item.text, "n": len(diffs),
+                          "change": sum(diffs) / len(diffs)})
+    return {"wijk": wijk, "items": items, "withheld_scales": sorted(set(data.scales) - shown_scales)}

@@ -1,0 +1,146 @@
+"""One-time invitation links: issue (token hashed at rest), check, and accept by setting a password."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from training.errors import InvalidInput, TrainingError
+from training.models import Cohort, Invitation, User, utcnow
+from training.outbox import Message
+from training.passwords import hash_password, password_problem
+
+VALID_DAYS = 14
+
+
+class InvitationInvalid(TrainingError):
+    message = "Deze uitnodigingslink is ongeldig. Controleer of u de hele link uit de e-mail heeft gebruikt."
+
+
+class InvitationGone(TrainingError):
+    """The link existed but can no longer be used (expired, used or replaced)."""
+
+    message = "Deze uitnodigingslink kan niet meer worden gebruikt."
+
+
+class InvitationExpired(InvitationGone):
+    message = ("Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen; "
+               "die is weer 14 dagen geldig.")
+
+
+class InvitationUsed(InvitationGone):
+    message = ("Deze uitnodiging is al gebruikt: u heeft al een wachtwoord ingesteld. Log in met uw e-mailadres en "
+               "wachtwoord. Weet u uw wachtwoord niet meer? Vraag uw trainer om een nieuwe uitnodiging.")
+
+
+class InvitationReplaced(InvitationGone):
+    message = ("Er is u inmiddels een nieuwere uitnodiging gestuurd. Gebruik de link in de meest recente e-mail, "
+               "of vraag uw trainer om een nieuwe uitnodiging.")
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # only ever in the e-mail; the database keeps its hash
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+
+
+def issue_invitation(session: Session, *, user: User, cohort_id: int | None, now: datetime | None = None,
+                     valid_days: int = VALID_DAYS) -> IssuedInvitation:
+    """A new link for the user; earlier unused links of the user stop working."""
+    now = now or utcnow()
+    revoke_invitations(session, user_id=user.id, now=now)
+    issued = new_invitation(user_id=user.id, cohort_id=cohort_id, now=now, valid_days=valid_days)
+    session.add(issued.invitation)
+    session.flush()
+    return issued
+
+
+def new_invitation(*, user_id: int, cohort_id: int | None, now: datetime, valid_days: int = VALID_DAYS
+                   ) -> IssuedInvitation:
+    """A fresh invitation object (not yet added to a session), for bulk enrolment."""
+    token = secrets.token_urlsafe(32)
+    return IssuedInvitation(Invitation(user_id=user_id, cohort_id=cohort_id, token_hash=hash_token(token),
+                                       created_at=now, expires_at=now + timedelta(days=valid_days)), token)
+
+
+def revoke_invitations(session: Session, *, user_id: int, now: datetime | None = None) -> None:
+    session.execute(update(Invitation).where(Invitation.user_id == user_id, Invitation.used_at.is_(None),
+                                             Invitation.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
+
+
+def check_invitation(session: Session, *, token: str, now: datetime | None = None) -> tuple[Invitation, User]:
+    """The invitation and its user when the link may still be used; else a Dutch explanation of what to do."""
+    now = now or utcnow()
+    invitation = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first() \
+        if 20 <= len(token) <= 100 else None
+    if invitation is None:
+        raise InvitationInvalid()
+    if invitation.used_at is not None:
+        raise InvitationUsed()
+    if invitation.revoked_at is not None:
+        raise InvitationReplaced()
+    if _aware(invitation.expires_at) <= now:
+        raise InvitationExpired()
+    user = session.get(User, invitation.user_id)
+    if user is None or not user.is_active:
+        raise InvitationGone("Uw account is gedeactiveerd. Neem contact op met uw trainer.")
+    return invitation, user
+
+
+def accept_invitation(session: Session, *, token: str, password: str, repeat: str,
+                      now: datetime | None = None) -> User:
+    """Set the password and use up the link (once, also under concurrent requests); returns the user to sign in."""
+    now = now or utcnow()
+    invitation, user = check_invitation(session, token=token, now=now)
+    if password != repeat:
+        raise InvalidInput("De twee wachtwoorden zijn niet gelijk.", field="password_repeat")
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(problem, field="password")
+    used = session.execute(update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+                           .values(used_at=now))
+    if used.rowcount != 1:
+        raise InvitationUsed()
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.flush()
+    return user
+
+
+def invitation_message(*, user: User, cohort: Cohort | None, link: str, expires_at: datetime) -> Message:
+    group = f" voor de groep ‘{cohort.name}’" if cohort else ""
+    body = (
+        f"Beste {user.name},\n\n"
+        f"U bent uitgenodigd{group} op het leerplatform Resourcegroepen (R-ACT).\n\n"
+        f"Stel via deze link uw wachtwoord in:\n{link}\n\n"
+        f"De link werkt één keer en is geldig tot {_aware(expires_at).strftime('%d-%m-%Y')}. "
+        "Daarna kunt u inloggen met uw e-mailadres en het wachtwoord dat u koos.\n\n"
+        "Heeft u deze e-mail niet verwacht? Dan kunt u hem negeren.\n\n"
+        "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
+    )
+    return Message(user.email, "Uitnodiging leerplatform Resourcegroepen", body)
+
+
+def enrolled_message(*, user: User, cohort: Cohort, login_link: str) -> Message:
+    body = (
+        f"Beste {user.name},\n\n"
+        f"U bent ingeschreven in de groep ‘{cohort.name}’ op het leerplatform Resourcegroepen (R-ACT).\n"
+        f"Log in met uw e-mailadres en wachtwoord: {login_link}\n\n"
+        "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
+    )
+    return Message(user.email, f"Ingeschreven in de groep {cohort.name}", body)

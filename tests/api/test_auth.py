@@ -1,0 +1,141 @@
+"""Sign-in, sign-out, password change, throttling and CSRF."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.conftest import DEMO_PASSWORD, csrf_from, login
+from training.models import User
+from training.passwords import verify_password
+
+HOME_MARKERS = {
+    "trainee": "Mijn leerpad",
+    "trainer": "Groepen die je traint",
+    "manager": "Projectleiding",
+    "admin": "Gebruikers bekijken",
+}
+
+
+@pytest.mark.parametrize("role", list(HOME_MARKERS))
+def test_each_demo_account_signs_in_and_sees_its_home_page(role, make_client, demo):
+    client = login(make_client(), f"{role}@demo.local")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert HOME_MARKERS[role] in page.text
+    others = [m for r, m in HOME_MARKERS.items() if r != role]
+    assert not any(m in page.text for m in others)
+
+
+def test_anonymous_visitor_is_sent_to_login_with_next(client, demo):
+    response = client.get("/beheer/gebruikers", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/beheer/gebruikers"
+
+
+def test_login_redirects_to_local_next_only(make_client, demo):
+    c = make_client()
+    token = csrf_from(c.get("/login").text)
+    r = c.post("/login", data={"email": "admin@demo.local", "password": DEMO_PASSWORD, "csrf_token": token,
+                               "next": "//evil.example/x"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "email,password",
+    [("manager@demo.local", "wrong-password"), ("nobody@demo.local", DEMO_PASSWORD)],
+)
+def test_wrong_password_and_unknown_email_get_the_same_dutch_message(client, demo, email, password):
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert r.status_code == 401
+    assert "Onbekend e-mailadres of onjuist wachtwoord." in r.text
+    assert "ract_session" not in r.headers.get("set-cookie", "") or "uid" not in r.text
+
+
+def test_empty_login_form_is_refused_with_422(client, demo):
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"csrf_token": token})
+    assert r.status_code == 422
+    assert "Vul uw e-mailadres en wachtwoord in." in r.text
+
+
+def test_login_without_csrf_token_is_refused(client, demo):
+    client.get("/login")
+    r = client.post("/login", data={"email": "admin@demo.local", "password": DEMO_PASSWORD})
+    assert r.status_code == 403
+    assert "Laad de pagina opnieuw" in r.text
+    assert client.get("/", follow_redirects=False).status_code == 303  # still signed out
+
+
+def test_repeated_failures_lock_only_that_account(make_client, demo, settings):
+    c = make_client()
+    token = csrf_from(c.get("/login").text)
+    for _ in range(settings.login_max_failures):
+        r = c.post("/login", data={"email": "manager@demo.local", "password": "nope-nope", "csrf_token": token})
+        assert r.status_code == 401
+    r = c.post("/login", data={"email": "manager@demo.local", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert r.status_code == 429
+    assert "Te veel mislukte pogingen" in r.text
+    assert int(r.headers["Retry-After"]) > 0
+    # Another account on the same client is not affected.
+    login(make_client(), "admin@demo.local")
+
+
+def test_logout_ends_the_session(login_as):
+    c = login_as("trainer")
+    assert c.post("/logout", follow_redirects=False).status_code == 303
+    assert c.get("/", follow_redirects=False).status_code == 303
+
+
+def test_state_change_without_csrf_changes_nothing(login_as, db):
+    c = login_as("trainee")
+    del c.headers["X-CSRF-Token"]
+    r = c.post("/account/wachtwoord", data={"current_password": DEMO_PASSWORD, "new_password": "een nieuw wachtwoord",
+                                            "new_password_repeat": "een nieuw wachtwoord"})
+    assert r.status_code == 403
+    user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
+    db.refresh(user)
+    assert verify_password(DEMO_PASSWORD, user.password_hash)
+
+
+def test_password_change_validates_and_signs_out_other_sessions(login_as, make_client, db):
+    c = login_as("trainee")
+    other = login(make_client(), "trainee@demo.local")
+    form = {"current_password": DEMO_PASSWORD, "new_password": "kort", "new_password_repeat": "kort"}
+    r = c.post("/account/wachtwoord", data=form)
+    assert r.status_code == 422 and "minstens 12 tekens" in r.text
+    form = {"current_password": "fout", "new_password": "een lange nieuwe zin", "new_password_repeat": "een lange nieuwe zin"}
+    assert "Het huidige wachtwoord klopt niet." in c.post("/account/wachtwoord", data=form).text
+    form["current_password"] = DEMO_PASSWORD
+    form["new_password_repeat"] = "iets anders dan dat"
+    assert "niet gelijk" in c.post("/account/wachtwoord", data=form).text
+    form["new_password_repeat"] = form["new_password"]
+    r = c.post("/account/wachtwoord", data=form)
+    assert r.status_code == 200 and "Uw wachtwoord is gewijzigd" in r.text
+    assert c.get("/", follow_redirects=False).status_code == 200  # this session continues
+    assert other.get("/", follow_redirects=False).status_code == 303  # the other one is signed out
+    user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
+    db.refresh(user)
+    assert user.password_hash.startswith("$argon2id$")
+    assert verify_password("een lange nieuwe zin", user.password_hash)
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, demo):
+    r = client.get("/login")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "secure" not in cookie  # only in production (https)
+
+
+def test_deactivated_user_cannot_sign_in_and_is_signed_out(login_as, db, make_client):
+    c = login_as("trainer")
+    user = db.exec(select(User).where(User.email == "trainer@demo.local")).one()
+    user.is_active = False
+    db.add(user)
+    db.commit()
+    assert c.get("/", follow_redirects=False).status_code == 303
+    c2 = make_client()
+    token = csrf_from(c2.get("/login").text)
+    r = c2.post("/login", data={"email": "trainer@demo.local", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert r.status_code == 401

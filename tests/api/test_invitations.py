@@ -1,0 +1,111 @@
+"""Invitation links: set a password once and be signed in; expired, reused or replaced links get a clear Dutch page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from tests.conftest import csrf_from
+from training import invitations
+from training.models import Cohort, Invitation, OutboundMail, User, Wijk, utcnow
+
+PASSWORD = "een lange zin als wachtwoord"
+
+
+@pytest.fixture
+def invited(login_as, db):
+    """Invite a new trainee through the web as the demo trainer; returns (email, token from the queued mail)."""
+    trainer = login_as("trainer")
+    cohort = db.exec(select(Cohort).where(Cohort.name == "Regie-ondersteuners voorjaar")).one()
+    wijk = db.exec(select(Wijk).where(Wijk.name == "Bloemhof")).one()
+    response = trainer.post(f"/groepen/{cohort.id}/deelnemers", follow_redirects=False,
+                            data={"name": "Nadia Nieuw", "email": "Nadia@Example.nl", "wijk_id": str(wijk.id)})
+    assert response.status_code == 303
+    mail = db.exec(select(OutboundMail).where(OutboundMail.to_address == "nadia@example.nl")).one()
+    return "nadia@example.nl", re.search(r"token=([\w-]+)", mail.body).group(1)
+
+
+def accept(client, token: str, password: str = PASSWORD, repeat: str | None = None):
+    page = client.get(f"/uitnodiging?token={token}")
+    return client.post("/uitnodiging", follow_redirects=False, data={
+        "token": token, "password": password, "password_repeat": password if repeat is None else repeat,
+        "csrf_token": csrf_from(page.text)})
+
+
+def test_invited_trainee_sets_a_password_is_signed_in_and_can_log_in_later(make_client, invited):
+    email, token = invited
+    client = make_client()
+    page = client.get(f"/uitnodiging?token={token}")
+    assert page.status_code == 200 and "Welkom, Nadia Nieuw" in page.text
+    response = accept(client, token)
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    assert "Nadia Nieuw" in client.get("/").text
+    from tests.conftest import login
+
+    login(make_client(), email, PASSWORD)
+
+
+def test_a_used_link_cannot_be_used_again(make_client, invited, db):
+    _, token = invited
+    assert accept(make_client(), token).status_code == 303
+    again = make_client().get(f"/uitnodiging?token={token}")
+    assert again.status_code == 410 and "al gebruikt" in again.text and "Log in met uw e-mailadres" in again.text
+    c = make_client()
+    c.get("/login")
+    second = c.post("/uitnodiging", data={"token": token, "password": "nog een ander wachtwoord",
+                                          "password_repeat": "nog een ander wachtwoord",
+                                          "csrf_token": csrf_from(c.get("/login").text)}, follow_redirects=False)
+    assert second.status_code == 410
+
+
+def test_an_expired_link_tells_the_trainee_to_ask_for_a_new_one(make_client, invited, db):
+    _, token = invited
+    invitation = db.exec(select(Invitation).where(Invitation.token_hash == invitations.hash_token(token))).one()
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.add(invitation)
+    db.commit()
+    page = make_client().get(f"/uitnodiging?token={token}")
+    assert page.status_code == 410
+    assert "Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen" in page.text
+
+
+def test_reinviting_replaces_the_old_link(login_as, make_client, invited, db):
+    email, old_token = invited
+    user = db.exec(select(User).where(User.email == email)).one()
+    from training.models import Enrolment
+
+    enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    trainer = login_as("trainer")
+    assert trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen",
+                        follow_redirects=False).status_code == 303
+    assert make_client().get(f"/uitnodiging?token={old_token}").status_code == 410
+    newest = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id.desc())).first()
+    new_token = re.search(r"token=([\w-]+)", newest.body).group(1)
+    assert new_token != old_token and accept(make_client(), new_token).status_code == 303
+
+
+def test_an_unknown_link_is_a_clear_400(make_client, demo):
+    page = make_client().get("/uitnodiging?token=" + "x" * 43)
+    assert page.status_code == 400 and "Deze uitnodigingslink is ongeldig" in page.text
+    assert make_client().get("/uitnodiging").status_code == 400
+
+
+def test_weak_or_mismatched_password_is_refused_and_the_link_stays_usable(make_client, invited):
+    _, token = invited
+    client = make_client()
+    assert accept(client, token, "kort").status_code == 422
+    assert accept(client, token, PASSWORD, "iets anders dan dat").status_code == 422
+    assert accept(client, token).status_code == 303
+
+
+def test_token_is_stored_hashed_and_never_in_the_request_log(make_client, invited, db, caplog):
+    _, token = invited
+    assert db.exec(select(Invitation).where(Invitation.token_hash == token)).first() is None
+    assert db.exec(select(Invitation).where(Invitation.token_hash == invitations.hash_token(token))).one()
+    with caplog.at_level(logging.INFO, logger="ract.request"):
+        accept(make_client(), token)
+    assert "path=/uitnodiging" in caplog.text and token not in caplog.text

@@ -1,0 +1,123 @@
+"""The learning path over HTTP: pages, htmx fragments, forged forms, note privacy, trainer matrix and CSV."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from training.models import Cohort, CohortTrainer, ReflectionNote, User
+
+SECRET_NOTE = "Mijn geheime reflectie over de inwoner"
+
+
+def first_module(app):
+    return app.state.modules[0]
+
+
+def test_learning_path_lists_every_module_with_progress_bars(login_as, app):
+    page = login_as("trainee").get("/leerpad")
+    assert page.status_code == 200
+    for module in app.state.modules:
+        assert module.title in page.text
+    assert page.text.count("<progress") == len(app.state.modules) + 1
+    assert "Jouw volgende stap" in page.text
+
+
+def test_section_navigation_gives_htmx_a_fragment_and_others_a_page(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    url = f"/modules/{m.id}/onderdeel/{m.sections[1].id}"
+    full = c.get(url)
+    assert full.status_code == 200 and "<html" in full.text and m.sections[1].title in full.text
+    frag = c.get(url, headers={"HX-Request": "true"})
+    assert "<html" not in frag.text and 'id="module-content"' in frag.text
+    assert frag.headers["vary"].startswith("HX-Request")
+
+
+def test_removed_section_url_redirects_instead_of_breaking(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    r = c.get(f"/modules/{m.id}/onderdeel/verdwenen-onderdeel", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/modules/{m.id}"
+
+
+def test_read_complete_and_pass_over_http(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    for i, section in enumerate(m.sections):
+        r = c.post(f"/modules/{m.id}/onderdeel/{section.id}/gelezen", follow_redirects=False)
+        expected = f"/modules/{m.id}/onderdeel/{m.sections[i + 1].id}" if i + 1 < len(m.sections) else f"/modules/{m.id}/toets"
+        assert r.headers["location"] == expected
+    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in m.knowledge_check.questions}
+    r = c.post(f"/modules/{m.id}/toets", data=data)
+    assert r.status_code == 200 and "Gehaald" in r.text and f"Module {m.order} is afgerond." in r.text
+    assert "Status: <strong>afgerond</strong>" in c.get("/leerpad").text
+
+
+def test_forged_quiz_form_is_a_422_and_writes_nothing(login_as, app, db):
+    from training.models import QuizAttempt
+
+    c, m = login_as("trainee"), first_module(app)
+    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in m.knowledge_check.questions}
+    data["q-vraag-die-niet-bestaat"] = ["a"]
+    r = c.post(f"/modules/{m.id}/toets", data=data)
+    assert r.status_code == 422
+    r = c.post(f"/modules/{m.id}/toets", data={})
+    assert r.status_code == 422 and "nog niet beantwoord" in r.text
+    assert db.exec(select(QuizAttempt)).all() == []
+    assert c.post("/modules/bestaat-niet/toets", data=data).status_code == 404
+
+
+def test_note_autosave_fragment_and_privacy(login_as, make_client, app, db):
+    trainee, m = login_as("trainee"), first_module(app)
+    prompt = m.reflection_prompts[0]
+    r = trainee.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": SECRET_NOTE}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "Opgeslagen om" in r.text
+    section = m.section(prompt.section)
+    assert SECRET_NOTE in trainee.get(f"/modules/{m.id}/onderdeel/{section.id}").text
+    # Nobody else can read it: not another trainee, nor trainer, manager or admin, on any page they can open.
+    other = db.exec(select(User).where(User.role == "trainee", User.email != "trainee@demo.local")).first()
+    from tests.conftest import login
+
+    other.password_hash = db.exec(select(User).where(User.email == "trainee@demo.local")).one().password_hash
+    db.add(other)
+    db.commit()
+    other_client = login(make_client(), other.email)
+    assert SECRET_NOTE not in other_client.get(f"/modules/{m.id}/onderdeel/{section.id}").text
+    for role in ("trainer", "manager", "admin"):
+        c = login_as(role)
+        for url in ["/", "/groepen", *[f"/groepen/{cid}" for cid in db.exec(select(Cohort.id)).all()],
+                    *[f"/groepen/{cid}/voortgang.csv" for cid in db.exec(select(Cohort.id)).all()],
+                    f"/modules/{m.id}/onderdeel/{section.id}", "/beheer/gebruikers"]:
+            assert SECRET_NOTE not in c.get(url).text, (role, url)
+    assert len(db.exec(select(ReflectionNote)).all()) == 1
+
+
+def test_trainer_matrix_filters_by_wijk_and_downloads_csv(login_as, app, db):
+    c = login_as("trainer")
+    cohort = db.exec(select(Cohort).where(Cohort.name == "Regie-ondersteuners voorjaar")).one()
+    page = c.get(f"/groepen/{cohort.id}")
+    assert page.status_code == 200 and "Dewi Deelnemer" in page.text
+    wijk_ids = re.findall(r'<option value="(\d+)"', page.text)
+    assert wijk_ids
+    filtered = c.get(f"/groepen/{cohort.id}?wijk={wijk_ids[-1]}", headers={"HX-Request": "true"})
+    assert 'id="cohort-matrix"' in filtered.text and "<html" not in filtered.text
+    assert filtered.text.count('<th scope="row">') < page.text.count('<th scope="row">')
+    csv = c.get(f"/groepen/{cohort.id}/voortgang.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.lstrip("\ufeff").strip().splitlines()
+    assert lines[0].startswith("naam;wijk;modules afgerond")
+    assert any(line.startswith("Dewi Deelnemer;") for line in lines)
+
+
+def test_trainer_sees_only_own_cohorts(login_as, db):
+    other = db.exec(select(User).where(User.email == "trainer2@demo.local")).one()
+    own = set(db.exec(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == other.id)).all())
+    foreign = [cid for cid in db.exec(select(Cohort.id)).all() if cid not in own]
+    assert foreign
+    from tests.conftest import login
+
+    c = login_as("trainer2@demo.local")
+    for cid in foreign:
+        assert c.get(f"/groepen/{cid}").status_code == 404
+        assert c.get(f"/groepen/{cid}/voortgang.csv").status_code == 404
+    listed = c.get("/groepen").text
+    assert all(f"/groepen/{cid}\"" not in listed for cid in foreign)

@@ -1,0 +1,89 @@
+"""The monitor over HTTP: pages and JSON API per role, withheld values as null, never a person's answers."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from tests.conftest import login
+from tests.monitor.builders import build_monitored
+from training.models import Cohort
+
+REQUIRED = {"group", "scale", "moment_from", "moment_to", "n_from", "n_to", "n_paired", "mean_from", "sd_from",
+            "mean_to", "sd_to", "mean_change", "ci_low", "ci_high", "d_z", "g_av", "p_t", "p_wilcoxon",
+            "pct_improved", "pct_unchanged", "pct_deteriorated", "suppressed"}
+
+
+@pytest.fixture
+def monitored(demo):
+    return build_monitored(demo)
+
+
+def test_manager_gets_the_api_with_all_fields_and_nulls_for_small_cells(make_client, monitored):
+    org, wijken, _ = monitored
+    c = login(make_client(), "m@monitor.local")
+    body = c.get("/api/v1/monitor").json()
+    assert body["min_n"] == 5 and body["min_paired"] == 10
+    assert {r["scale"] for r in body["rows"]} == {"KEN", "VAA", "ATT", "ZEL", "FAC"}
+    for row in body["rows"]:
+        assert REQUIRED <= set(row)
+        for name in row["suppressed"]:
+            assert row[name] is None
+    small = next(r for r in body["rows"] if r["group"] == "Zuid B" and r["scale"] == "KEN")
+    assert small["n_from"] is None and "mean_from" in small["suppressed"]
+    # Zuid A sits beside Zuid B directly under the organisation: it is hidden too (complementary).
+    partner = next(r for r in body["rows"] if r["group"] == "Zuid A" and r["scale"] == "KEN")
+    assert partner["n_from"] is None
+    top = next(r for r in body["rows"] if r["level"] == "organisation" and r["scale"] == "KEN")
+    assert 30 <= top["n_paired"] <= 39 and top["p_t"] is not None and top["mean_change"] is not None
+    flow = next(f for f in body["flows"] if f["level"] == "organisation")
+    assert flow["invited"] == 39 and flow["paired"] == 39 and flow["rate_from"] == 100
+    assert body["quality"] and all(q["n"] >= 5 for q in body["quality"] if q["alpha"] is not None)
+
+
+def test_manager_pages_show_charts_tables_and_withheld_cells(make_client, monitored):
+    org, wijken, _ = monitored
+    c = login(make_client(), "m@monitor.local")
+    page = c.get("/monitor")
+    assert page.status_code == 200
+    assert page.text.count('<figure class="chart" role="img"') == 5 and "<svg" in page.text
+    assert "te weinig deelnemers" in page.text and "aanvullend afgeschermd" in page.text
+    assert c.get("/monitor?van=T1&naar=T0").status_code == 422
+    wijk = c.get(f"/monitor/wijk/{wijken['Noord A'].id}")
+    assert wijk.status_code == 200 and "Schaalscores per meetmoment" in wijk.text
+    assert "KEN1" in wijk.text  # item-level heatmap table (12 pairs ≥ 10)
+    small = c.get(f"/monitor/wijk/{wijken['Zuid B'].id}")
+    assert small.status_code == 200 and "Te weinig deelnemers" in small.text and "KEN1" not in small.text
+
+
+def test_trainee_sees_no_monitor(login_as):
+    c = login_as("trainee")
+    assert c.get("/monitor").status_code == 403
+    assert c.get("/api/v1/monitor").status_code == 403
+
+
+def test_trainer_sees_only_own_cohort_monitor(make_client, monitored, db):
+    _, _, cohort = monitored
+    c = login(make_client(), "t@monitor.local")
+    assert c.get("/monitor").status_code == 403
+    assert c.get(f"/groepen/{cohort.id}/monitor").status_code == 200
+    body = c.get(f"/api/v1/monitor/cohorts/{cohort.id}").json()
+    assert body["rows"][0]["level"] == "cohort"
+    other = db.exec(select(Cohort).where(Cohort.id != cohort.id)).first()
+    assert c.get(f"/groepen/{other.id}/monitor").status_code == 404
+    assert c.get(f"/api/v1/monitor/cohorts/{other.id}").status_code == 404
+
+
+def test_manager_sees_only_own_organisation(make_client, monitored, db):
+    org, _, cohort = monitored
+    c = login(make_client(), "manager@demo.local")  # the demo organisation's manager
+    assert c.get(f"/api/v1/monitor?organisation_id={org.id}").status_code == 404
+    assert c.get(f"/api/v1/monitor/cohorts/{cohort.id}").status_code == 404
+    names = {r["group"] for r in c.get("/api/v1/monitor").json()["rows"]}
+    assert "Noord A" not in names
+
+
+def test_monitor_never_shows_individual_answers_or_names(make_client, monitored):
+    c = login(make_client(), "m@monitor.local")
+    text = c.get("/monitor").text + c.get("/api/v1/monitor").text
+    assert "Persoon " not in text and "@test.local" not in text

@@ -1,0 +1,45 @@
+"""The monitor in Chromium as a manager and as a trainer: real figures, withheld cells, charts with tables, axe-clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import check_accessibility, sign_in
+from tests.monitor.builders import build_monitored
+
+
+@pytest.fixture
+def monitored(demo):
+    return build_monitored(demo)
+
+
+def test_manager_reads_the_monitor(page, monitored, live_server):
+    org, wijken, _ = monitored
+    page.set_default_timeout(30_000)  # the first monitor page of a process imports SciPy and the chart renderer
+    sign_in(page, live_server.url, "m@monitor.local")
+    page.get_by_role("link", name="Monitor").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Monitor regie-ondersteuners"
+    assert page.locator("figure.chart[role=img]").count() == 5
+    assert page.get_by_text("te weinig deelnemers").first.is_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Noord A").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Wijk Noord A"
+    check_accessibility(page)
+    page.goto(f"{live_server.url}/monitor?van=T0&naar=T2")
+    check_accessibility(page)
+
+
+def test_trainer_reads_the_cohort_monitor(page, monitored, live_server):
+    _, _, cohort = monitored
+    sign_in(page, live_server.url, "t@monitor.local")
+    page.goto(f"{live_server.url}/groepen/{cohort.id}/monitor")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Monitor:")
+    check_accessibility(page)
+
+
+def test_monitor_is_usable_on_a_phone(page, monitored, live_server):
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, live_server.url, "m@monitor.local")
+    page.goto(f"{live_server.url}/monitor")
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    check_accessibility(page)

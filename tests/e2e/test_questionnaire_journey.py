@@ -1,0 +1,106 @@
+"""In Chromium: the demo trainee fills in the voormeting, which opens the modules; after the modules the nameting
+opens with its then-test, and the growth profile appears. Every page is axe-clean."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from monitor.models import MeasurementWindow
+from tests.e2e.conftest import check_accessibility, sign_in
+from training.models import Cohort, Enrolment, ModuleProgress, User, utcnow
+
+
+def _arrange(db) -> tuple[int, int]:
+    """The demo trainee's cohort asks for T0 before the modules; its T1 opens only once the modules are done."""
+    user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
+    enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    cohort = db.get(Cohort, enrolment.cohort_id)
+    cohort.require_t0_before_modules = True
+    t1 = db.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id,
+                                                 MeasurementWindow.moment == "T1")).one()
+    t1.opens_on, t1.closes_on, t1.open_rule = date.today() + timedelta(days=30), date.today() + timedelta(days=60), "modules_completed"
+    db.add_all([cohort, t1])
+    db.commit()
+    return user.id, cohort.id
+
+
+def _answer_every_page(page, value: str) -> None:
+    """Choose ``value`` everywhere on each page (each choice saves itself), then "Opslaan en verder" to the review."""
+    while "/controle" not in page.url:
+        check_accessibility(page)
+        radios = page.locator(f"input[type=radio][value='{value}']")
+        for index in range(radios.count()):
+            radios.nth(index).check()
+        if radios.count():
+            page.locator(".save-status", has_text="opgeslagen").first.wait_for()
+        for area in page.locator("textarea").all():
+            area.fill("Een voorbeeld zonder namen.")
+        background = page.locator("fieldset.question")
+        if not radios.count() and background.count():
+            for index in range(background.count()):
+                background.nth(index).locator("input[type=radio]").first.check()
+        page.get_by_role("button", name="Opslaan en verder").click()
+        page.wait_for_load_state("networkidle")
+
+
+def test_trainee_completes_t0_then_t1_with_then_test_and_sees_growth(page, live_server, demo):
+    user_id, _ = _arrange(demo)
+    base = live_server.url
+    sign_in(page, base, "trainee@demo.local")
+
+    page.goto(base + "/leerpad")
+    assert "voormeting (T0)" in page.locator("main").inner_text()
+    assert page.locator("main a[href^='/modules/']").count() == 0
+
+    page.get_by_role("link", name="Vragenlijsten").click()
+    check_accessibility(page)
+    assert "Conceptvragenlijst" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Begin met de voormeting (t0)").click()
+    page.wait_for_url("**/stap/1")
+    assert page.locator("progress").get_attribute("value") == "1"
+    page.get_by_role("group", name="Ik kan uitleggen wat de resourcegroepenmethodiek inhoudt en wat de kernprincipes zijn.") \
+        .get_by_label("mee eens", exact=True).check()
+    page.locator("#status-KEN1", has_text="opgeslagen").wait_for()
+    _answer_every_page(page, "4")
+    check_accessibility(page)
+    page.get_by_role("button", name="Vragenlijst indienen").click()
+    page.wait_for_load_state("networkidle")
+    assert "Ingediend" in page.locator("main").inner_text()
+    check_accessibility(page)
+
+    page.goto(base + "/leerpad")
+    assert page.locator("main a[href^='/modules/']").count() == 8  # the gate has lifted
+    page.goto(base + "/vragenlijsten")
+    assert "Nameting (T1)" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Begin met de nameting (t1)").count() == 0
+
+    for module in live_server_modules(page, base):
+        demo.add(ModuleProgress(user_id=user_id, module_id=module, content_hash="e2e", completed_at=utcnow()))
+    demo.commit()
+
+    page.goto(base + "/vragenlijsten")
+    page.get_by_role("button", name="Begin met de nameting (t1)").click()
+    page.wait_for_url("**/stap/1")
+    page.goto(page.url.replace("/stap/1", "/stap/4"))
+    zel = page.locator("main")
+    assert zel.locator("legend", has_text="Terugkijkend: vóór de training").count() == 7
+    assert zel.locator("legend", has_text="Nu").count() >= 7
+    page.goto(page.url.replace("/stap/4", "/stap/1"))
+    _answer_every_page(page, "5")
+    page.get_by_role("button", name="Vragenlijst indienen").click()
+    page.wait_for_load_state("networkidle")
+
+    page.goto(base + "/vragenlijsten/groei")
+    check_accessibility(page)
+    chart = page.locator("svg[role=img]")
+    assert chart.count() == 1 and "Kennis" in chart.get_attribute("aria-label")
+    table = page.get_by_role("table")
+    assert "Zelfvertrouwen" in table.inner_text() and "+1,0" in table.inner_text()
+
+
+def live_server_modules(page, base: str) -> list[str]:
+    page.goto(base + "/leerpad")
+    hrefs = page.locator("main a[href^='/modules/']").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return [href.rsplit("/", 1)[1] for href in hrefs]

@@ -1,0 +1,158 @@
+"""Research and aggregate exports as files: fresh pseudonyms, safe wijk labels, SPSS equal to the long file, audit."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from collections import Counter
+
+import pytest
+from sqlmodel import select
+
+from monitor.audit import CLI
+from monitor.disclosure import Thresholds
+from monitor.models import AuditEvent, OpenAnswer
+from monitor.research_export import LONG_COLUMNS, Pseudonymiser, write_research_file
+from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
+from training.models import Role, User
+
+SECRET_TEXT = "GEHEIM-OPEN-ANTWOORD"
+SIZES = {"Noord A": 12, "Noord B": 3, "Zuid A": 12, "Zuid B": 8, "Oost A": 2}
+WIJKEN = {"Noord A": "Noord", "Noord B": "Noord", "Zuid A": None, "Zuid B": None, "Oost A": "Oost"}
+
+
+@pytest.fixture
+def exported(demo):
+    """The demo data plus an organisation with a small wijk in a gebied, a small gebied, then-test answers and open
+    answers; a manager of it (m@export.local, demo password)."""
+    db = demo
+    rng = random.Random(11)
+    inst = instrument()
+    org, wijken, cohort = make_org(db, name="Exportgemeente", wijken=WIJKEN)
+    for name, n in SIZES.items():
+        for i in range(n):
+            e = make_person(db, org=org, wijk=wijken[name], cohort=cohort, tag=f"{name}{i}")
+            t0 = submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst)
+            db.add(OpenAnswer(response_id=t0.id, question_id="O1", text=f"{SECRET_TEXT} over mevrouw Jansen"))
+            if i % 5 != 4:
+                then = {item.id: rng.randint(1, 4) for item in inst.then_test_items()}
+                submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5),
+                       then_answers=then, inst=inst)
+    demo_hash = db.exec(select(User).where(User.email == "manager@demo.local")).one().password_hash
+    db.add(User(name="M", email="m@export.local", role=Role.manager.value, organisation_id=org.id,
+                password_hash=demo_hash))
+    db.commit()
+    return org, wijken, cohort, inst
+
+
+def _write(db, org, inst, kind, path, pseudonymiser=None):
+    count = write_research_file(db, organisation=org, instrument=inst, thresholds=Thresholds(), kind=kind, path=path,
+                                user_id=None, channel=CLI, pseudonymiser=pseudonymiser)
+    db.commit()
+    return count
+
+
+def _rows(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_spss_file_holds_the_long_exports_values_per_pseudonym_and_item(db, exported, tmp_path):
+    import pyreadstat
+
+    org, _, _, inst = exported
+    same = Pseudonymiser()
+    _write(db, org, inst, "long", tmp_path / "long.csv", same)
+    _write(db, org, inst, "spss", tmp_path / "data.sav", same)
+    df, meta = pyreadstat.read_sav(str(tmp_path / "data.sav"), user_missing=True)
+    by_pseudonym = {row["pseudonym"]: row for row in df.to_dict("records")}
+    long = _rows(tmp_path / "long.csv")
+    assert long and set(by_pseudonym) == {r["pseudonym"] for r in long}
+    compared = missing = 0
+    for r in long:
+        column = f"{r['item']}_{r['moment'].replace('-then', 'then')}"
+        got = by_pseudonym[r["pseudonym"]][column]
+        if r["value"]:
+            assert got == float(r["value"]), (r, got)
+            compared += 1
+        elif r["missing_code"]:
+            assert got >= 97  # declared user-missing, labelled in the file
+            assert meta.variable_value_labels[column][got]
+            missing += 1
+        assert by_pseudonym[r["pseudonym"]]["wijk"] == r["wijk"]
+    assert compared > 1000 and missing > 0
+    assert meta.column_names_to_labels["KEN1_T0"].startswith("T0: Ik kan uitleggen")
+    assert meta.variable_value_labels["KEN1_T0"][1.0] == "helemaal mee oneens"
+    assert "KEN_rci_T0_T1" in df.columns and "ZEL1_T1then" in df.columns
+
+
+def test_every_export_gets_new_pseudonyms_without_ids_names_emails_or_open_answers(db, exported, tmp_path):
+    org, _, _, inst = exported
+    _write(db, org, inst, "long", tmp_path / "a.csv")
+    _write(db, org, inst, "long", tmp_path / "b.csv")
+    _write(db, org, inst, "wide", tmp_path / "w.csv")
+    a, b = _rows(tmp_path / "a.csv"), _rows(tmp_path / "b.csv")
+    first, second = {r["pseudonym"] for r in a}, {r["pseudonym"] for r in b}
+    assert len(first) == len(second) == sum(SIZES.values())
+    assert first.isdisjoint(second)
+    assert all(re.fullmatch(r"[0-9a-f]{12}", p) for p in first)
+    # Rows are in pseudonym order, so not even the order links two exports to each other or to enrolment ids.
+    assert [r["pseudonym"] for r in a] == sorted(r["pseudonym"] for r in a)
+    assert list(a[0]) == list(LONG_COLUMNS)
+    text = "".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv"))
+    for forbidden in (SECRET_TEXT, "Jansen", "Persoon", "@", "test.local"):
+        assert forbidden not in text
+    assert {r["item"] for r in a}.isdisjoint({"O1", "O2", "O3", "functie"})  # no open or background answers
+    assert {r["moment"] for r in a} == {"T0", "T1", "T1-then"}
+
+
+def test_small_wijken_are_reported_as_gebied_or_overig_by_the_disclosure_plan(db, exported, tmp_path):
+    org, _, _, inst = exported
+    _write(db, org, inst, "wide", tmp_path / "w.csv")
+    labels = Counter(r["wijk"] for r in _rows(tmp_path / "w.csv"))
+    assert all(n >= 5 for n in labels.values()), labels
+    assert "Noord B" not in labels and "Oost A" not in labels and "Oost (gebied)" not in labels
+    # Noord B (3) is withheld, so its only sibling Noord A is too: both become their gebied.
+    assert labels["Noord (gebied)"] == 15 and labels["Zuid A"] == 12
+    assert labels["overig"] >= 5
+
+
+def test_wide_export_has_scores_changes_and_rci_from_the_pooled_reliability(db, exported, tmp_path):
+    org, _, _, inst = exported
+    _write(db, org, inst, "wide", tmp_path / "w.csv")
+    rows = _rows(tmp_path / "w.csv")
+    with_pair = [r for r in rows if r["KEN_T0"] and r["KEN_T1"]]
+    assert with_pair and all(r["KEN_T2"] == "" for r in rows)
+    r = with_pair[0]
+    change = float(r["KEN_T1"]) - float(r["KEN_T0"])
+    assert float(r["KEN_change_T0_T1"]) == pytest.approx(change)
+    ratio = float(r["KEN_rci_T0_T1"]) / change if change else None
+    assert ratio is None or ratio > 0
+    assert {float(x["ZEL_T1then"]) for x in rows if x["ZEL_T1then"]}
+
+
+def test_codebook_lists_items_wording_keying_labels_and_missing_codes(db, exported, tmp_path):
+    org, _, _, inst = exported
+    assert _write(db, org, inst, "codebook_csv", tmp_path / "c.csv") == 32
+    _write(db, org, inst, "codebook_json", tmp_path / "c.json")
+    rows = {r["item"]: r for r in _rows(tmp_path / "c.csv")}
+    assert rows["ATT3"]["reverse_keyed"] == "true" and rows["KEN1"]["reverse_keyed"] == "false"
+    assert "weet_niet=weet ik niet (SPSS 97)" in rows["FAC1"]["missing_codes"]
+    assert "1=helemaal mee oneens" in rows["KEN1"]["value_labels"]
+    document = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert document["versions"][0]["items"][0]["id"] == "KEN1" and "pseudonym" in document["long_format"]
+
+
+def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported, tmp_path):
+    org, _, _, inst = exported
+    before = len(db.exec(select(AuditEvent)).all())
+    n_long = _write(db, org, inst, "long", tmp_path / "l.csv")
+    n_spss = _write(db, org, inst, "spss", tmp_path / "s.sav")
+    events = db.exec(select(AuditEvent).order_by(AuditEvent.id)).all()[before:]
+    assert [(e.action, e.format, e.row_count, e.channel) for e in events] == [
+        ("export.research_long", "csv", n_long, "cli"), ("export.research_spss", "sav", n_spss, "cli")]
+    assert n_long == len(_rows(tmp_path / "l.csv")) and n_spss == sum(SIZES.values())
+    assert all(e.organisation_id == org.id and e.user_id is None for e in events)
+    assert SECRET_TEXT not in "".join(e.scope_json for e in events)

@@ -1,0 +1,56 @@
+"""The monitor's demo data: windows for both demo cohorts and plausible submitted responses, but none for the demo
+trainee, and loading twice changes nothing."""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from sqlmodel import func, select
+
+from monitor.demo import load_monitor_demo_data
+from monitor.growth import _scores
+from monitor.instrument import load_instruments
+from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from monitor.responses import answers_of
+from tests.monitor.test_questionnaire_versions import CONTENT
+from training.models import Enrolment, User
+
+
+def test_demo_windows_responses_and_idempotence(demo):
+    assert len(demo.exec(select(MeasurementWindow)).all()) == 5
+    assert load_monitor_demo_data(demo, instruments=load_instruments(CONTENT)) == {}
+    assert len(demo.exec(select(MeasurementWindow)).all()) == 5
+    responses = demo.exec(select(QuestionnaireResponse)).all()
+    assert {r.status for r in responses} == {"submitted"}
+    t0 = [r for r in responses if r.moment == "T0"]
+    t1 = [r for r in responses if r.moment == "T1"]
+    n_enrolments = demo.exec(select(func.count()).select_from(Enrolment)).one()
+    assert 0.7 * n_enrolments <= len(t0) < n_enrolments and len(t1) >= 10
+    trainee = demo.exec(select(User).where(User.email == "trainee@demo.local")).one()
+    own = demo.exec(select(QuestionnaireResponse).join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+                    .where(Enrolment.user_id == trainee.id)).all()
+    assert own == []
+
+
+def test_demo_answers_grow_on_average_and_keep_reverse_keyed_items_consistent(demo):
+    instrument = load_instruments(CONTENT)[0]
+    by_enrolment: dict[int, dict[str, int]] = {}
+    for r in demo.exec(select(QuestionnaireResponse)):
+        by_enrolment.setdefault(r.enrolment_id, {})[r.moment] = r.id
+    changes = []
+    for moments in by_enrolment.values():
+        if {"T0", "T1"} <= moments.keys():
+            t0 = _scores(instrument, answers_of(demo, response_id=moments["T0"]), moment="T0", then_test=False)
+            t1 = _scores(instrument, answers_of(demo, response_id=moments["T1"]), moment="T1", then_test=False)
+            if t0["KEN"] is not None and t1["KEN"] is not None:
+                changes.append(t1["KEN"] - t0["KEN"])
+    assert len(changes) >= 8 and mean(changes) > 0.2
+    # ATT1 and the reverse-keyed ATT3 measure the same attitude: their raw answers correlate negatively
+    pairs = {}
+    for a in demo.exec(select(Answer).where(Answer.item_id.in_(["ATT1", "ATT3"]), Answer.value.is_not(None))):
+        pairs.setdefault(a.response_id, {})[a.item_id] = a.value
+    both = [(p["ATT1"], p["ATT3"]) for p in pairs.values() if len(p) == 2]
+    mx, my = mean(x for x, _ in both), mean(y for _, y in both)
+    assert sum((x - mx) * (y - my) for x, y in both) < 0
+    assert demo.exec(select(Answer).where(Answer.missing_code.in_(["nvt", "weet_niet"]))).first() is not None
+    assert demo.exec(select(Answer).where(Answer.then_test.is_(True))).first() is not None
