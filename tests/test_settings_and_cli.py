@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.settings import DEFAULT_SECRET, Settings, get_settings
+from tests.conftest import CONTENT_DIR
 
 runner = CliRunner()
 
@@ -19,10 +20,20 @@ def _fresh_settings():
     get_settings.cache_clear()
 
 
-def test_production_refuses_the_default_secret():
-    with pytest.raises(ValidationError, match="RACT_SECRET_KEY"):
-        Settings(environment="production", secret_key=DEFAULT_SECRET)
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_every_environment_but_development_refuses_the_default_or_a_short_secret(environment):
+    with pytest.raises(ValidationError, match="RACT_SECRET_KEY is not set"):
+        Settings(environment=environment, secret_key=DEFAULT_SECRET)
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings(environment=environment, secret_key="x" * 31)
+    assert Settings(environment=environment, secret_key="x" * 40).secret_key == "x" * 40
+    assert Settings(environment="development").secret_key == DEFAULT_SECRET
+
+
+def test_secure_cookies_are_on_in_production_and_can_be_set_explicitly():
     assert Settings(environment="production", secret_key="x" * 40).secure_cookies is True
+    assert Settings(environment="development").secure_cookies is False
+    assert Settings(environment="development", cookie_secure=True).secure_cookies is True
 
 
 def test_cli_refuses_production_without_secret(monkeypatch):
@@ -86,3 +97,41 @@ def test_demo_data_has_the_promised_shape(demo):
     assert min(per_wijk.values()) < 5 and max(per_wijk.values()) >= 5
     for role in ("trainee", "trainer", "manager", "admin"):
         assert demo.exec(select(User).where(User.email == f"{role}@demo.local")).one().role == role
+
+
+def test_create_user_asks_for_the_password_twice_when_not_given(monkeypatch, db_url_engine):
+    from sqlmodel import Session, select
+
+    from training.models import User
+    from training.passwords import verify_password
+
+    url, engine = db_url_engine
+    monkeypatch.setenv("RACT_DATABASE_URL", url)
+    args = ["create-user", "--email", "beheer@example.org", "--name", "Beheerder", "--role", "admin"]
+    mismatch = runner.invoke(cli, args, input="een goed wachtwoord\niets anders\n")
+    assert mismatch.exit_code != 0
+    ok = runner.invoke(cli, args, input="een goed wachtwoord\neen goed wachtwoord\n")
+    assert ok.exit_code == 0, ok.output
+    assert "een goed wachtwoord" not in ok.output  # hidden input is not echoed
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == "beheer@example.org")).one()
+        assert user.role == "admin" and verify_password("een goed wachtwoord", user.password_hash)
+
+
+def test_content_check_reports_every_problem_with_file_and_line_and_exits_1(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    ok = runner.invoke(cli, ["content", "check", str(content)])
+    assert ok.exit_code == 0, ok.output
+    first = sorted((content / "modules").glob("*.md"))[0]
+    lines = first.read_text(encoding="utf-8").split("\n")
+    pass_line = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("pass_mark:"))
+    lines[pass_line - 1] = "  pass_mark: 180"
+    first.write_text("\n".join(lines), encoding="utf-8")
+    (content / "modules" / "09-kapot.md").write_text("---\nid: [\n---\n", encoding="utf-8")
+    bad = runner.invoke(cli, ["content", "check", str(content)])
+    assert bad.exit_code == 1
+    assert f"{first.name}:{pass_line}: knowledge_check.pass_mark: must be at most 100, got 180" in bad.output
+    assert "09-kapot.md:2: invalid YAML" in bad.output

@@ -172,6 +172,7 @@ def test_ract_send_reminders_is_idempotent_and_recorded(demo, settings, monkeypa
     n = len(enrolments(db, cohort))
     monkeypatch.setenv("RACT_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("RACT_ENVIRONMENT", "test")
+    monkeypatch.setenv("RACT_SECRET_KEY", settings.secret_key)  # outside development the default is refused
     get_settings.cache_clear()
     try:
         runner = CliRunner()
