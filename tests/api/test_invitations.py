@@ -109,3 +109,49 @@ def test_token_is_stored_hashed_and_never_in_the_request_log(make_client, invite
     with caplog.at_level(logging.INFO, logger="ract.request"):
         accept(make_client(), token)
     assert "path=/uitnodiging" in caplog.text and token not in caplog.text
+
+
+def test_signed_in_as_someone_else_the_link_asks_to_log_out_first_and_changes_nothing(login_as, invited, db):
+    email, token = invited
+    trainer = login_as("trainer")  # e.g. the trainer opens the link on their own computer to try it
+    page = trainer.get(f"/uitnodiging?token={token}")
+    assert page.status_code == 200
+    assert "U bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
+    assert f"Deze uitnodiging is voor <strong>{email}</strong>" in page.text and "Log eerst uit" in page.text
+    assert 'name="password"' not in page.text  # no form that would switch accounts
+    refused = trainer.post("/uitnodiging", follow_redirects=False,
+                           data={"token": token, "password": PASSWORD, "password_repeat": PASSWORD})
+    assert refused.status_code == 409 and "Log eerst uit" in refused.text
+    assert "Tessa Trainer" in trainer.get("/").text  # still the trainer: no silent switch
+    db.expire_all()
+    invitee = db.exec(select(User).where(User.email == email)).one()
+    invitation = db.exec(select(Invitation).where(Invitation.token_hash == invitations.hash_token(token))).one()
+    assert invitee.password_hash is None and invitation.used_at is None
+
+    out = trainer.post("/logout", data={"next": f"/uitnodiging?token={token}"}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == f"/uitnodiging?token={token}"
+    del trainer.headers["X-CSRF-Token"]  # the old session's token ended with the session
+    assert "Welkom, Nadia Nieuw" in trainer.get(out.headers["location"]).text
+    assert accept(trainer, token).status_code == 303
+    assert "Nadia Nieuw" in trainer.get("/").text
+
+
+def test_signed_in_as_the_invitee_a_new_link_just_works(make_client, login_as, invited, db):
+    from training.models import Enrolment
+
+    email, token = invited
+    client = make_client()
+    assert accept(client, token).status_code == 303  # signed in as Nadia now
+    user = db.exec(select(User).where(User.email == email)).one()
+    enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    login_as("trainer").post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen")
+    newest = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id.desc())).first()
+    new_token = re.search(r"token=([\w-]+)", newest.body).group(1)
+    page = client.get(f"/uitnodiging?token={new_token}")
+    assert page.status_code == 200 and "Welkom, Nadia Nieuw" in page.text and 'name="password"' in page.text
+
+
+def test_logout_never_redirects_off_site(login_as):
+    client = login_as("trainee")
+    out = client.post("/logout", data={"next": "//evil.example/"}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/"

@@ -73,10 +73,10 @@ def login(
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, user: CurrentUser):
+def logout(request: Request, user: CurrentUser, next: Annotated[str, Form(max_length=500)] = "/login"):
     log.info("logout user=%s", user.id)
     sign_out(request)
-    return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(_safe_next(next), status_code=303)  # next: e.g. back to an invitation link
 
 
 @router.get("/account/wachtwoord", include_in_schema=False)
