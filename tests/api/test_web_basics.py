@@ -13,6 +13,19 @@ def test_healthz_checks_the_database(client):
     assert r.json() == {"status": "ok", "database": "ok"}
 
 
+def test_healthz_is_503_when_the_database_does_not_answer(settings, tmp_path):
+    from fastapi.testclient import TestClient
+    from sqlmodel import create_engine
+
+    from api.app import create_app
+
+    unreachable = create_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite3'}")
+    with TestClient(create_app(settings, engine=unreachable), raise_server_exceptions=False) as c:
+        r = c.get("/healthz")
+    assert r.status_code == 503
+    assert r.json() == {"status": "error", "database": "unreachable"}
+
+
 def test_openapi_and_docs_are_served(client):
     assert client.get("/openapi.json").json()["info"]["title"]
     r = client.get("/docs")

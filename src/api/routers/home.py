@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.auth import CurrentUser, SessionDep
+from api.db import database_reachable
 from api.templating import render
 from training import overview
 
 router = APIRouter()
+log = logging.getLogger("ract.health")
 
 
 @router.get("/", include_in_schema=False)
@@ -25,10 +29,13 @@ class Health(BaseModel):
     database: str
 
 
-@router.get("/healthz", response_model=Health, tags=["system"])
-def healthz(session: SessionDep) -> Health:
-    """Liveness and database check."""
-    session.exec(text("SELECT 1"))
+@router.get("/healthz", response_model=Health, tags=["system"],
+            responses={503: {"model": Health, "description": "The database does not answer"}})
+def healthz(request: Request):
+    """Liveness and database check: 200 when the database answers, 503 otherwise."""
+    if not database_reachable(request.app.state.engine):
+        log.warning("healthz database=unreachable")
+        return JSONResponse(Health(status="error", database="unreachable").model_dump(), status_code=503)
     return Health(status="ok", database="ok")
 
 
