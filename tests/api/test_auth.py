@@ -139,3 +139,52 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(login_as, db, make_cl
     token = csrf_from(c2.get("/login").text)
     r = c2.post("/login", data={"email": "trainer@demo.local", "password": DEMO_PASSWORD, "csrf_token": token})
     assert r.status_code == 401
+
+
+def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(settings, engine, demo):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    production = settings.model_copy(update={"environment": "production"})
+    with TestClient(create_app(production, engine=engine), base_url="https://testserver") as c:
+        r = c.get("/login")
+        cookie = r.headers["set-cookie"].lower()
+        assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+        assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+        login(c, "admin@demo.local")  # the Secure cookie works over https
+        assert c.get("/", follow_redirects=False).status_code == 200
+
+
+def test_anonymous_htmx_request_gets_401_with_hx_redirect_to_login(client, demo):
+    r = client.get("/leerpad", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert r.status_code == 401
+    assert r.headers["hx-redirect"] == "/login?next=/leerpad"
+
+
+def test_lockout_ends_after_the_lockout_time_and_a_success_resets_the_count(demo):
+    from datetime import timedelta
+
+    from training import accounts
+    from training.models import utcnow
+
+    now = utcnow()
+
+    def attempt(password, at):
+        return accounts.authenticate(demo, email="Manager@Demo.local ", password=password, max_failures=3,
+                                     lockout_seconds=60, now=at)
+
+    for _ in range(2):
+        with pytest.raises(accounts.LoginFailed):
+            attempt("fout", now)
+    attempt(DEMO_PASSWORD, now)  # a success resets the count: two more failures do not lock
+    for _ in range(2):
+        with pytest.raises(accounts.LoginFailed):
+            attempt("fout", now)
+    with pytest.raises(accounts.LoginFailed):
+        attempt("fout", now)  # the third failure in a row locks the account
+    with pytest.raises(accounts.LoginThrottled) as locked:
+        attempt(DEMO_PASSWORD, now + timedelta(seconds=30))
+    assert locked.value.retry_after_seconds == 30
+    assert locked.value.message == "Te veel mislukte pogingen voor dit account. Probeer het over 1 minuut opnieuw."
+    assert attempt(DEMO_PASSWORD, now + timedelta(seconds=61)).email == "manager@demo.local"
