@@ -276,6 +276,22 @@ def test_trainer_enters_a_paper_form_once_for_their_own_cohort_and_never_reads_i
     assert "Netwerkkaart gemaakt" in own.text  # the author reads it
 
 
+def test_the_cohort_page_leads_the_trainer_to_paper_entry(login_as, demo):
+    cohort_id = demo_enrolment(demo).cohort_id
+    trainer = login_as("trainer")
+    page = trainer.get(f"/groepen/{cohort_id}")
+    link = re.search(r'<a class="button secondary" href="(/groepen/\d+/papier)">Papieren vragenlijst invoeren</a>', page.text)
+    assert link and link.group(1) == f"/groepen/{cohort_id}/papier"
+    assert trainer.get(link.group(1)).status_code == 200
+    cohort = demo.get(Cohort, cohort_id)
+    from training.models import utcnow
+
+    cohort.archived_at = utcnow()  # archived: no more changes, so no invitation to enter forms
+    demo.add(cohort)
+    demo.commit()
+    assert "Papieren vragenlijst invoeren" not in trainer.get(f"/groepen/{cohort_id}").text
+
+
 def test_trainer_cannot_enter_paper_forms_for_a_cohort_they_do_not_train(login_as, demo):
     from training.models import CohortTrainer
 
