@@ -135,3 +135,33 @@ def test_content_check_reports_every_problem_with_file_and_line_and_exits_1(tmp_
     assert bad.exit_code == 1
     assert f"{first.name}:{pass_line}: knowledge_check.pass_mark: must be at most 100, got 180" in bad.output
     assert "09-kapot.md:2: invalid YAML" in bad.output
+
+
+def _commands(group, prefix: str = "ract") -> list[str]:
+    """Every command line the typer app offers, e.g. "ract serve", "ract export research"."""
+    import typer.main
+
+    click_group = typer.main.get_command(group)
+    found = []
+
+    def walk(command, path: str) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            found.append(path)
+            return
+        for name, sub in subcommands.items():
+            walk(sub, f"{path} {name}")
+
+    walk(click_group, prefix)
+    return found
+
+
+def test_the_readme_documents_every_command_and_every_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    commands = _commands(cli)
+    assert {"ract responses import", "ract export research", "ract content check", "ract send-reminders"} <= set(commands)
+    assert [c for c in commands if f"`{c}" not in readme] == []
+    variables = [f"RACT_{name.upper()}" for name in Settings.model_fields]
+    assert [v for v in variables if v not in readme] == []
