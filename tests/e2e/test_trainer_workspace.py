@@ -123,3 +123,36 @@ def test_cohort_home_reminders_and_edit_pages_are_accessible(page, live_server):
     check_accessibility(page)
     page.get_by_role("button", name="Opslaan").click()
     assert "De wijzigingen zijn opgeslagen." in page.get_by_role("status").inner_text()
+
+
+def test_trainer_finds_paper_entry_on_the_cohort_page_and_it_is_accessible(page, live_server):
+    sign_in(page, live_server.url, "trainer@demo.local")
+    page.get_by_role("link", name="Mijn groepen").click()
+    page.get_by_role("link", name="Regie-ondersteuners voorjaar", exact=True).click()
+    page.get_by_role("link", name="Papieren vragenlijst invoeren").click()
+    page.wait_for_url("**/papier")
+    check_accessibility(page)
+    page.get_by_label("Meetmoment").select_option("T1")
+    page.get_by_role("button", name="Formulier tonen").click()
+    page.wait_for_url("**moment=T1**")
+    assert page.get_by_role("button", name="Invoeren en indienen").is_visible()
+    check_accessibility(page)
+
+
+def test_an_invitation_opened_while_signed_in_as_someone_else_asks_to_log_out(page, live_server, db):
+    from sqlmodel import select
+
+    from training import invitations
+    from training.models import User
+
+    user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
+    issued = invitations.issue_invitation(db, user=user, cohort_id=None)
+    db.commit()
+    sign_in(page, live_server.url, "trainer@demo.local")
+    page.goto(f"{live_server.url}/uitnodiging?token={issued.token}")
+    assert "U bent al ingelogd met een ander account" in page.get_by_role("heading", level=1).inner_text()
+    check_accessibility(page)
+    page.get_by_role("button", name="Uitloggen en de uitnodiging gebruiken").click()
+    page.wait_for_url("**/uitnodiging?token=**")
+    assert page.get_by_role("heading", level=1).inner_text() == "Welkom, Dewi Deelnemer"
+    assert page.locator(".who").count() == 0  # signed out
