@@ -165,3 +165,20 @@ def test_the_readme_documents_every_command_and_every_setting():
     assert [c for c in commands if f"`{c}" not in readme] == []
     variables = [f"RACT_{name.upper()}" for name in Settings.model_fields]
     assert [v for v in variables if v not in readme] == []
+
+
+def test_content_check_reports_questionnaire_problems_with_file_and_line(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    instrument = content / "questionnaires" / "netwerkactivering.yaml"
+    lines = instrument.read_text(encoding="utf-8").split("\n")
+    scale_line = next(i for i, line in enumerate(lines, 1) if line.strip() == "scale: KEN")
+    lines[scale_line - 1] = lines[scale_line - 1].replace("KEN", "KENN")
+    instrument.write_text("\n".join(lines), encoding="utf-8")
+    (content / "questionnaires" / "kapot.yaml").write_text("id: [\n", encoding="utf-8")
+    bad = runner.invoke(cli, ["content", "check", str(content)])
+    assert bad.exit_code == 1
+    assert f"netwerkactivering.yaml:{scale_line}: items[0] (\"KEN1\").scale: unknown scale 'KENN'" in bad.output
+    assert "kapot.yaml:2: invalid YAML" in bad.output
