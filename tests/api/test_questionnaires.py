@@ -189,6 +189,16 @@ def test_trainer_sees_status_per_moment_and_the_response_rate_never_answers(logi
     assert "helemaal mee oneens" not in page.text
 
 
+def test_trainer_sees_the_response_rate_per_moment(login_as, demo):
+    cohort_id = demo_enrolment(demo).cohort_id
+    page = login_as("trainer").get(f"/groepen/{cohort_id}").text
+    section = page.split('id="meting-kop"', 1)[1].split("</section>", 1)[0]
+    rates = re.findall(r'<td class="num">(\d+) van (\d+) \((\d+)%\)</td>', section)
+    assert len(rates) == 3  # T0, T1, T2
+    submitted, enrolled, percent = map(int, rates[0])
+    assert 0 < submitted < enrolled and percent == round(100 * submitted / enrolled)
+
+
 def test_cohort_status_counts_submitted_per_moment(demo):
     from monitor.cohort_status import ResponseStatus, cohort_questionnaire_status
 
