@@ -121,3 +121,45 @@ def test_trainer_sees_only_own_cohorts(login_as, db):
         assert c.get(f"/groepen/{cid}/voortgang.csv").status_code == 404
     listed = c.get("/groepen").text
     assert all(f"/groepen/{cid}\"" not in listed for cid in foreign)
+
+
+def test_print_view_shows_the_whole_module_on_one_page(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    page = c.get(f"/modules/{m.id}/afdrukken")
+    assert page.status_code == 200
+    for objective in m.learning_objectives:
+        assert objective in page.text
+    for section in m.sections:
+        assert f"<h2>{section.title}</h2>" in page.text
+        assert section.html in page.text
+    for prompt in m.reflection_prompts:
+        assert prompt.text in page.text
+    assert 'href="/static/app.css"' in page.text  # the stylesheet's print rules hide the navigation
+
+
+def test_every_reflection_prompt_warns_not_to_write_traceable_details(login_as, app):
+    c = login_as("trainee")
+    for m in app.state.modules:
+        for prompt in m.reflection_prompts:
+            html = c.get(f"/modules/{m.id}/onderdeel/{prompt.section}").text
+            form = html[html.index(f'id="note-{prompt.id}"') - 2000:html.index(f'id="note-{prompt.id}"')]
+            assert "Alleen jij kunt deze notitie lezen." in form
+            assert "Schrijf geen namen of herleidbare gegevens van inwoners op." in form
+
+
+def test_quiz_result_gives_feedback_on_each_chosen_option_and_keeps_the_best_score(login_as, app):
+    from markupsafe import escape
+
+    c, m = login_as("trainee"), first_module(app)
+    questions = m.knowledge_check.questions
+    wrong = {q.id: next(o for o in q.options if o.id not in q.correct_option_ids) for q in questions}
+    r = c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": wrong[q.id].id for q in questions})
+    assert r.status_code == 200 and "Uitslag: 0% goed" in r.text and "Nog niet gehaald" in r.text
+    for q in questions:
+        assert str(escape(wrong[q.id].feedback)) in r.text, q.id
+        assert str(escape(q.explanation)) in r.text, q.id
+    assert r.text.count("<strong>Niet goed.</strong>") == len(questions)
+    c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": sorted(q.correct_option_ids) for q in questions})
+    c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": wrong[q.id].id for q in questions})
+    quiz = c.get(f"/modules/{m.id}/toets").text
+    assert "Pogingen tot nu toe: 3, beste score 100%." in quiz

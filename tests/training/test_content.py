@@ -72,6 +72,13 @@ def test_valid_module_has_its_front_matter_sections_prompts_and_questions() -> N
     assert module.source_path == "content/modules/01-herstel.md"
 
 
+def test_pass_mark_defaults_to_80_percent() -> None:
+    text = VALID.replace("  pass_mark: 80\n", "", 1)
+    assert "pass_mark" not in text
+
+    assert parse_module(text, path="m.md").pass_mark == 80
+
+
 def test_reflection_prompt_without_section_is_shown_after_the_last_section() -> None:
     module = parse_module(VALID, path="m.md")
 

@@ -156,3 +156,47 @@ def test_invalid_content_stops_the_app_with_the_full_report(settings, engine, tm
     with pytest.raises(ContentInvalid) as exc:
         create_app(settings.model_copy(update={"content_dir": content}), engine=engine)
     assert "pass_mark" in exc.value.report() and broken.name in exc.value.report()
+
+
+def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_question(demo, tmp_path, modules,
+                                                                                         settings, engine):
+    from fastapi.testclient import TestClient
+
+    user, module = trainee(demo), modules[0]
+    for section in module.sections[:2]:
+        progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
+    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module))
+    demo.commit()
+    content = tmp_path / "content"
+    shutil.copytree(REPO_CONTENT, content)
+    path = content / "modules" / Path(module.source_path).name
+    lines = path.read_text(encoding="utf-8").split("\n")
+    dropped = module.knowledge_check.questions[-1]
+    start = lines.index(f"    - id: {dropped.id}")
+    end = lines.index("---", 1)  # the last question runs up to the end of the front matter
+    lines = lines[:start] + lines[end:] + ["", "## Nieuw onderdeel {#nieuw-onderdeel}", "", "Nieuwe tekst."]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    edited = load_modules(content / "modules")
+    changed = next(m for m in edited if m.id == module.id)
+    assert dropped.id not in {q.id for q in changed.knowledge_check.questions}
+    assert changed.section_ids[-1] == "nieuw-onderdeel"
+
+    standing = progress.open_module(demo, user=user, modules=edited, module_id=module.id)
+    assert standing.status is progress.Status.in_progress
+    assert (standing.n_read, standing.attempts, standing.best_score) == (2, 1, 0)
+    assert standing.next_section_id == module.sections[2].id
+
+    # Every page of the edited module still opens for the trainee, also the address of the removed question's check.
+    app = create_app(settings.model_copy(update={"content_dir": content}), engine=engine)
+    with TestClient(app) as client:
+        login(client, user.email)
+        for url in ["/leerpad", f"/modules/{module.id}", f"/modules/{module.id}/onderdeel/nieuw-onderdeel",
+                    f"/modules/{module.id}/toets", f"/modules/{module.id}/afdrukken"]:
+            assert client.get(url).status_code == 200, url
+        assert "Status: <strong>bezig</strong>" in client.get("/leerpad").text
+        answers = {f"q-{q.id}": sorted(q.correct_option_ids) for q in changed.knowledge_check.questions}
+        stale = answers | {f"q-{dropped.id}": sorted(dropped.correct_option_ids)}
+        assert client.post(f"/modules/{module.id}/toets", data=stale).status_code == 422  # a form from before the edit
+        assert client.post(f"/modules/{module.id}/toets", data=answers).status_code == 200
+    demo.expire_all()
+    assert progress.open_module(demo, user=user, modules=edited, module_id=module.id).best_score == 100
