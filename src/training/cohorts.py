@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -89,28 +89,37 @@ def cohort_progress(session: Session, *, user: User, cohort_id: int, modules: Se
     return CohortProgress(cohort, modules, rows, wijken, wijk_id, status, sort)
 
 
-def progress_table(progress: CohortProgress) -> list[list]:
-    """Header and one row per trainee: wijk, status and best score per module. Never reflection notes or answers."""
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Columns another package adds per trainee (the questionnaire status: training may not import monitor)."""
+
+    header: Sequence[str] = ()
+    values: Callable[[int], Sequence] = lambda user_id: ()
+
+
+def progress_table(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()) -> list[list]:
+    """Header and one row per trainee: wijk, status and best score per module, then ``extra``. Never reflection
+    notes or answers."""
     header = ["naam", "wijk", "modules afgerond", "status"]
     for m in progress.modules:
         header += [f"{m.order:02d} {m.title} - status", f"{m.order:02d} - beste score"]
-    table: list[list] = [header]
+    table: list[list] = [header + list(extra.header)]
     for row in progress.rows:
         line: list = [row.name, row.wijk, row.n_completed, row.status]
         for s in row.standings:
             line += [s.status.value, None if s.best_score is None else round(s.best_score)]
-        table.append(line)
+        table.append(line + list(extra.values(row.user_id)))
     return table
 
 
-def progress_xlsx(progress: CohortProgress) -> bytes:
+def progress_xlsx(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=False)
     sheet = workbook.active
     sheet.title = "Voortgang"
-    for line in progress_table(progress):
+    for line in progress_table(progress, extra):
         # Cells starting with = + - @ would be formulas in Excel: names come from people, so they stay text.
         sheet.append([("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in line])
     for cell in sheet[1]:
@@ -121,11 +130,11 @@ def progress_xlsx(progress: CohortProgress) -> bytes:
     return out.getvalue()
 
 
-def progress_csv(progress: CohortProgress) -> str:
+def progress_csv(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()) -> str:
     """One row per trainee: wijk, then status and best score per module. Never reflection notes or answers."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    for line in progress_table(progress):
+    for line in progress_table(progress, extra):
         writer.writerow(["" if v is None else (("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
                          for v in line])
     return out.getvalue()

@@ -259,7 +259,12 @@ def test_progress_matrix_filters_by_status_sorts_and_exports_xlsx_without_notes(
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("naam", "wijk", "modules afgerond", "status")
+    assert rows[0][-3:] == ("vragenlijst T0", "vragenlijst T1", "vragenlijst T2")  # as in the matrix
     assert len(rows) == len(names) + 1 and "Dewi Deelnemer" in [r[0] for r in rows]
+    assert {r[-3] for r in rows[1:]} <= {"niet gestart", "bezig", "ingediend"}
+    csv_text = trainer.get(f"/groepen/{cohort.id}/voortgang.csv").content.decode("utf-8-sig")
+    header, *lines = csv_text.splitlines()
+    assert header.endswith(";vragenlijst T0;vragenlijst T1;vragenlijst T2") and len(lines) == len(names)
     assert not any("notitie" in str(c).lower() or "reflectie" in str(c).lower() for c in rows[0])
 
 

@@ -1,4 +1,5 @@
-"""Trainers' cohort pages: the cohort home (progress matrix, measurement status) and its CSV and XLSX downloads.
+"""Trainers' cohort pages: the cohort home (progress matrix, measurement status) and its CSV and XLSX downloads
+(modules and T0/T1/T2 status).
 
 Status and scores only: never reflection notes or questionnaire answers.
 """
@@ -15,7 +16,7 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_modules
 from api.templating import render
 from monitor import windows_admin
-from monitor.cohort_status import cohort_questionnaire_status
+from monitor.cohort_status import cohort_questionnaire_status, status_columns
 from training import cohorts
 from training.content import Module
 
@@ -55,7 +56,8 @@ def cohort_progress_csv(session: SessionDep, user: CurrentUser, modules: Modules
     data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=as_id(wijk),
                                    status=status, sort=sort)
     return Response(
-        "\ufeff" + cohorts.progress_csv(data),  # BOM: Excel opens UTF-8 correctly
+        # BOM: Excel opens UTF-8 correctly
+        "\ufeff" + cohorts.progress_csv(data, status_columns(session, user=user, cohort_id=cohort_id)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="voortgang-groep-{cohort_id}.csv"'},
     )
@@ -67,7 +69,7 @@ def cohort_progress_xlsx(session: SessionDep, user: CurrentUser, modules: Module
     data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=as_id(wijk),
                                    status=status, sort=sort)
     return Response(
-        cohorts.progress_xlsx(data),
+        cohorts.progress_xlsx(data, status_columns(session, user=user, cohort_id=cohort_id)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="voortgang-groep-{cohort_id}.xlsx"'},
     )
