@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -25,6 +27,20 @@ def trusted_html(html: str) -> Markup:
 
 
 templates.env.filters["trusted_html"] = trusted_html
+
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(value: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    """A stored UTC timestamp as Rotterdam wall-clock time (SQLite hands back naive values, which are UTC)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(LOCAL_ZONE).strftime(fmt)
+
+
+templates.env.filters["local_time"] = local_time
 
 # What each role finds in the main navigation (the home page "/" is always first).
 NAV: dict[str, list[tuple[str, str]]] = {

@@ -163,3 +163,33 @@ def test_quiz_result_gives_feedback_on_each_chosen_option_and_keeps_the_best_sco
     c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": wrong[q.id].id for q in questions})
     quiz = c.get(f"/modules/{m.id}/toets").text
     assert "Pogingen tot nu toe: 3, beste score 100%." in quiz
+
+
+def test_an_unanswered_question_shows_the_check_again_with_the_given_answers(login_as, app, db):
+    from training.models import QuizAttempt
+
+    c, m = login_as("trainee"), first_module(app)
+    first, *rest = m.knowledge_check.questions
+    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in rest}
+    r = c.post(f"/modules/{m.id}/toets", data=data)
+    assert r.status_code == 422
+    assert 'role="alert"' in r.text and "vraag 1 is nog niet beantwoord" in r.text
+    for q in rest:
+        for option_id in q.correct_option_ids:
+            assert re.search(rf'id="q-{q.id}-{option_id}" name="q-{q.id}" value="{option_id}"\s+checked', r.text), q.id
+    assert not re.search(rf'id="q-{first.id}-[^"]+" name="q-{first.id}" value="[^"]+"\s+checked', r.text)
+    assert db.exec(select(QuizAttempt)).all() == []
+
+
+def test_note_saved_time_is_rotterdam_time(login_as, app, db):
+    from datetime import datetime, timezone
+
+    from api.templating import local_time
+
+    assert local_time(datetime(2025, 7, 1, 10, 0), "%H:%M") == "12:00"  # naive values from SQLite are UTC (CEST)
+    assert local_time(datetime(2025, 1, 1, 10, 0, tzinfo=timezone.utc), "%H:%M") == "11:00"  # CET
+    c, m = login_as("trainee"), first_module(app)
+    prompt = m.reflection_prompts[0]
+    r = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "x"}, headers={"HX-Request": "true"})
+    note = db.exec(select(ReflectionNote)).one()
+    assert f"Opgeslagen om {local_time(note.updated_at, '%H:%M:%S')}" in r.text

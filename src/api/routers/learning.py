@@ -13,6 +13,7 @@ from api.content import get_module_gate, get_modules
 from api.templating import is_htmx, render
 from training import progress
 from training.content import Module
+from training.errors import InvalidInput
 
 router = APIRouter()
 Modules = Annotated[list[Module], Depends(get_modules)]
@@ -99,8 +100,13 @@ def submit_quiz(request: Request, session: SessionDep, user: CurrentUser, module
                 module_id: str, form: Annotated[FormData, Depends(form_data)]):
     answers = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)]
                for key in form.keys() if key.startswith("q-")}
-    result = progress.submit_attempt(session, user=user, modules=modules, module_id=module_id, answers=answers,
-                                     gate=gate)
+    try:
+        result = progress.submit_attempt(session, user=user, modules=modules, module_id=module_id, answers=answers,
+                                         gate=gate)
+    except InvalidInput as exc:  # e.g. a question left open: show the check again with the answers already given
+        standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
+        return render(request, "quiz.html", {"standing": standing, "module": standing.module, "chosen": answers,
+                                             "error": exc.message}, status_code=422)
     standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     return render(request, "quiz_result.html", {"standing": standing, "module": standing.module, "result": result})
 
