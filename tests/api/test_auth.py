@@ -188,3 +188,29 @@ def test_lockout_ends_after_the_lockout_time_and_a_success_resets_the_count(demo
     assert locked.value.retry_after_seconds == 30
     assert locked.value.message == "Te veel mislukte pogingen voor dit account. Probeer het over 1 minuut opnieuw."
     assert attempt(DEMO_PASSWORD, now + timedelta(seconds=61)).email == "manager@demo.local"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "a" * 400 + "@demo.local", "password": DEMO_PASSWORD},
+        {"email": "admin@demo.local", "password": "x" * 2000},
+    ],
+    ids=["email too long", "password too long"],
+)
+def test_malformed_login_form_is_a_dutch_422_and_signs_nobody_in(client, demo, db, data):
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data=data | {"csrf_token": token})
+    assert r.status_code == 422
+    assert "Een of meer velden zijn niet goed ingevuld." in r.text and "Traceback" not in r.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+    admin = db.exec(select(User).where(User.email == "admin@demo.local")).one()
+    db.refresh(admin)
+    assert admin.failed_logins == 0 and admin.last_login_at is None
+
+
+def test_malformed_multipart_body_is_refused_without_a_server_error(client, demo):
+    client.get("/login")
+    r = client.post("/login", content=b"--broken\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"})
+    assert r.status_code in (400, 403)
+    assert "Traceback" not in r.text
