@@ -101,8 +101,18 @@ def test_a_trainer_manages_only_their_own_cohorts(login_as, db):
                          ("GET", f"/groepen/{voorjaar.id}/herinneringen"), ("GET", f"/groepen/{voorjaar.id}/voortgang.xlsx"),
                          ("POST", f"/groepen/{voorjaar.id}/archiveren"),
                          ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/deactiveren"),
-                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen")]:
+                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen"),
+                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/activeren"),
+                         ("GET", f"/groepen/{voorjaar.id}"), ("GET", f"/groepen/{voorjaar.id}/voortgang.csv"),
+                         ("GET", f"/groepen/{voorjaar.id}/papier")]:
         assert other.request(method, path, follow_redirects=False).status_code == 404, path
+    for path, data in [(f"/groepen/{voorjaar.id}/bewerken", cohort_form(name="Overgenomen")),
+                       (f"/groepen/{voorjaar.id}/deelnemers", {"name": "X", "email": "x@example.nl", "wijk_id": "1"}),
+                       (f"/groepen/{voorjaar.id}/herinneringen", {"moment": "T0", "recipients": "owing",
+                                                                   "subject": "s", "body": "b"})]:
+        assert other.post(path, data=data, follow_redirects=False).status_code == 404, path
+    assert db.exec(select(User).where(User.email == "x@example.nl")).first() is None
+    assert db.exec(select(OutboundMail)).all() == []
     assert upload(other, voorjaar.id, csv_of(["A,a@example.nl,Bloemhof"])).status_code == 404
     # ... nor move a trainee of their own cohort into a cohort they do not train
     najaar = cohort_named(db, "Regie-ondersteuners najaar")
@@ -113,6 +123,7 @@ def test_a_trainer_manages_only_their_own_cohorts(login_as, db):
     db.expire_all()
     assert db.get(Enrolment, own.id).cohort_id == najaar.id
     assert db.get(Cohort, voorjaar.id).archived_at is None
+    assert db.get(Cohort, voorjaar.id).name == "Regie-ondersteuners voorjaar"
 
 
 @pytest.mark.parametrize("role", ["trainee", "manager"])
