@@ -64,6 +64,15 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
         raise typer.Exit(2) from None
     run_migrations(settings.database_url, revision)
     typer.echo(f"Database migrated to {revision}.")
+    if revision == "head":
+        from sqlmodel import Session
+
+        from monitor.stored_scores import backfill
+
+        with Session(engine) as session:
+            filled = backfill(session)
+        if filled:
+            typer.echo(f"Stored the scores of {filled} earlier submitted responses.")
 
 
 @app.command("demo-data")

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from monitor.instrument import Instrument
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from monitor.stored_scores import compute_scores
 from monitor.versions import get_or_create_version
 from training.content_models import Module
 from training.demo import DEMO_PASSWORD, FIRST, LAST
@@ -225,7 +226,10 @@ def _responses_and_answers(session: Session, instrument: Instrument, version_id:
                         "instrument_version_id": version_id, "status": "submitted",
                         "started_at": submitted - timedelta(minutes=rng.randint(8, 40)), "submitted_at": submitted,
                         "entered_by_user_id": None, "source": "web"}
-            plan.append((response, answer_rows(instrument, moment, level, gain, growth, rng, submitted)))
+            answers = answer_rows(instrument, moment, level, gain, growth, rng, submitted)
+            scores = compute_scores(instrument, moment, [(a["item_id"], a["then_test"], a["value"]) for a in answers])
+            response |= {"scores_json": scores.scores_json(), "items_json": scores.items_json()}
+            plan.append((response, answers))
     for start in range(0, len(plan), CHUNK):
         part = plan[start:start + CHUNK]
         response_ids = _insert(session, QuestionnaireResponse.__table__, [r for r, _ in part])

@@ -1,24 +1,29 @@
-"""Load what the monitor needs with aggregation in SQL: people and their scale scores per moment.
+"""Load what the monitor needs: the people in scope, their submitted moments and scale scores, and their learning.
 
-Scale scores are computed by the database (one GROUP BY over the answers joined to an item→scale mapping built from
-the frozen instrument versions); Python only applies the 80% rule and the statistics. Open answers are never read.
+Scale scores (reverse keying, the 80% rule) are computed once when a response is submitted and stored with it
+(``monitor.stored_scores``); the monitor reads those, one short row per response, and the database aggregates the
+learning progress. Item-level answers are read only for Cronbach's α and the item heatmap. Open answers never are.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Integer, String, and_, case, column, func, literal, values
+import numpy as np
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from monitor.instrument import MOMENTS, Instrument
-from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
+from monitor.models import InstrumentVersion, QuestionnaireResponse
+from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
+from monitor.versions import instrument_of
 from training.models import Cohort, Enrolment, Gebied, Organisation, Wijk
 
-MIN_ANSWERED_FRACTION = 0.8
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Person:
     version: dict[str, int] = field(default_factory=dict)  # moment -> instrument_version_id
     scores: dict[str, dict[str, float | None]] = field(default_factory=dict)  # moment -> scale -> score
     then_scores: dict[str, float | None] = field(default_factory=dict)  # T1 retrospective, per then-test scale
+    response_ids: dict[str, int] = field(default_factory=dict)  # moment -> submitted response id
     modules_completed: int = 0
     mean_check_score: float | None = None  # mean best knowledge-check score over the modules attempted
 
@@ -58,6 +64,7 @@ class Dataset:
     wijken: dict[int, Wijk]
     gebieden: dict[int, Gebied]
     cohorts: dict[int, Cohort]
+    derived: dict = field(default_factory=dict, repr=False, compare=False)  # arrays built from people, per dataset
 
     @property
     def scales(self) -> list[str]:
@@ -66,27 +73,7 @@ class Dataset:
 
 def _versions(session: Session, instrument_id: str) -> dict[int, Instrument]:
     rows = session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument_id))
-    return {v.id: Instrument.from_snapshot(json.loads(v.snapshot_json)) for v in rows}
-
-
-def _mapping(versions: dict[int, Instrument]):
-    rows = []
-    for vid, inst in versions.items():
-        for item in inst.items:
-            fmt = inst.format_of(item)
-            rows.append((vid, item.id, item.scale, int(item.reverse), fmt.min + fmt.max))
-    if not rows:
-        rows.append((-1, "", "", 0, 0))  # an empty VALUES list is not valid SQL
-    # A CTE "WITH item_map(...) AS (VALUES ...)" works on SQLite and PostgreSQL alike.
-    return values(
-        column("version_id", Integer), column("item_id", String), column("scale_id", String),
-        column("reverse", Integer), column("flip", Integer), name="item_map",
-    ).data(rows).cte("item_map")
-
-
-def _k(inst: Instrument, scale_id: str, moment: str, then_test: bool) -> int:
-    items = [i for i in inst.scale_items(scale_id) if moment in i.moments]
-    return len([i for i in items if i.then_test]) if then_test else len(items)
+    return {v.id: instrument_of(v) for v in rows}  # parsed once per snapshot (cached)
 
 
 def people_query(scope: Scope):
@@ -102,46 +89,53 @@ def people_query(scope: Scope):
     return q
 
 
+def _submitted(scope: Scope, *columns):
+    """The submitted responses of the people in scope (optionally of the chosen instrument versions)."""
+    enrolments = people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()
+    q = select(*columns).where(QuestionnaireResponse.status == "submitted",
+                               QuestionnaireResponse.instrument_id == scope.instrument_id,
+                               QuestionnaireResponse.enrolment_id.in_(enrolments))
+    if scope.version_ids is not None:
+        q = q.where(QuestionnaireResponse.instrument_version_id.in_(scope.version_ids))
+    return q
+
+
 def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> Dataset:
+    """People in scope with their submitted moments and scale scores, and their learning progress.
+
+    The scale scores were computed once at submission (``monitor.stored_scores``); a response without them (one
+    submitted before they were stored and not yet back-filled) is scored from its answers here.
+    """
     versions = _versions(session, scope.instrument_id)
     if scope.version_ids is not None:
         versions = {k: v for k, v in versions.items() if k in scope.version_ids}
     org = session.get(Organisation, scope.organisation_id)
-    people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in session.exec(people_query(scope))}
-    enrolments = people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()
+    rows = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
+    people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in rows(people_query(scope))}
 
-    # Submitted responses (which moments, which version).
-    rq = select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment, QuestionnaireResponse.instrument_version_id).where(
-        QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == scope.instrument_id,
-        QuestionnaireResponse.enrolment_id.in_(enrolments))
-    if scope.version_ids is not None:
-        rq = rq.where(QuestionnaireResponse.instrument_version_id.in_(scope.version_ids))
-    for eid, moment, vid in session.exec(rq):
-        people[eid].submitted.add(moment)
-        people[eid].version[moment] = vid
-
-    # Scale scores: the database averages the (reverse-keyed) answered items per response and scale.
-    item_map = _mapping(versions)
-    score = case((item_map.c.reverse == 1, item_map.c.flip - Answer.value), else_=Answer.value)
-    sq = (select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment, QuestionnaireResponse.instrument_version_id,
-                 Answer.then_test, item_map.c.scale_id, func.avg(score), func.count(Answer.value))
-          .join(Answer, Answer.response_id == QuestionnaireResponse.id)
-          .join(item_map, and_(item_map.c.version_id == QuestionnaireResponse.instrument_version_id,
-                               item_map.c.item_id == Answer.item_id))
-          .where(QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == scope.instrument_id,
-                 QuestionnaireResponse.enrolment_id.in_(enrolments))
-          .group_by(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
-                    QuestionnaireResponse.instrument_version_id, Answer.then_test, item_map.c.scale_id))
-    for eid, moment, vid, then_test, scale_id, mean, answered in session.exec(sq):
-        inst = versions.get(vid)
-        if inst is None:
+    unscored: dict[int, tuple[Person, str]] = {}
+    rq = _submitted(scope, QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
+                    QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
+    for rid, eid, moment, vid, scores_json in rows(rq):
+        person = people[eid]
+        person.submitted.add(moment)
+        person.version[moment] = vid
+        person.response_ids[moment] = rid
+        if vid not in versions:
             continue
-        k = _k(inst, scale_id, moment, bool(then_test))
-        value = float(mean) if k and mean is not None and answered / k >= MIN_ANSWERED_FRACTION else None
-        if then_test:
-            people[eid].then_scores[scale_id] = value
-        else:
-            people[eid].scores.setdefault(moment, {})[scale_id] = value
+        if scores_json is None:
+            unscored[rid] = (person, moment)
+            continue
+        scales, then = decode_scores(scores_json)
+        person.scores[moment] = scales
+        person.then_scores.update(then)
+    if unscored:
+        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
+                    "(run `ract migrate` to store them)", len(unscored))
+        for rid, scores in scores_from_answers(session, sorted(unscored)).items():
+            person, moment = unscored[rid]
+            person.scores[moment] = scores.scales
+            person.then_scores.update(scores.then)
 
     # Learning: completed modules and knowledge-check scores per person (aggregated by the database).
     from training.models import ModuleProgress
@@ -150,62 +144,66 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> D
     lq = (select(ModuleProgress.user_id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
           .where(ModuleProgress.user_id.in_(people_query(scope).with_only_columns(Enrolment.user_id).scalar_subquery()))
           .group_by(ModuleProgress.user_id))
-    for uid, completed, mean_score in session.exec(lq):
+    for uid, completed, mean_score in rows(lq):
         if uid in by_user:
             by_user[uid].modules_completed = int(completed or 0)
             by_user[uid].mean_check_score = float(mean_score) if mean_score is not None else None
 
-    wijk_ids = {p.wijk_id for p in people.values()}
     wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == scope.organisation_id))}
     gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == scope.organisation_id))}
     cohorts = {c.id: c for c in session.exec(select(Cohort).where(Cohort.organisation_id == scope.organisation_id))}
-    del wijk_ids
     return Dataset(scope, org, instrument, versions, list(people.values()), wijken, gebieden, cohorts)
 
 
-def _item_rows(session: Session, *, scope: Scope, dataset: Dataset, moment: str, enrolment_ids=None):
-    """(enrolment, item, recoded value) of the submitted answers at one moment (no then-test, no missing codes)."""
-    enrolments = enrolment_ids if enrolment_ids is not None else people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()
-    item_map = _mapping(dataset.versions)
-    score = case((item_map.c.reverse == 1, item_map.c.flip - Answer.value), else_=Answer.value)
-    q = (select(QuestionnaireResponse.enrolment_id, Answer.item_id, score, item_map.c.scale_id)
-         .join(Answer, Answer.response_id == QuestionnaireResponse.id)
-         .join(item_map, and_(item_map.c.version_id == QuestionnaireResponse.instrument_version_id,
-                              item_map.c.item_id == Answer.item_id))
-         .where(QuestionnaireResponse.status == "submitted", QuestionnaireResponse.moment == moment,
-                QuestionnaireResponse.instrument_id == scope.instrument_id, Answer.then_test == literal(False),
-                Answer.value.is_not(None), QuestionnaireResponse.enrolment_id.in_(enrolments)))
-    return session.exec(q)
+def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[int, dict[str, float]]:
+    """{enrolment: {item: recoded value}} for the given {response: enrolment}, from the stored item scores."""
+    out: dict[int, dict[str, float]] = {}
+    ids = sorted(response_ids)
+    missing: list[int] = []
+    for start in range(0, len(ids), 900):  # stay below SQLite's limit on bound parameters
+        chunk = ids[start:start + 900]
+        for rid, items_json in session.connection().execute(
+                select(QuestionnaireResponse.id, QuestionnaireResponse.items_json)
+                .where(QuestionnaireResponse.id.in_(chunk))):
+            if items_json is None:
+                missing.append(rid)
+            else:
+                out[response_ids[rid]] = decode_items(items_json)
+    for rid, scores in scores_from_answers(session, missing).items():
+        out[response_ids[rid]] = scores.items
+    return out
 
 
-def item_matrices(session: Session, *, scope: Scope, dataset: Dataset, moment: str) -> dict[str, list[list[float | None]]]:
-    """Per scale, the recoded item answers at one moment, one row per person (for Cronbach's α, pooled)."""
-    rows: dict[str, dict[int, dict[str, float]]] = {}
-    for eid, item_id, value, scale in _item_rows(session, scope=scope, dataset=dataset, moment=moment):
-        rows.setdefault(scale, {}).setdefault(eid, {})[item_id] = float(value)
+def item_matrices(session: Session, *, scope: Scope | None = None, dataset: Dataset,
+                  moment: str) -> dict[str, np.ndarray]:
+    """Per scale, the recoded item answers at one moment (NaN = not answered), one row per person of the dataset
+    who answered at least one of its items (for Cronbach's α)."""
+    del scope  # the dataset's people are the scope
+    responses = {p.response_ids[moment]: p.enrolment_id for p in dataset.people
+                 if moment in p.response_ids and p.version.get(moment) in dataset.versions}
+    rows = list(_items_by_response(session, responses).values())
     out = {}
     for scale in dataset.scales:
         items = [i.id for i in dataset.instrument.scale_items(scale) if moment in i.moments]
-        out[scale] = [[r.get(i) for i in items] for r in rows.get(scale, {}).values()]
+        matrix = np.array([[r.get(i, math.nan) for i in items] for r in rows], dtype=float).reshape(len(rows), len(items))
+        out[scale] = matrix[~np.isnan(matrix).all(axis=1)] if items else matrix
     return out
 
 
-def item_values(session: Session, *, scope: Scope, dataset: Dataset, moment: str,
+def item_values(session: Session, *, scope: Scope | None = None, dataset: Dataset, moment: str,
                 enrolment_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """Recoded item answers at one moment for the given enrolments: {enrolment: {item: value}} (no then-test)."""
-    if not enrolment_ids:
-        return {}
-    out: dict[int, dict[str, float]] = {}
-    for eid, item_id, value, _ in _item_rows(session, scope=scope, dataset=dataset, moment=moment,
-                                             enrolment_ids=list(enrolment_ids)):
-        out.setdefault(eid, {})[item_id] = float(value)
-    return out
+    del scope
+    wanted = set(enrolment_ids)
+    responses = {p.response_ids[moment]: p.enrolment_id for p in dataset.people
+                 if p.enrolment_id in wanted and moment in p.response_ids and p.version.get(moment) in dataset.versions}
+    return _items_by_response(session, responses)
 
 
 def moments() -> Sequence[str]:
     return MOMENTS
 
 
-def item_matrix(session: Session, *, scope: Scope, dataset: Dataset, scale_id: str, moment: str) -> list[list[float | None]]:
+def item_matrix(session: Session, *, scope: Scope, dataset: Dataset, scale_id: str, moment: str) -> np.ndarray:
     """The item matrix of one scale at one moment (see item_matrices, which does all scales in one query)."""
     return item_matrices(session, scope=scope, dataset=dataset, moment=moment)[scale_id]

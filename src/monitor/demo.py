@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from monitor.instrument import Instrument
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from monitor.stored_scores import store_scores
 from monitor.versions import get_or_create_version
 from monitor.windows import set_window
 from training.models import Cohort, Enrolment, Organisation, User
@@ -81,6 +82,8 @@ def load_monitor_demo_data(session: Session, *, instruments: Sequence[Instrument
                 session.add(Answer(response_id=response.id, item_id=item_id, then_test=then_test,
                                    answered_at=submitted, **fields))
             n_answers += len(rows)
+            session.flush()
+            store_scores(session, response.id)
     session.flush()
     return {"windows": 5, "responses": n_responses, "answers": n_answers}
 

@@ -13,6 +13,7 @@ from monitor.errors import AnswerOutOfRange, UnknownItem
 from monitor.instrument import MOMENTS, AnswerValue, Instrument
 from monitor.models import Answer, QuestionnaireResponse
 from monitor.responses import SUBMITTED, find_response, parse_value
+from monitor.stored_scores import store_scores
 from monitor.versions import get_or_create_version
 from training.models import Cohort, Enrolment, User
 
@@ -130,5 +131,7 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
             session.add(Answer(response_id=response.id, item_id=item_id, then_test=then_test,
                                answered_at=group.submitted_at, **fields))
             n_answers += 1
+        session.flush()
+        store_scores(session, response.id)
     session.flush()
     return ImportResult([], len(groups), n_answers)

@@ -11,6 +11,7 @@ from monitor.errors import QuestionnaireNotAllowed, ResponseExists, ResponseNotF
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, QuestionnaireResponse
 from monitor.responses import SUBMITTED, find_response, get_or_create_response, parse_value, write_open_answer, check_open_text
+from monitor.stored_scores import store_scores
 from training.access import get_visible_cohort
 from training.models import Cohort, Enrolment, Role, User, utcnow
 
@@ -57,4 +58,5 @@ def enter_paper_response(session: Session, *, user: User, cohort_id: int, enrolm
     response.status, response.submitted_at = SUBMITTED, utcnow()
     session.add(response)
     session.flush()
+    store_scores(session, response.id)
     return response

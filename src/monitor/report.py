@@ -7,12 +7,17 @@ applied once, identically everywhere (``monitor.disclosure``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from monitor import statistics as st
 from monitor.dataset import Dataset, Person
 from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
+from monitor.instrument import MOMENTS
 
 Level = Literal["organisation", "gebied", "wijk", "cohort"]
 ALPHA_WARNING = 0.70
@@ -165,7 +170,7 @@ class _Node:
     name: str
     level: Level
     parent: str | None
-    members: list[Person]
+    idx: np.ndarray  # positions of the node's people in Dataset.people
     children: list[_Node] = field(default_factory=list)
 
 
@@ -173,23 +178,28 @@ def build_tree(data: Dataset, *, root: Literal["organisation", "cohort"] = "orga
     """Organisation → gebied → wijk (wijken without gebied hang directly under the organisation); or, for one
     cohort, cohort → wijk."""
     people = data.people
+    by_wijk: dict[int, list[int]] = {}
+    by_gebied: dict[int, list[int]] = {}
+    for i, p in enumerate(people):
+        by_wijk.setdefault(p.wijk_id, []).append(i)
+        if p.gebied_id is not None:
+            by_gebied.setdefault(p.gebied_id, []).append(i)
+    everyone = np.arange(len(people))
     if root == "cohort":
         cohort = data.cohorts[data.scope.cohort_ids[0]]
-        top = _Node(f"cohort:{cohort.id}", cohort.name, "cohort", None, list(people))
+        top = _Node(f"cohort:{cohort.id}", cohort.name, "cohort", None, everyone)
         parents = {None: top}
     else:
-        top = _Node(f"org:{data.organisation.id}", data.organisation.name, "organisation", None, list(people))
+        top = _Node(f"org:{data.organisation.id}", data.organisation.name, "organisation", None, everyone)
         parents = {None: top}
-        for gid in sorted({p.gebied_id for p in people if p.gebied_id is not None}, key=lambda g: data.gebieden[g].name):
-            node = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", top.key,
-                         [p for p in people if p.gebied_id == gid])
+        for gid in sorted(by_gebied, key=lambda g: data.gebieden[g].name):
+            node = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", top.key, np.array(by_gebied[gid]))
             top.children.append(node)
             parents[gid] = node
-    for wid in sorted({p.wijk_id for p in people}, key=lambda w: data.wijken[w].name):
-        members = [p for p in people if p.wijk_id == wid]
+    for wid in sorted(by_wijk, key=lambda w: data.wijken[w].name):
         gid = data.wijken[wid].gebied_id if root == "organisation" else None
         parent = parents.get(gid, top)
-        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, members))
+        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, np.array(by_wijk[wid])))
     return top
 
 
@@ -199,23 +209,68 @@ def _walk(node: _Node):
         yield from _walk(child)
 
 
-def _plan(node: _Node, count, thresholds: Thresholds, measure: str) -> dict[str, Decision]:
+def _plan(node: _Node, mask: np.ndarray, thresholds: Thresholds, measure: str) -> dict[str, Decision]:
+    """The suppression plan for a count: per node, how many of its people have ``mask`` set."""
     def to_group(n: _Node) -> Group:
-        return Group(n.key, count(n), tuple(to_group(c) for c in n.children))
+        return Group(n.key, int(np.count_nonzero(mask[n.idx])), tuple(to_group(c) for c in n.children))
 
     return plan_suppression(to_group(node), thresholds, measure=measure)
 
 
 # --- figures ------------------------------------------------------------------------------------------------
 
+class _Frame:
+    """The dataset's people as arrays (NaN = no score), built once per dataset in one pass over the people."""
+
+    def __init__(self, data: Dataset):
+        people = self.people = data.people
+        n = len(people)
+        scales = data.scales
+        self._submitted = {m: np.zeros(n, bool) for m in MOMENTS}
+        self._scores = {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales}
+        self._then = {s: np.full(n, math.nan) for s in scales}
+        for i, p in enumerate(people):
+            for m in p.submitted:
+                if m not in self._submitted:
+                    continue
+                self._submitted[m][i] = True
+                for s, v in p.scores.get(m, {}).items():
+                    if v is not None and (m, s) in self._scores:
+                        self._scores[(m, s)][i] = v
+            if "T1" in p.submitted:
+                for s, v in p.then_scores.items():
+                    if v is not None and s in self._then:
+                        self._then[s][i] = v
+
+    @classmethod
+    def of(cls, data: Dataset) -> _Frame:
+        if "frame" not in data.derived:
+            data.derived["frame"] = cls(data)
+        return data.derived["frame"]
+
+    def submitted(self, moment: str) -> np.ndarray:
+        return self._submitted[moment]
+
+    def score(self, moment: str, scale: str) -> np.ndarray:
+        return self._scores[(moment, scale)]
+
+    def then(self, scale: str) -> np.ndarray:
+        """The T1 then-test score (only where T1 was submitted)."""
+        return self._then[scale]
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
 def _score(p: Person, moment: str, scale: str) -> float | None:
     return p.scores.get(moment, {}).get(scale) if moment in p.submitted else None
 
 
-def pooled_quality(matrices: dict[tuple[str, str], list[list[float | None]]], data: Dataset) -> list[ScaleQuality]:
+def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> list[ScaleQuality]:
     out = []
     for (scale, moment), matrix in matrices.items():
-        a = st.cronbach_alpha(matrix) if matrix else None
+        a = st.cronbach_alpha(matrix) if len(matrix) else None
         items = [i.id for i in data.instrument.scale_items(scale) if moment in i.moments]
         out.append(ScaleQuality(scale, data.instrument.scale(scale).title, moment, a.n if a else 0,
                                 a.alpha if a else None, items, list(a.item_rest) if a else [None] * len(items)))
@@ -223,41 +278,55 @@ def pooled_quality(matrices: dict[tuple[str, str], list[list[float | None]]], da
 
 
 def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds: Thresholds,
-                 t0_matrices: dict[tuple[str, str], list[list[float | None]]],
-                 root: Literal["organisation", "cohort"] = "organisation", n_modules: int = 0) -> Report:
-    """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied."""
+                 t0_matrices: dict[tuple[str, str], Sequence] | None = None,
+                 quality: list[ScaleQuality] | None = None,
+                 root: Literal["organisation", "cohort"] = "organisation", n_modules: int = 0,
+                 only: set[str] | None = None) -> Report:
+    """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
+
+    Reliability comes from ``quality`` (pooled α per scale and moment) or is computed from ``t0_matrices``.
+    ``only``: compute rows, flows and then-tests just for these group keys (the suppression plans always cover
+    the whole tree, so a row is withheld exactly as in the full report); attrition and learning are left out.
+    """
     tree = build_tree(data, root=root)
     nodes = list(_walk(tree))
+    wanted = nodes if only is None else [n for n in nodes if n.key in only]
+    frame = _Frame.of(data)
     scales = data.scales
-    quality = pooled_quality(t0_matrices, data)
+    if quality is None:
+        quality = pooled_quality(t0_matrices or {}, data)
     reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
     # The RCI's SD_T0 is the pooled T0 SD of the whole scope, like the reliability.
-    sd_t0 = {s: st.describe([_score(p, "T0", s) for p in tree.members]).sd for s in scales}
+    sd_t0 = {s: st.describe(frame.score("T0", s)).sd for s in scales}
 
     rows: list[GroupFigures] = []
     for scale in scales:
-        plan_from = _plan(tree, lambda n: sum(_score(p, moment_from, scale) is not None for p in n.members), thresholds, "n")
-        plan_to = _plan(tree, lambda n: sum(_score(p, moment_to, scale) is not None for p in n.members), thresholds, "n")
-        plan_pair = _plan(tree, lambda n: sum(_score(p, moment_from, scale) is not None and _score(p, moment_to, scale)
-                                              is not None for p in n.members), thresholds, "paired")
-        for node in nodes:
-            before = [_score(p, moment_from, scale) for p in node.members]
-            after = [_score(p, moment_to, scale) for p in node.members]
-            d_from, d_to = st.describe(before), st.describe(after)
-            rel = reliability.get(scale)
-            change = st.paired_change(before, after, reliability=rel if moment_from == "T0" else None,
-                                      sd_reference=sd_t0.get(scale))
-            row = GroupFigures(node.key, node.name, node.level, node.parent, scale, moment_from, moment_to,
-                               n_from=d_from.n, mean_from=d_from.mean, sd_from=d_from.sd,
-                               n_to=d_to.n, mean_to=d_to.mean, sd_to=d_to.sd,
-                               n_paired=change.n_paired, mean_change=change.mean_change, ci_low=change.ci_low,
-                               ci_high=change.ci_high, d_z=change.d_z, g_av=change.g_av,
-                               p_t=change.p_t, p_wilcoxon=change.p_wilcoxon)
-            rci = change.rci
-            if rci is not None and rci.frac_improved is not None:
-                row.pct_improved = round_pct(rci.frac_improved)
-                row.pct_unchanged = round_pct(rci.frac_unchanged)
-                row.pct_deteriorated = round_pct(rci.frac_deteriorated)
+        before_all, after_all = frame.score(moment_from, scale), frame.score(moment_to, scale)
+        has_from, has_to = np.isfinite(before_all), np.isfinite(after_all)
+        plan_from = _plan(tree, has_from, thresholds, "n")
+        plan_to = _plan(tree, has_to, thresholds, "n")
+        plan_pair = _plan(tree, has_from & has_to, thresholds, "paired")
+        rel = reliability.get(scale) if moment_from == "T0" else None
+        for node in wanted:
+            before, after = before_all[node.idx], after_all[node.idx]
+            row = GroupFigures(node.key, node.name, node.level, node.parent, scale, moment_from, moment_to)
+            if plan_from[node.key].shown:
+                d = st.describe(before)
+                row.n_from, row.mean_from, row.sd_from = d.n, d.mean, d.sd
+            if plan_to[node.key].shown:
+                d = st.describe(after)
+                row.n_to, row.mean_to, row.sd_to = d.n, d.mean, d.sd
+            if plan_pair[node.key].shown:
+                tests = node.level == "organisation"  # per gebied/wijk/cohort too small for tests (§3.4)
+                change = st.paired_change(before, after, reliability=rel, sd_reference=sd_t0.get(scale), tests=tests)
+                row.n_paired, row.mean_change = change.n_paired, change.mean_change
+                row.ci_low, row.ci_high, row.d_z, row.g_av = change.ci_low, change.ci_high, change.d_z, change.g_av
+                row.p_t, row.p_wilcoxon = change.p_t, change.p_wilcoxon
+                rci = change.rci
+                if rci is not None and rci.frac_improved is not None:
+                    row.pct_improved = round_pct(rci.frac_improved)
+                    row.pct_unchanged = round_pct(rci.frac_unchanged)
+                    row.pct_deteriorated = round_pct(rci.frac_deteriorated)
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
@@ -269,74 +338,74 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
-    flows = _flows(tree, nodes, moment_from, moment_to, thresholds)
-    mixed = sum(1 for p in tree.members if moment_from in p.submitted and moment_to in p.submitted
+    flows = _flows(tree, wanted, frame, moment_from, moment_to, thresholds)
+    mixed = sum(1 for p in data.people if moment_from in p.submitted and moment_to in p.submitted
                 and p.version.get(moment_from) != p.version.get(moment_to))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(tree, nodes, data, thresholds)
-    if tree.level == "organisation":
-        report.attrition = _attrition(tree, scales, moment_from, moment_to, thresholds)
-        report.learning = _learning(tree, scales, moment_from, moment_to, thresholds, n_modules)
+    report.then_test = _then_test(tree, wanted, frame, data, thresholds)
+    if tree.level == "organisation" and only is None:
+        report.attrition = _attrition(frame, scales, moment_from, moment_to, thresholds)
+        report.learning = _learning(frame, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Node, nodes: list[_Node], data: Dataset, thresholds: Thresholds) -> list[ThenTest]:
+def _then_test(tree: _Node, nodes: list[_Node], frame: _Frame, data: Dataset, thresholds: Thresholds) -> list[ThenTest]:
     out = []
     for scale in [s.id for s in data.instrument.scales if s.then_test]:
-        def pairs(n: _Node):
-            return [(_score(p, "T0", scale), p.then_scores.get(scale)) for p in n.members
-                    if "T1" in p.submitted and _score(p, "T0", scale) is not None and p.then_scores.get(scale) is not None]
-
-        plan = _plan(tree, lambda n: len(pairs(n)), thresholds, "paired")
+        t0, then = frame.score("T0", scale), frame.then(scale)
+        complete = np.isfinite(t0) & np.isfinite(then)
+        plan = _plan(tree, complete, thresholds, "paired")
         for node in nodes:
             shown = plan[node.key].shown
-            ps = pairs(node)
-            change = st.paired_change([a for a, _ in ps], [b for _, b in ps]) if shown else None
-            out.append(ThenTest(node.key, node.name, node.level, scale, len(ps) if shown else None,
+            change = st.paired_change(t0[node.idx], then[node.idx], tests=False) if shown else None
+            out.append(ThenTest(node.key, node.name, node.level, scale, change.n_paired if change else None,
                                 change.mean_from if change else None, change.mean_to if change else None,
                                 change.mean_change if change else None, not shown))
     return out
 
 
-def _attrition(tree: _Node, scales: list[str], moment_from: str, moment_to: str,
+def _attrition(frame: _Frame, scales: list[str], moment_from: str, moment_to: str,
                thresholds: Thresholds) -> list[AttritionRow]:
     out = []
+    later = frame.submitted(moment_to)
     for scale in scales:
-        base = [p for p in tree.members if _score(p, moment_from, scale) is not None]
-        completers = [_score(p, moment_from, scale) for p in base if moment_to in p.submitted]
-        dropouts = [_score(p, moment_from, scale) for p in base if moment_to not in p.submitted]
-        show_c, show_d = len(completers) >= thresholds.min_n, len(dropouts) >= thresholds.min_n
+        base = frame.score(moment_from, scale)
+        completers = base[np.isfinite(base) & later]
+        dropouts = base[np.isfinite(base) & ~later]
+        show_c, show_d = completers.size >= thresholds.min_n, dropouts.size >= thresholds.min_n
         a = st.attrition(completers, dropouts) if show_c and show_d else None
         out.append(AttritionRow(
-            scale, len(completers) if show_c else None, st.describe(completers).mean if show_c else None,
-            len(dropouts) if show_d else None, st.describe(dropouts).mean if show_d else None,
+            scale, int(completers.size) if show_c else None, st.describe(completers).mean if show_c else None,
+            int(dropouts.size) if show_d else None, st.describe(dropouts).mean if show_d else None,
             a.p_welch if a else None, a.hedges_g if a else None))
     return out
 
 
-def _learning(tree: _Node, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds,
+def _learning(frame: _Frame, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds,
               n_modules: int) -> list[LearningRow]:
-    import numpy as np
-
     out = []
     limit = thresholds.min_paired
+    people = frame.people
+    completed = np.fromiter((p.modules_completed for p in people), float, len(people))
+    check = np.fromiter((_nan(p.mean_check_score) for p in people), float, len(people))
+    full_mask = completed >= n_modules if n_modules else np.zeros(len(people), bool)
     for scale in scales:
-        paired = [(p, _score(p, moment_to, scale) - _score(p, moment_from, scale)) for p in tree.members
-                  if _score(p, moment_from, scale) is not None and _score(p, moment_to, scale) is not None]
-        full = [d for p, d in paired if n_modules and p.modules_completed >= n_modules]
-        fewer = [d for p, d in paired if not (n_modules and p.modules_completed >= n_modules)]
+        diff = frame.score(moment_to, scale) - frame.score(moment_from, scale)
+        paired = np.isfinite(diff)
+        full, fewer = diff[paired & full_mask], diff[paired & ~full_mask]
         # Both halves must be large enough, or one of them could be derived from the total shown elsewhere.
-        show = len(full) >= limit and len(fewer) >= limit
-        scored = [(p.mean_check_score, d) for p, d in paired if p.mean_check_score is not None]
+        show = full.size >= limit and fewer.size >= limit
+        scored = paired & np.isfinite(check)
         r = None
-        if len(scored) >= limit:
-            xs, ys = np.array([x for x, _ in scored]), np.array([y for _, y in scored])
+        if np.count_nonzero(scored) >= limit:
+            xs, ys = check[scored], diff[scored]
             if xs.std() > 0 and ys.std() > 0:
                 r = float(np.corrcoef(xs, ys)[0, 1])
-        out.append(LearningRow(scale, len(full) if show else None, float(np.mean(full)) if show else None,
-                               len(fewer) if show else None, float(np.mean(fewer)) if show else None,
-                               len(scored) if len(scored) >= limit else None, r))
+        n_scored = int(np.count_nonzero(scored))
+        out.append(LearningRow(scale, int(full.size) if show else None, float(np.mean(full)) if show else None,
+                               int(fewer.size) if show else None, float(np.mean(fewer)) if show else None,
+                               n_scored if n_scored >= limit else None, r))
     return out
 
 
@@ -349,17 +418,16 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(tree: _Node, nodes: list[_Node], moment_from: str, moment_to: str, thresholds: Thresholds) -> list[GroupFlow]:
-    counts = {
-        "invited": lambda n: len(n.members),
-        "responded_from": lambda n: sum(moment_from in p.submitted for p in n.members),
-        "responded_to": lambda n: sum(moment_to in p.submitted for p in n.members),
-        "paired": lambda n: sum(moment_from in p.submitted and moment_to in p.submitted for p in n.members),
-    }
-    plans = {name: _plan(tree, fn, thresholds, "n") for name, fn in counts.items()}
+def _flows(tree: _Node, nodes: list[_Node], frame: _Frame, moment_from: str, moment_to: str,
+           thresholds: Thresholds) -> list[GroupFlow]:
+    had_from, had_to = frame.submitted(moment_from), frame.submitted(moment_to)
+    masks = {"invited": np.ones(len(frame.people), bool), "responded_from": had_from, "responded_to": had_to,
+             "paired": had_from & had_to}
+    plans = {name: _plan(tree, mask, thresholds, "n") for name, mask in masks.items()}
     out = []
     for node in nodes:
-        values = {name: fn(node) if plans[name][node.key].shown else None for name, fn in counts.items()}
+        values = {name: int(np.count_nonzero(mask[node.idx])) if plans[name][node.key].shown else None
+                  for name, mask in masks.items()}
         suppressed = [name for name, v in values.items() if v is None]
         inv = values["invited"]
         rate_from = round_pct(values["responded_from"] / inv) if inv and values["responded_from"] is not None else None

@@ -20,6 +20,7 @@ from monitor.errors import (
 )
 from monitor.instrument import MOMENTS, THEN_TEST_MOMENT, AnswerValue, Instrument
 from monitor.models import Answer, InstrumentVersion, OpenAnswer, QuestionnaireResponse
+from monitor.stored_scores import store_scores
 from monitor.versions import get_or_create_version, instrument_of
 from monitor.windows import require_open
 from training.models import Enrolment, Role, User, utcnow
@@ -291,4 +292,7 @@ def submit_response(session: Session, *, user: User, response_id: int, module_id
         .values(status=SUBMITTED, submitted_at=utcnow())
     )
     session.expire(response)
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    store_scores(session, response_id)
+    return True

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from datetime import date
 
 from sqlmodel import Session, select
 
-from monitor.dataset import Scope, item_matrices, load_dataset
+from monitor.dataset import Dataset, Scope, item_matrices, item_values, load_dataset
 from monitor.disclosure import Thresholds
 from monitor.errors import InvalidMomentPair
 from monitor.instrument import MOMENTS, Instrument
-from monitor.report import Report, build_report
+from monitor.report import Report, ScaleQuality, build_report
+from monitor.report import pooled_quality as report_quality
 from training.access import get_visible_cohort
 from training.errors import NotFound, PermissionDenied
 from training.models import Organisation, Role, User
@@ -39,17 +43,53 @@ def organisation_for(session: Session, *, user: User, organisation_id: int | Non
     return org
 
 
+_QUALITY_CACHE: OrderedDict[tuple, list[ScaleQuality]] = OrderedDict()
+_QUALITY_CACHE_SIZE = 64
+_quality_lock = threading.Lock()
+
+
+def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
+    """Cronbach's α and item–rest correlations per scale and moment, pooled over the organisation (never per wijk,
+    §3.3): the reliability for the RCI and the quality table.
+
+    It depends only on which submitted responses there are (a submitted response never changes), so it is cached
+    per process under a digest of their ids and the instrument: the item answers are read again only when a
+    response has been submitted, withdrawn or deleted since.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for moment in MOMENTS:
+        ids = sorted(p.response_ids[moment] for p in org_data.people
+                     if moment in p.response_ids and p.version.get(moment) in org_data.versions)
+        digest.update(moment.encode() + b":" + ",".join(map(str, ids)).encode() + b";")
+    key = (org_data.scope.organisation_id, org_data.instrument.id, org_data.instrument.version_hash,
+           tuple(sorted(org_data.versions)), digest.hexdigest())
+    with _quality_lock:
+        if key in _QUALITY_CACHE:
+            _QUALITY_CACHE.move_to_end(key)
+            return _QUALITY_CACHE[key]
+    matrices = {(scale, m): matrix for m in MOMENTS
+                for scale, matrix in item_matrices(session, dataset=org_data, moment=m).items()}
+    quality = report_quality(matrices, org_data)
+    with _quality_lock:
+        _QUALITY_CACHE[key] = quality
+        while len(_QUALITY_CACHE) > _QUALITY_CACHE_SIZE:
+            _QUALITY_CACHE.popitem(last=False)
+    return quality
+
+
+def _datasets(session: Session, scope: Scope, instrument: Instrument) -> tuple[Dataset, list[ScaleQuality]]:
+    data = load_dataset(session, scope=scope, instrument=instrument)
+    org_scope = Scope(organisation_id=scope.organisation_id, instrument_id=scope.instrument_id)
+    org_data = data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument)
+    return data, pooled_quality(session, org_data)
+
+
 def _report(session: Session, scope: Scope, *, instrument: Instrument, moment_from: str, moment_to: str,
             thresholds: Thresholds, root: str, n_modules: int = 0) -> Report:
     check_pair(moment_from, moment_to)
-    data = load_dataset(session, scope=scope, instrument=instrument)
-    # Reliability for the RCI and the quality table: pooled over the organisation, never per wijk (§3.3).
-    org_scope = Scope(organisation_id=scope.organisation_id, instrument_id=scope.instrument_id)
-    org_data = data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument)
-    matrices = {(scale, m): matrix for m in MOMENTS
-                for scale, matrix in item_matrices(session, scope=org_scope, dataset=org_data, moment=m).items()}
+    data, quality = _datasets(session, scope, instrument)
     return build_report(data, moment_from=moment_from, moment_to=moment_to, thresholds=thresholds,
-                        t0_matrices=matrices, root=root, n_modules=n_modules)
+                        quality=quality, root=root, n_modules=n_modules)
 
 
 def organisation_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
@@ -94,11 +134,13 @@ def filter_options(session: Session, *, user: User, instrument: Instrument) -> d
     return {"cohorts": cohorts, "versions": versions, "current_hash": instrument.version_hash}
 
 
-def item_changes(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds, wijk_id: int,
-                 moment_from: str = "T0", moment_to: str = "T1") -> dict:
-    """Mean paired change per item for one wijk (the heatmap). Shown only for the scales whose wijk-level change is
-    shown in the monitor (n_paired ≥ min_paired, not complementarily withheld); item level never exists per person."""
-    from monitor.dataset import item_values
+def wijk_reports(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
+                 wijk_id: int) -> tuple[dict[tuple[str, str], Report], dict]:
+    """The wijk page: the wijk's rows for every pair of moments and its item heatmap (T0 → T1), from one load.
+
+    Each report is planned over the whole organisation (so complementary suppression is the overview's own) but
+    computes figures for this wijk only.
+    """
     from training.models import Wijk
 
     org = organisation_for(session, user=user)
@@ -106,15 +148,24 @@ def item_changes(session: Session, *, user: User, instrument: Instrument, thresh
     if wijk is None or wijk.organisation_id != org.id:
         raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.")
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
-    report = _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
-                     thresholds=thresholds, root="organisation")
-    data = load_dataset(session, scope=scope, instrument=instrument)
-    eids = [p.enrolment_id for p in data.people if p.wijk_id == wijk_id]
-    before = item_values(session, scope=scope, dataset=data, moment=moment_from, enrolment_ids=eids)
-    after = item_values(session, scope=scope, dataset=data, moment=moment_to, enrolment_ids=eids)
-    shown_scales = {r.scale for r in report.rows if r.group_key == f"wijk:{wijk_id}" and r.mean_change is not None}
+    data, quality = _datasets(session, scope, instrument)
+    key = f"wijk:{wijk_id}"
+    reports = {(a, b): build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, quality=quality,
+                                    only={key}) for a, b in PAIRS}
+    items = _item_changes(session, data, reports[("T0", "T1")], wijk, thresholds)
+    return reports, items
+
+
+def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresholds: Thresholds) -> dict:
+    """Mean paired change per item for one wijk (the heatmap). Shown only for the scales whose wijk-level change is
+    shown in the monitor (n_paired ≥ min_paired, not complementarily withheld); item level never exists per person."""
+    moment_from, moment_to = report.moment_from, report.moment_to
+    eids = [p.enrolment_id for p in data.people if p.wijk_id == wijk.id]
+    before = item_values(session, dataset=data, moment=moment_from, enrolment_ids=eids)
+    after = item_values(session, dataset=data, moment=moment_to, enrolment_ids=eids)
+    shown_scales = {r.scale for r in report.rows if r.group_key == f"wijk:{wijk.id}" and r.mean_change is not None}
     items = []
-    for item in instrument.items:
+    for item in data.instrument.items:
         if item.scale not in shown_scales:
             continue
         diffs = [after[e][item.id] - before[e][item.id] for e in eids

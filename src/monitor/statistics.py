@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -101,17 +102,19 @@ def paired_change(
     *,
     reliability: float | None = None,
     sd_reference: float | None = None,
+    tests: bool = True,
 ) -> PairedChange:
     """Change from ``before`` to ``after`` over complete pairs only (a pair with a missing side is dropped).
 
     ``mean_from``/``sd_from`` and ``mean_to``/``sd_to`` describe the paired subsample, not everyone measured.
     With ``reliability`` (r_xx, e.g. the pooled T0 α) the Jacobson–Truax RCI is added; ``sd_reference`` is the
     SD_T0 in SE = SD_T0·√(1 − r_xx) and defaults to ``sd_from`` (the monitor passes the pooled organisation T0 SD).
+    ``tests=False`` leaves out what only the significance tests need (``p_t``, ``p_wilcoxon`` and the Wilcoxon
+    rank-biserial ``r_rb`` are None): the monitor shows tests at organisation level only (DOMAIN.md §3.4).
+    Float numpy arrays (NaN = missing) are taken as they are; anything else is converted value by value.
     """
-    pairs = [(float(b), float(a)) for b, a in zip(before, after, strict=True) if not _missing(b) and not _missing(a)]
-    x0 = np.array([b for b, _ in pairs], dtype=float)
-    x1 = np.array([a for _, a in pairs], dtype=float)
-    n = len(pairs)
+    x0, x1 = _pairs(before, after)
+    n = int(x0.size)
     with np.errstate(all="ignore"):
         d = x1 - x0
     d_ok = bool(np.all(np.isfinite(d)))
@@ -128,14 +131,14 @@ def paired_change(
         se = sd_change / math.sqrt(n)
         t = _ratio(mean_change, se)
         d_z = _ratio(mean_change, sd_change)
-        if t is not None:
+        if t is not None and tests:
             p_t = _finite(2.0 * stats.t.sf(abs(t), df))
-        half_width = _finite(stats.t.ppf(0.975, df) * se)
+        half_width = _finite(_t_975(df) * se)
         if half_width is not None:
             ci_low, ci_high = _finite(mean_change - half_width), _finite(mean_change + half_width)
 
     p_wilcoxon = r_rb = None
-    if d_ok and n_nonzero > 0:
+    if d_ok and n_nonzero > 0 and tests:
         r_rb = _rank_biserial(d)
         if n >= 2:
             p_wilcoxon = _wilcoxon_p(d)
@@ -177,14 +180,19 @@ def cronbach_alpha(matrix: Sequence[Sequence[Value]]) -> Alpha:
     """Cronbach's α and corrected item–rest correlations; rows are persons, columns items.
 
     A row with any missing item is dropped as a whole (listwise deletion); ``n_excluded`` counts those rows.
+    A 2-D float numpy array (NaN = missing) is taken as it is.
     α = k/(k−1)·(1 − Σσ²_item/σ²_total) with ddof=1. Rows of unequal length are a programming error (ValueError).
     """
-    rows = [list(row) for row in matrix]
-    k = len(rows[0]) if rows else 0
-    if any(len(row) != k for row in rows):
-        raise ValueError("cronbach_alpha needs a rectangular matrix: every row must have one value per item")
-    complete = [[float(v) for v in row] for row in rows if not any(_missing(v) for v in row)]
-    x = np.array(complete, dtype=float).reshape(len(complete), k)
+    if isinstance(matrix, np.ndarray) and matrix.dtype == float and matrix.ndim == 2:
+        k, n_rows = int(matrix.shape[1]), int(matrix.shape[0])
+        x = matrix[np.isfinite(matrix).all(axis=1)]
+    else:
+        rows = [list(row) for row in matrix]
+        k, n_rows = (len(rows[0]) if rows else 0), len(rows)
+        if any(len(row) != k for row in rows):
+            raise ValueError("cronbach_alpha needs a rectangular matrix: every row must have one value per item")
+        complete = [[float(v) for v in row] for row in rows if not any(_missing(v) for v in row)]
+        x = np.array(complete, dtype=float).reshape(len(complete), k)
     n = int(x.shape[0])
 
     alpha = None
@@ -197,7 +205,7 @@ def cronbach_alpha(matrix: Sequence[Sequence[Value]]) -> Alpha:
             if var_total and all(v is not None for v in var_items):
                 alpha = _finite(k / (k - 1) * (1.0 - sum(var_items) / var_total))
             item_rest = [_pearson(x[:, j], np.delete(x, j, axis=1).sum(axis=1)) for j in range(k)]
-    return Alpha(alpha=alpha, n=n, k=k, item_rest=item_rest, n_excluded=len(rows) - n)
+    return Alpha(alpha=alpha, n=n, k=k, item_rest=item_rest, n_excluded=n_rows - n)
 
 
 def attrition(completers_t0: Iterable[Value], dropouts_t0: Iterable[Value]) -> Attrition:
@@ -316,7 +324,28 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def _clean(values: Iterable[Value]) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == float:
+        return values[np.isfinite(values)]
     return np.array([float(v) for v in values if not _missing(v)], dtype=float)
+
+
+def _pairs(before: Sequence[Value], after: Sequence[Value]) -> tuple[np.ndarray, np.ndarray]:
+    """The complete pairs of ``before`` and ``after`` as two float arrays (a pair with a missing side is dropped)."""
+    if isinstance(before, np.ndarray) and isinstance(after, np.ndarray) and before.dtype == after.dtype == float:
+        if before.shape != after.shape:
+            raise ValueError("before and after must have the same length")
+        keep = np.isfinite(before) & np.isfinite(after)
+        return before[keep], after[keep]
+    pairs = [(float(b), float(a)) for b, a in zip(before, after, strict=True) if not _missing(b) and not _missing(a)]
+    return np.array([b for b, _ in pairs], dtype=float), np.array([a for _, a in pairs], dtype=float)
+
+
+@lru_cache(maxsize=4096)
+def _t_975(df: int) -> float:
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (for a two-sided 95% CI)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, df))
 
 
 def _missing(v: Value) -> bool:

@@ -39,9 +39,8 @@ def monitor_overview_page(request: Request, session: SessionDep, user: CurrentUs
 @router.get("/monitor/wijk/{wijk_id}", include_in_schema=False)
 def monitor_wijk_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
                       thresholds: ThresholdsDep, wijk_id: int):
-    reports = {pair: service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
-                                                 moment_from=pair[0], moment_to=pair[1]) for pair in service.PAIRS}
-    items = service.item_changes(session, user=user, instrument=instrument, thresholds=thresholds, wijk_id=wijk_id)
+    reports, items = service.wijk_reports(session, user=user, instrument=instrument, thresholds=thresholds,
+                                          wijk_id=wijk_id)
     return render(request, "monitor_wijk.html", wijk_context(reports, f"wijk:{wijk_id}", instrument, items))
 
 
