@@ -181,3 +181,19 @@ def test_every_submission_path_stores_scores(login_as, demo):
     responses = demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.status == "submitted")).all()
     assert {r.source for r in responses} >= {"web", "paper", "import"}
     assert [r.id for r in responses if r.scores_json is None or r.items_json is None] == []
+
+
+def test_a_report_for_one_group_withholds_and_shows_exactly_what_the_full_report_does(db, scored):
+    org, inst, _ = scored
+    data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
+    quality = service.pooled_quality(db, data)
+    for pair in service.PAIRS:
+        full = build_report(data, moment_from=pair[0], moment_to=pair[1], thresholds=Thresholds(), quality=quality)
+        keys = [key for key, *_ in full.groups]
+        assert any(r.suppressed for r in full.rows) and any(r.mean_from is not None for r in full.rows)
+        for key in keys:
+            one = build_report(data, moment_from=pair[0], moment_to=pair[1], thresholds=Thresholds(),
+                               quality=quality, only={key})
+            assert [vars(r) for r in one.rows] == [vars(r) for r in full.rows if r.group_key == key]
+            assert [vars(f) for f in one.flows] == [vars(f) for f in full.flows if f.group_key == key]
+            assert [vars(t) for t in one.then_test] == [vars(t) for t in full.then_test if t.group_key == key]
