@@ -65,6 +65,8 @@ def test_demo_data_and_create_user_via_cli(monkeypatch, db_url_engine):
     first = runner.invoke(cli, ["demo-data"])
     assert first.exit_code == 0, first.output
     assert "Demo data loaded" in first.output and "demo-demo-demo" in first.output
+    accounts = ("trainee", "trainer", "trainer2", "manager", "admin")
+    assert [a for a in accounts if f"{a}@demo.local" not in first.output] == []  # every account the README lists
     again = runner.invoke(cli, ["demo-data"])
     assert "already present" in again.output
     ok = runner.invoke(cli, ["create-user", "--email", "Nieuw@Example.org", "--name", "Nieuwe Trainer", "--role",

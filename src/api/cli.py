@@ -109,7 +109,8 @@ def demo_data(
     else:
         typer.echo("Demo data already present; nothing changed.")
     typer.echo(
-        "Demo accounts (development only): trainee@demo.local, trainer@demo.local, manager@demo.local, "
+        "Demo accounts (development only): trainee@demo.local, trainer@demo.local, trainer2@demo.local, "
+        "manager@demo.local, "
         f"admin@demo.local — password: {DEMO_PASSWORD}"
     )
 
