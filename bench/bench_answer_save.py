@@ -276,8 +276,8 @@ def main() -> int:
                                                           ("GET /healthz", healthz))),
         "",
         f"Target: ≥ {TARGET_RATE} saves/s, p99 < {TARGET_P99_MS} ms, no errors: **{'met' if met else 'NOT met'}**. "
-        f"Submits: {'no errors' if not submits['errors'] else '**errors**'} (no rate target; every submit is one "
-        "short transaction: ownership, window, the conditional UPDATE).",
+        f"Submits: {'no errors' if not submits['errors'] else '**errors**'} (no rate target; each submit is checked "
+        "against the database afterwards).",
     ])
     print(table)
     if not args.no_doc and DOC.exists() and BEGIN in DOC.read_text():
