@@ -111,12 +111,12 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> D
         versions = {k: v for k, v in versions.items() if k in scope.version_ids}
     org = session.get(Organisation, scope.organisation_id)
     rows = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
-    people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in rows(people_query(scope))}
+    people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in rows(people_query(scope)).all()}
 
     unscored: dict[int, tuple[Person, str]] = {}
     rq = _submitted(scope, QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
                     QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
-    for rid, eid, moment, vid, scores_json in rows(rq):
+    for rid, eid, moment, vid, scores_json in rows(rq).all():
         person = people[eid]
         person.submitted.add(moment)
         person.version[moment] = vid
@@ -144,7 +144,7 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> D
     lq = (select(ModuleProgress.user_id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
           .where(ModuleProgress.user_id.in_(people_query(scope).with_only_columns(Enrolment.user_id).scalar_subquery()))
           .group_by(ModuleProgress.user_id))
-    for uid, completed, mean_score in rows(lq):
+    for uid, completed, mean_score in rows(lq).all():
         if uid in by_user:
             by_user[uid].modules_completed = int(completed or 0)
             by_user[uid].mean_check_score = float(mean_score) if mean_score is not None else None
@@ -164,7 +164,7 @@ def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[i
         chunk = ids[start:start + 900]
         for rid, items_json in session.connection().execute(
                 select(QuestionnaireResponse.id, QuestionnaireResponse.items_json)
-                .where(QuestionnaireResponse.id.in_(chunk))):
+                .where(QuestionnaireResponse.id.in_(chunk))).all():
             if items_json is None:
                 missing.append(rid)
             else:

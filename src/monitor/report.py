@@ -8,6 +8,8 @@ applied once, identically everywhere (``monitor.disclosure``).
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -172,6 +174,24 @@ class _Node:
     parent: str | None
     idx: np.ndarray  # positions of the node's people in Dataset.people
     children: list[_Node] = field(default_factory=list)
+    leaf: int = -1  # for a wijk: its number in _Tree.leaf_of
+
+
+@dataclass
+class _Tree:
+    root: _Node
+    nodes: list[_Node]  # tree order: parents before children
+    leaf_of: np.ndarray  # per person, the number of their wijk node
+    shape: tuple  # (key, parent key, is a wijk) per node: what a suppression plan depends on besides the counts
+
+    def counts(self, mask: np.ndarray) -> dict[str, int]:
+        """Per node key, how many of its people have ``mask`` set: one bincount over the wijken, summed upwards
+        (every person is in exactly one wijk, so a parent's count is the sum of its children's)."""
+        per_leaf = np.bincount(self.leaf_of, weights=mask, minlength=len(self.nodes)).astype(int)
+        out: dict[str, int] = {}
+        for node in reversed(self.nodes):
+            out[node.key] = int(per_leaf[node.leaf]) if node.leaf >= 0 else sum(out[c.key] for c in node.children)
+        return out
 
 
 def build_tree(data: Dataset, *, root: Literal["organisation", "cohort"] = "organisation") -> _Node:
@@ -209,12 +229,52 @@ def _walk(node: _Node):
         yield from _walk(child)
 
 
-def _plan(node: _Node, mask: np.ndarray, thresholds: Thresholds, measure: str) -> dict[str, Decision]:
-    """The suppression plan for a count: per node, how many of its people have ``mask`` set."""
-    def to_group(n: _Node) -> Group:
-        return Group(n.key, int(np.count_nonzero(mask[n.idx])), tuple(to_group(c) for c in n.children))
+def _tree(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
+    """The group tree of a dataset, built once per dataset and root."""
+    if ("tree", root) not in data.derived:
+        data.derived[("tree", root)] = _build(data, root)
+    return data.derived[("tree", root)]
 
-    return plan_suppression(to_group(node), thresholds, measure=measure)
+
+def _build(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
+    top = build_tree(data, root=root)
+    nodes = list(_walk(top))
+    leaf_of = np.zeros(len(data.people), dtype=np.intp)
+    for number, node in enumerate(nodes):
+        if node.level == "wijk":
+            node.leaf = number
+            leaf_of[node.idx] = number
+    shape = tuple((n.key, n.parent, n.leaf >= 0) for n in nodes)
+    return _Tree(top, nodes, leaf_of, shape)
+
+
+_PLANS: OrderedDict[tuple, dict[str, Decision]] = OrderedDict()
+_PLANS_SIZE = 4096
+_plans_lock = threading.Lock()
+
+
+def _plan(tree: _Tree, mask: np.ndarray, thresholds: Thresholds, measure: str) -> dict[str, Decision]:
+    """The suppression plan for a count: per node, how many of its people have ``mask`` set.
+
+    A plan is a pure function of the tree's shape, its counts and the threshold, so it is memoised on exactly
+    those (the three pairs of moments of a wijk page share most of their plans, and so do repeated views).
+    """
+    counts = tree.counts(mask)
+    key = (tree.shape, tuple(counts[n.key] for n in tree.nodes), thresholds.for_measure(measure), measure)
+    with _plans_lock:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return _PLANS[key]
+
+    def to_group(n: _Node) -> Group:
+        return Group(n.key, counts[n.key], tuple(to_group(c) for c in n.children))
+
+    plan = plan_suppression(to_group(tree.root), thresholds, measure=measure)
+    with _plans_lock:
+        _PLANS[key] = plan
+        while len(_PLANS) > _PLANS_SIZE:
+            _PLANS.popitem(last=False)
+    return plan
 
 
 # --- figures ------------------------------------------------------------------------------------------------
@@ -288,8 +348,8 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     ``only``: compute rows, flows and then-tests just for these group keys (the suppression plans always cover
     the whole tree, so a row is withheld exactly as in the full report); attrition and learning are left out.
     """
-    tree = build_tree(data, root=root)
-    nodes = list(_walk(tree))
+    tree = _tree(data, root)
+    nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
     frame = _Frame.of(data)
     scales = data.scales
@@ -344,13 +404,13 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
     report.then_test = _then_test(tree, wanted, frame, data, thresholds)
-    if tree.level == "organisation" and only is None:
+    if tree.root.level == "organisation" and only is None:
         report.attrition = _attrition(frame, scales, moment_from, moment_to, thresholds)
         report.learning = _learning(frame, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Node, nodes: list[_Node], frame: _Frame, data: Dataset, thresholds: Thresholds) -> list[ThenTest]:
+def _then_test(tree: _Tree, nodes: list[_Node], frame: _Frame, data: Dataset, thresholds: Thresholds) -> list[ThenTest]:
     out = []
     for scale in [s.id for s in data.instrument.scales if s.then_test]:
         t0, then = frame.score("T0", scale), frame.then(scale)
@@ -418,7 +478,7 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(tree: _Node, nodes: list[_Node], frame: _Frame, moment_from: str, moment_to: str,
+def _flows(tree: _Tree, nodes: list[_Node], frame: _Frame, moment_from: str, moment_to: str,
            thresholds: Thresholds) -> list[GroupFlow]:
     had_from, had_to = frame.submitted(moment_from), frame.submitted(moment_to)
     masks = {"invited": np.ones(len(frame.people), bool), "responded_from": had_from, "responded_to": had_to,

@@ -367,16 +367,18 @@ def _finite(x: object) -> float | None:
 
 
 def _constant(x: np.ndarray) -> bool:
-    return bool(x.size == 0 or np.all(x == x[0]))
+    return bool(x.size == 0 or (x == x[0]).all())
 
 
+# np.mean and np.var, written out with the same operations in the same order (so the same floats) without their
+# argument handling: the monitor calls them thousands of times per page on small arrays.
 def _mean(x: np.ndarray) -> float | None:
     if x.size == 0:
         return None
     if _constant(x):
         return float(x[0])
     with np.errstate(all="ignore"):
-        return _finite(np.mean(x))
+        return _finite(np.add.reduce(x) / x.size)
 
 
 def _var(x: np.ndarray) -> float | None:
@@ -386,7 +388,8 @@ def _var(x: np.ndarray) -> float | None:
     if _constant(x):
         return 0.0
     with np.errstate(all="ignore"):
-        return _finite(np.var(x, ddof=1))
+        deviation = x - np.add.reduce(x) / x.size
+        return _finite(np.add.reduce(deviation * deviation) / (x.size - 1))
 
 
 def _sd(x: np.ndarray) -> float | None:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -118,9 +119,9 @@ def backfill(session: Session, *, batch: int = 500) -> int:
 
 
 def decode_scores(text: str) -> tuple[dict[str, float | None], dict[str, float | None]]:
-    data = json.loads(text)
+    data = orjson.loads(text)  # thousands per monitor page: orjson parses them several times faster than json
     return data["s"], data["t"]
 
 
 def decode_items(text: str) -> dict[str, float]:
-    return json.loads(text)
+    return orjson.loads(text)

@@ -197,3 +197,26 @@ def test_a_report_for_one_group_withholds_and_shows_exactly_what_the_full_report
             assert [vars(r) for r in one.rows] == [vars(r) for r in full.rows if r.group_key == key]
             assert [vars(f) for f in one.flows] == [vars(f) for f in full.flows if f.group_key == key]
             assert [vars(t) for t in one.then_test] == [vars(t) for t in full.then_test if t.group_key == key]
+
+
+def test_pairs_answered_on_different_instrument_versions_are_counted_and_scored_on_their_own_version(db):
+    from tests.monitor.test_questionnaire_versions import reworded
+
+    inst = instrument()
+    new = reworded(inst, "KEN1", "Ik weet goed wie er in het netwerk van mijn cliënt zit (herschreven).")
+    assert new.version_hash != inst.version_hash
+    org, wijken, cohort = make_org(db, name="Versiegemeente", wijken={"Delfshaven": None})
+    rng = random.Random(5)
+    for i in range(12):
+        e = make_person(db, org=org, wijk=wijken["Delfshaven"], cohort=cohort, tag=f"v{i}")
+        store_scores(db, submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst).id)
+        t1_inst = new if i < 5 else inst  # five people answered T1 on the reworded version
+        store_scores(db, submit(db, enrolment=e, moment="T1", answers=random_answers(rng, t1_inst, "T1", shift=0.5),
+                                inst=t1_inst).id)
+    db.commit()
+    data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
+    assert len(data.versions) == 2
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
+                          quality=service.pooled_quality(db, data))
+    assert report.mixed_versions == 5
+    assert report.row(f"org:{org.id}", "KEN").n_paired == 12  # a reworded item does not drop the pair
