@@ -56,6 +56,14 @@ HTTP_MESSAGES = {
 }
 
 
+# htmx routes that swap a small status element (not a page region) name the fragment that shows their errors, so
+# that the element keeps its id and the next request still has a target. The fragment gets the route's path
+# parameters, ``error`` (the message) and ``status``.
+HTMX_ERROR_FRAGMENTS: dict[str, str] = {
+    "save_note_fragment": "_note_status.html",
+}
+
+
 def register_domain_errors(extra: list[tuple[type[Exception], int]]) -> None:
     """Let the monitor add its error classes to the table (monitor may not be imported by training)."""
     STATUS[:0] = extra
@@ -81,6 +89,11 @@ def error_response(request: Request, status: int, message: str, *, field: str | 
     headers = {}
     if status == 429 and isinstance(getattr(request.state, "error", None), LoginThrottled):
         headers["Retry-After"] = str(request.state.error.retry_after_seconds)
+    route_name = getattr(request.scope.get("route"), "name", None)
+    status_fragment = HTMX_ERROR_FRAGMENTS.get(route_name) if is_htmx(request) else None
+    if status_fragment:
+        context = {**request.path_params, "error": message, "status": status}
+        return render(request, status_fragment, context, status_code=status, headers=headers)
     return render(
         request,
         "error.html",

@@ -193,3 +193,39 @@ def test_note_saved_time_is_rotterdam_time(login_as, app, db):
     r = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "x"}, headers={"HX-Request": "true"})
     note = db.exec(select(ReflectionNote)).one()
     assert f"Opgeslagen om {local_time(note.updated_at, '%H:%M:%S')}" in r.text
+
+
+def test_too_long_note_shows_the_error_in_the_status_element_and_the_next_save_still_lands(login_as, app, db):
+    c, m = login_as("trainee"), first_module(app)
+    prompt = m.reflection_prompts[0]
+    url = f"/modules/{m.id}/notities/{prompt.id}"
+    r = c.post(url, data={"text": "x" * 5001}, headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    assert f'id="status-{prompt.id}"' in r.text and "foutmelding" not in r.text and "<html" not in r.text
+    assert "Niet opgeslagen." in r.text and "hoogstens 5000 tekens" in r.text
+    assert db.exec(select(ReflectionNote)).all() == []
+    r = c.post(url, data={"text": "korter"}, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and f'id="status-{prompt.id}"' in r.text and "Opgeslagen om" in r.text
+
+
+def test_note_save_with_a_stale_csrf_token_keeps_the_status_element(login_as, app, db):
+    c, m = login_as("trainee"), first_module(app)
+    prompt = m.reflection_prompts[0]
+    r = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "iets"},
+               headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"})
+    assert r.status_code == 403
+    assert f'id="status-{prompt.id}"' in r.text and "foutmelding" not in r.text
+    assert "Niet opgeslagen." in r.text and "Laad de pagina opnieuw" in r.text and "kopieer hem" in r.text
+    assert db.exec(select(ReflectionNote)).all() == []
+    # Other htmx errors (and the same error without htmx) still get the usual error section or page.
+    page = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "iets"}, headers={"X-CSRF-Token": "verlopen"})
+    assert page.status_code == 403 and 'id="foutmelding"' in page.text and "<html" in page.text
+    other = c.post(f"/modules/{m.id}/onderdeel/{m.sections[0].id}/gelezen",
+                   headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"})
+    assert other.status_code == 403 and 'id="foutmelding"' in other.text
+
+
+def test_note_for_an_unknown_prompt_answers_in_the_status_element(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    r = c.post(f"/modules/{m.id}/notities/bestaat-niet", data={"text": "iets"}, headers={"HX-Request": "true"})
+    assert r.status_code == 404 and 'id="status-bestaat-niet"' in r.text and "bestaat niet (meer)" in r.text

@@ -58,3 +58,32 @@ def test_section_links_work_by_keyboard_with_htmx(page, live_server, app_modules
     page.wait_for_url(f"**/onderdeel/{module.sections[2].id}")
     assert page.get_by_role("heading", level=2, name=module.sections[2].title).is_visible()
     check_accessibility(page)
+
+
+def test_note_autosave_recovers_after_a_failed_save_without_losing_the_text(page, live_server, app_modules):
+    module = app_modules[0]
+    prompt = module.reflection_prompts[0]
+    sign_in(page, live_server.url, "trainee@demo.local")
+    page.goto(f"{live_server.url}/modules/{module.id}/onderdeel/{prompt.section}")
+    note, status = page.locator(f"#note-{prompt.id}"), page.locator(f"#status-{prompt.id}")
+    good_headers = page.locator("body").get_attribute("hx-headers")
+    # A stale token (e.g. signed out and in again in another tab): the save is refused with a 403.
+    page.locator("body").evaluate("b => b.setAttribute('hx-headers', '{\"X-CSRF-Token\": \"verlopen\"}')")
+    note.fill("Eerste gedachte die niet werd opgeslagen.")
+    note.blur()
+    status.get_by_text("Niet opgeslagen.").wait_for()
+    assert note.input_value() == "Eerste gedachte die niet werd opgeslagen."
+    check_accessibility(page)
+    # Too long for the server (the browser's maxlength bypassed): a 422, shown in the same status element.
+    page.locator("body").evaluate("(b, h) => b.setAttribute('hx-headers', h)", good_headers)
+    note.evaluate("t => t.removeAttribute('maxlength')")
+    note.fill("x" * 5001)
+    note.blur()
+    status.get_by_text("hoogstens 5000 tekens").wait_for()
+    assert len(note.input_value()) == 5001
+    # The next save still finds its status element.
+    note.fill("Eerste gedachte, nu wel opgeslagen.")
+    note.blur()
+    status.get_by_text("Opgeslagen om").wait_for()
+    page.reload()
+    assert note.input_value() == "Eerste gedachte, nu wel opgeslagen."
