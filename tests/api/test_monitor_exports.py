@@ -164,3 +164,16 @@ def test_cli_writes_a_research_file_and_logs_it(cli_env, exported, db, tmp_path)
     events = _audit(db)[start:]
     assert [(e.action, e.channel, e.row_count, e.user_id) for e in events] == [
         ("export.research_long", "cli", len(rows), None)]
+
+
+def test_recent_downloads_show_their_time_in_rotterdam_time(make_client, exported, db):
+    from datetime import datetime
+
+    manager = login(make_client(), "m@export.local")
+    assert manager.get("/monitor/exports/monitor.csv").status_code == 200
+    event = _audit(db)[-1]
+    event.created_at = datetime(2025, 1, 1, 23, 15)  # stored UTC: already 2 January, 00:15 in Rotterdam (CET)
+    db.add(event)
+    db.commit()
+    page = manager.get("/monitor/exports").text
+    assert "02-01-2025 00:15" in page and "01-01-2025 23:15" not in page

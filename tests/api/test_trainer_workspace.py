@@ -279,15 +279,32 @@ def test_progress_matrix_filters_by_status_sorts_and_exports_xlsx_without_notes(
     assert not any("notitie" in str(c).lower() or "reflectie" in str(c).lower() for c in rows[0])
 
 
-def test_outbox_shows_what_would_have_been_sent_in_development(login_as, db):
-    trainer = login_as("trainer")
+def invite_into_new_cohort(trainer, db, *, name: str, email: str) -> None:
+    """The trainer adds one person to a fresh cohort, which queues an invitation mail."""
     cohort = make_cohort(trainer, db)
     wijk = db.exec(select(Wijk).where(Wijk.name == "Bloemhof")).one()
-    trainer.post(f"/groepen/{cohort.id}/deelnemers", data={"name": "Nieuw Mens", "email": "nieuw@example.nl",
-                                                           "wijk_id": str(wijk.id)})
+    trainer.post(f"/groepen/{cohort.id}/deelnemers", data={"name": name, "email": email, "wijk_id": str(wijk.id)})
+
+
+def test_outbox_shows_what_would_have_been_sent_in_development(login_as, db):
+    trainer = login_as("trainer")
+    invite_into_new_cohort(trainer, db, name="Nieuw Mens", email="nieuw@example.nl")
     page = trainer.get("/berichten")
     assert "geen mailserver ingesteld" in page.text and "nieuw@example.nl" in page.text
     assert "/uitnodiging?token=" in page.text
     # trainer2 does not train this cohort and does not see its mail
     assert "nieuw@example.nl" not in login_as("trainer2@demo.local").get("/berichten").text
     assert "nieuw@example.nl" in login_as("admin").get("/berichten").text
+
+
+def test_outbox_shows_creation_time_in_rotterdam_time(login_as, db):
+    from datetime import datetime
+
+    trainer = login_as("trainer")
+    invite_into_new_cohort(trainer, db, name="Laat Mens", email="laat@example.nl")
+    mail = db.exec(select(OutboundMail).where(OutboundMail.to_address == "laat@example.nl")).one()
+    mail.created_at = datetime(2025, 7, 1, 22, 30)  # stored UTC: already 2 July, 00:30 in Rotterdam (CEST)
+    db.add(mail)
+    db.commit()
+    page = trainer.get("/berichten").text
+    assert "02-07-2025 00:30" in page and "01-07-2025 22:30" not in page
