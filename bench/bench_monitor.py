@@ -4,14 +4,16 @@ For each backend (SQLite file under var/bench/, PostgreSQL in a throw-away datab
 RACT_BENCH_PG_URL) and each size (1× = 6,000 trainees, see monitor/citydata.py): migrate, generate the city data
 (timed), time ``load_dataset`` in-process, start ``ract serve`` (uvicorn, 1 worker) on a free 127.0.0.1 port, sign in
 as manager@city1.local through /login, and time sequential GETs of /monitor and /monitor/wijk/{id} (a wijk of median
-size) after warm-up requests. Peak RSS of the server is its VmHWM. Writes the table into docs/performance.md
-between the monitor-bench markers.
+size) after warm-up requests. Peak RSS of the server is its VmHWM. Then `ract export research --format long` for
+that organisation in a child process (rows, seconds, peak RSS: the export streams, so its memory should stay flat
+as the data grows). Writes the table into docs/performance.md between the monitor-bench markers.
 
-    .venv/bin/python bench/bench_monitor.py [--sizes 1,3] [--backends sqlite,postgresql] [--requests 30] [--quick]
+    .venv/bin/python bench/bench_monitor.py [--sizes 1,3,10] [--backends sqlite,postgresql] [--requests 30] [--quick]
 
-10× (60,000 trainees) takes several minutes to generate per backend and each page many seconds per request: it
-runs only when asked for (``--sizes 1,3,10``). Every page is bounded by ``--budget`` seconds (fewer requests are
-timed when a page is slow; the table says how many).
+The bare query is ``load_dataset``: the people in scope, their submitted responses with the scores stored at
+submission, and the learning progress aggregated by the database. 10× (60,000 trainees, 4.8 M answer rows) takes
+a few minutes to generate per backend. Every page is bounded by ``--budget`` seconds (fewer requests are timed when
+a page is slow; the table says how many).
 """
 
 from __future__ import annotations
@@ -167,6 +169,33 @@ def vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def export_long(url: str) -> dict:
+    """`ract export research --format long` for the manager's organisation in a child process: seconds, rows and
+    the child's peak RSS (ru_maxrss of a wrapper whose only child is the export)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        org = conn.execute(text("SELECT o.name FROM organisation o JOIN user_account u ON u.organisation_id = o.id "
+                                "WHERE u.email = :e"), {"e": MANAGER}).scalar_one()
+    engine.dispose()
+    out = ROOT / "var" / "bench" / "research-long.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_SECRET_KEY": SECRET, "RACT_ENVIRONMENT": "development",
+           "RACT_LOG_LEVEL": "WARNING"}
+    wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", wrapper, str(ROOT / ".venv" / "bin" / "ract"), "export", "research",
+                             "--format", "long", "--out", str(out), "--organisation", org],
+                            env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"export failed: {result.stderr.strip()[-500:]}")
+    with out.open("rb") as f:
+        rows = sum(1 for _ in f) - 1
+    out.unlink()
+    return {"export_s": elapsed, "export_rows": rows, "export_rss_mb": int(result.stdout.split()[-1]) / 1024}
+
+
 def run_one(backend: str, multiplier: int, args) -> dict:
     admin = None
     if backend == "sqlite":
@@ -197,8 +226,10 @@ def run_one(backend: str, multiplier: int, args) -> dict:
             wijk = time_page(client, f"/monitor/wijk/{wijk_id}", n=args.requests, warmup=args.warmup,
                              budget=args.budget)
         rss = vm_hwm_mb(proc.pid)
+        print("   research export (long)…", flush=True)
+        export = export_long(url)
         return {"backend": backend, "size": multiplier, "trainees": counts["trainees"], "answers": counts["answers"],
-                "gen_s": gen_s, "overview": overview, "wijk": wijk, "bare": bare, "rss_mb": rss}
+                "gen_s": gen_s, "overview": overview, "wijk": wijk, "bare": bare, "rss_mb": rss, **export}
     finally:
         if proc is not None:
             proc.terminate()
@@ -217,8 +248,9 @@ def run_one(backend: str, multiplier: int, args) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["| backend | size | trainees | answer rows | generate | overview p50 / p95 (n) | wijk page p50 / p95 (n) "
-             "| load_dataset p50 / p95 (n) | overview ÷ query (p95) | server peak RSS |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| load_dataset p50 / p95 (n) | overview ÷ query (p95) | server peak RSS "
+             "| research export (long): rows, time, peak RSS |",
+             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         ratio = pct(r["overview"], 95) / pct(r["bare"], 95)
         lines.append(
@@ -226,7 +258,7 @@ def table(results: list[dict]) -> str:
             f"| {pct(r['overview'], 50):,.0f} / {pct(r['overview'], 95):,.0f} ms ({len(r['overview'])}) "
             f"| {pct(r['wijk'], 50):,.0f} / {pct(r['wijk'], 95):,.0f} ms ({len(r['wijk'])}) "
             f"| {pct(r['bare'], 50):,.0f} / {pct(r['bare'], 95):,.0f} ms ({len(r['bare'])}) | {ratio:.1f}× "
-            f"| {r['rss_mb']:,.0f} MB |")
+            f"| {r['rss_mb']:,.0f} MB | {r['export_rows']:,} rows, {r['export_s']:.1f} s, {r['export_rss_mb']:,.0f} MB |")
     return "\n".join(lines)
 
 
@@ -251,6 +283,11 @@ def verdicts(results: list[dict]) -> list[str]:
             out.append(f"- {backend}, {small}× → {big}×: data ×{data:.1f}; overview ×{growth['overview']:.1f}, "
                        f"wijk page ×{growth['wijk']:.1f}, load_dataset ×{growth['bare']:.1f} (p50) — target: no "
                        f"faster than the data **{'met' if ok else 'missed'}**.")
+            rss_growth = rows[big]["export_rss_mb"] / rows[small]["export_rss_mb"]
+            flat = rss_growth <= 1.25
+            out.append(f"- {backend}, {small}× → {big}×: research export rows ×"
+                       f"{rows[big]['export_rows'] / rows[small]['export_rows']:.1f}, its peak RSS ×{rss_growth:.2f} — "
+                       f"target: flat memory (≤ ×1.25) **{'met' if flat else 'missed'}**.")
     return out
 
 
@@ -279,7 +316,7 @@ def write_doc(results_block: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1,3", help="multipliers, e.g. 1,3 or 1,3,10 (10× takes long)")
+    parser.add_argument("--sizes", default="1,3,10", help="multipliers, e.g. 1,3,10 (10× takes a few minutes)")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
