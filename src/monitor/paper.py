@@ -13,6 +13,7 @@ from monitor.models import Answer, QuestionnaireResponse
 from monitor.responses import SUBMITTED, find_response, get_or_create_response, parse_value, write_open_answer, check_open_text
 from monitor.stored_scores import store_scores
 from training.access import get_visible_cohort
+from training.errors import Conflict
 from training.models import Cohort, Enrolment, Role, User, utcnow
 
 
@@ -23,12 +24,17 @@ class PaperTarget:
 
 
 def paper_target(session: Session, *, user: User, cohort_id: int) -> PaperTarget:
-    """The cohort and its trainees, if the user trains it (admins: any). Managers never enter answers."""
+    """The cohort and its active trainees, if the user trains it (admins: any) and it is not archived. Managers never
+    enter answers; deactivated trainees are not listed, so nothing can be entered for them."""
     if user.role not in (Role.trainer, Role.admin):
         raise QuestionnaireNotAllowed("Alleen trainers voeren papieren vragenlijsten in.")
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
+    if cohort.archived_at is not None:
+        raise Conflict("Deze groep is gearchiveerd: er kunnen geen papieren vragenlijsten meer worden ingevoerd.")
     trainees = list(session.exec(select(Enrolment, User).join(User, User.id == Enrolment.user_id)
-                                 .where(Enrolment.cohort_id == cohort.id).order_by(User.name)))
+                                 .where(Enrolment.cohort_id == cohort.id, Enrolment.deactivated_at.is_(None),
+                                        User.is_active.is_(True))
+                                 .order_by(User.name)))
     return PaperTarget(cohort, trainees)
 
 

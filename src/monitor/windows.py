@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from monitor.errors import InvalidQuestionnaireInput, WindowClosed, WindowNotOpen
 from monitor.instrument import MOMENTS
 from monitor.models import MeasurementWindow, QuestionnaireResponse
+from training.cohort_modules import cohort_module_ids
 from training.models import Cohort, Enrolment, ModuleProgress, User
 
 OPEN_RULES = ("date", "modules_completed")
@@ -68,7 +69,7 @@ def windows_of(session: Session, *, cohort_ids: Collection[int]) -> dict[int, li
 
 
 def modules_completed(session: Session, *, user_id: int, module_ids: Collection[str]) -> bool:
-    """Has the user completed every module of the programme (the ids come from the loaded content)?"""
+    """Has the user completed every one of these modules (an empty programme is never completed)?"""
     if not module_ids:
         return False
     done = set(session.exec(
@@ -89,8 +90,10 @@ def window_state(window: MeasurementWindow, *, today: date, all_modules_complete
 
 def standing_for(session: Session, *, window: MeasurementWindow, user_id: int, module_ids: Collection[str],
                  today: date) -> WindowStanding:
-    completed = window.open_rule == "modules_completed" and modules_completed(session, user_id=user_id,
-                                                                             module_ids=module_ids)
+    """``module_ids`` are the content's; "all modules completed" means all modules of the window's cohort."""
+    completed = window.open_rule == "modules_completed" and modules_completed(
+        session, user_id=user_id, module_ids=cohort_module_ids(session, cohort_id=window.cohort_id,
+                                                              module_ids=list(module_ids)))
     return WindowStanding(window, window_state(window, today=today, all_modules_completed=completed))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +11,7 @@ from sqlmodel import Session, delete, select
 
 from monitor.models import MeasurementWindow, QuestionnaireResponse
 from training import cohort_admin
+from training.content import Module
 from training.errors import InvalidInput
 from training.models import Cohort, Enrolment, User
 
@@ -87,13 +88,14 @@ def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, Windo
 
 
 def save_cohort(session: Session, *, user: User, cohort_id: int | None, form: cohort_admin.CohortForm,
-                windows: Mapping[str, WindowInput]) -> Cohort:
-    """Create (cohort_id None) or update a cohort together with its measurement windows, in one transaction."""
+                windows: Mapping[str, WindowInput], modules: Sequence[Module] = ()) -> Cohort:
+    """Create (cohort_id None) or update a cohort together with its measurement windows and module set, in one
+    transaction. ``modules`` is the content's module list (the module set is checked against it)."""
     chosen = _check_windows(windows)
     if cohort_id is None:
-        cohort = cohort_admin.create_cohort(session, user=user, form=form)
+        cohort = cohort_admin.create_cohort(session, user=user, form=form, modules=modules)
     else:
-        cohort = cohort_admin.update_cohort(session, user=user, cohort_id=cohort_id, form=form)
+        cohort = cohort_admin.update_cohort(session, user=user, cohort_id=cohort_id, form=form, modules=modules)
     _write_windows(session, cohort_id=cohort.id, windows=chosen)
     return cohort
 

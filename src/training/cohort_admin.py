@@ -1,14 +1,18 @@
-"""Use cases for managing cohorts: create, edit, archive; which cohorts and trainers a user may pick."""
+"""Use cases for managing cohorts: create, edit (with the module set), archive; which cohorts and trainers a user
+may pick."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, delete, select
 
 from training.access import get_visible_cohort
+from training.cohort_modules import ModuleChoice, check_choice, set_cohort_modules
+from training.content import Module
 from training.errors import Conflict, InvalidInput, PermissionDenied
 from training.models import Cohort, CohortTrainer, Organisation, Role, User, utcnow
 
@@ -24,6 +28,7 @@ class CohortForm:
     trainer_ids: list[int] = field(default_factory=list)
     require_t0_before_modules: bool = False
     reminder_days: str = "7,2"
+    modules: ModuleChoice | None = None  # None: leave the module set as it is (a new cohort: all modules)
 
 
 def get_managed_cohort(session: Session, *, user: User, cohort_id: int, for_change: bool = False) -> Cohort:
@@ -67,7 +72,8 @@ def trainer_ids_of(session: Session, *, cohort_id: int) -> list[int]:
     return list(session.exec(select(CohortTrainer.user_id).where(CohortTrainer.cohort_id == cohort_id)))
 
 
-def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int | None) -> list[int]:
+def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int | None,
+              modules: Sequence[Module]) -> tuple[list[int], dict | None]:
     name = form.name.strip()
     if not name:
         raise InvalidInput("Vul een naam voor de groep in.", field="name")
@@ -92,8 +98,10 @@ def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int 
     if not trainer_ids:
         raise InvalidInput("Kies ten minste één trainer.", field="trainer_ids")
     form.reminder_days = normalise_reminder_days(form.reminder_days)
+    chosen = None if form.modules is None else check_choice(form.modules, modules=modules, start_date=form.start_date,
+                                                           end_date=form.end_date)
     form.name = name
-    return trainer_ids
+    return trainer_ids, chosen
 
 
 def _set_trainers(session: Session, *, cohort_id: int, trainer_ids: list[int]) -> None:
@@ -101,29 +109,35 @@ def _set_trainers(session: Session, *, cohort_id: int, trainer_ids: list[int]) -
     session.add_all([CohortTrainer(cohort_id=cohort_id, user_id=t) for t in trainer_ids])
 
 
-def create_cohort(session: Session, *, user: User, form: CohortForm) -> Cohort:
+def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Sequence[Module] = ()) -> Cohort:
+    """``modules`` is the content's module list, against which ``form.modules`` is checked."""
     if user.role not in (Role.trainer, Role.admin):
         raise PermissionDenied("Alleen trainers en beheerders maken groepen aan.")
-    trainer_ids = _validate(session, user=user, form=form, cohort_id=None)
+    trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=None, modules=modules)
     cohort = Cohort(organisation_id=form.organisation_id, name=form.name, start_date=form.start_date,
                     end_date=form.end_date, require_t0_before_modules=form.require_t0_before_modules,
                     reminder_days=form.reminder_days)
     session.add(cohort)
     session.flush()
     _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)
+    if chosen is not None:
+        set_cohort_modules(session, cohort_id=cohort.id, chosen=chosen)
     session.flush()
     return cohort
 
 
-def update_cohort(session: Session, *, user: User, cohort_id: int, form: CohortForm) -> Cohort:
+def update_cohort(session: Session, *, user: User, cohort_id: int, form: CohortForm,
+                  modules: Sequence[Module] = ()) -> Cohort:
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     form.organisation_id = cohort.organisation_id  # a cohort never changes organisation: its wijken belong to it
-    trainer_ids = _validate(session, user=user, form=form, cohort_id=cohort.id)
+    trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=cohort.id, modules=modules)
     cohort.name, cohort.start_date, cohort.end_date = form.name, form.start_date, form.end_date
     cohort.require_t0_before_modules = form.require_t0_before_modules
     cohort.reminder_days = form.reminder_days
     session.add(cohort)
     _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)
+    if chosen is not None:
+        set_cohort_modules(session, cohort_id=cohort.id, chosen=chosen)
     session.flush()
     return cohort
 

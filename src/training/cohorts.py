@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 from sqlmodel import Session, select
 
 from training.access import get_visible_cohort, visible_cohort_ids
+from training.cohort_modules import planned_modules
 from training.content import Module
 from training.models import Cohort, Enrolment, User, Wijk
 from training.progress import ModuleStanding, standings
@@ -45,6 +47,7 @@ class CohortProgress:
     wijk_id: int | None
     status: str | None = None
     sort: str = "wijk"
+    due_dates: Mapping[str, date] = field(default_factory=dict)  # module id -> due date, where the cohort set one
 
     def query(self, **changes) -> str:
         """The query string of this view with some parameters changed (for sort links and downloads)."""
@@ -72,7 +75,10 @@ def list_cohorts(session: Session, *, user: User) -> list[Cohort]:
 
 def cohort_progress(session: Session, *, user: User, cohort_id: int, modules: Sequence[Module],
                     wijk_id: int | None = None, status: str | None = None, sort: str = "wijk") -> CohortProgress:
+    """The matrix of the cohort's own modules (``modules`` is the whole content; the cohort may have fewer)."""
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
+    plan = planned_modules(session, cohort_id=cohort.id, modules=modules)
+    modules = [p.module for p in plan]
     q = (select(Enrolment, User, Wijk).join(User, User.id == Enrolment.user_id).join(Wijk, Wijk.id == Enrolment.wijk_id)
          .where(Enrolment.cohort_id == cohort.id).order_by(Wijk.name, User.name))
     enrolled = list(session.exec(q))
@@ -86,7 +92,8 @@ def cohort_progress(session: Session, *, user: User, cohort_id: int, modules: Se
         rows = [r for r in rows if r.status == status]
     sort = sort if sort in SORTS else "wijk"
     rows.sort(key=SORTS[sort])
-    return CohortProgress(cohort, modules, rows, wijken, wijk_id, status, sort)
+    return CohortProgress(cohort, modules, rows, wijken, wijk_id, status, sort,
+                          {p.module.id: p.due_on for p in plan if p.due_on})
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,15 @@ class CohortTrainer(SQLModel, table=True):
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True)
 
 
+class CohortModule(SQLModel, table=True):
+    """A module that belongs to the cohort's programme, with an optional due date. A cohort without rows has all modules."""
+
+    __tablename__ = "cohort_module"
+    cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
+    module_id: str = Field(max_length=100, primary_key=True)  # the module's stable id from content/modules
+    due_on: date | None = Field(default=None)
+
+
 class Enrolment(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
     id: int | None = Field(default=None, primary_key=True)

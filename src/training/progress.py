@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import Enum
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from training.cohort_modules import trainee_modules, trainee_plan
 from training.content import AttemptResult, Module, grade_attempt
 from training.errors import InvalidInput, NotFound, PermissionDenied
 from training.models import ModuleProgress, QuizAttempt, ReflectionNote, Role, SectionRead, User, utcnow
@@ -63,6 +64,7 @@ class ModuleStanding:
 class LearningPath:
     standings: list[ModuleStanding]
     locked_reason: str | None
+    due_dates: Mapping[str, date] = field(default_factory=dict)  # module id -> the earliest due date of the cohorts
 
     @property
     def percent(self) -> int:
@@ -122,9 +124,11 @@ def standings(session: Session, *, user_ids: Sequence[int], modules: Sequence[Mo
 
 
 def learning_path(session: Session, *, user: User, modules: Sequence[Module], gate: ModuleGate | None = None) -> LearningPath:
+    """The modules of the trainee's cohorts (``modules`` is the whole content), with the trainee's standing in each."""
     _require_trainee(user)
-    return LearningPath(standings(session, user_ids=[user.id], modules=modules)[user.id],
-                        gate(session, user) if gate else None)
+    plan = trainee_plan(session, user=user, modules=modules)
+    return LearningPath(standings(session, user_ids=[user.id], modules=[p.module for p in plan])[user.id],
+                        gate(session, user) if gate else None, {p.module.id: p.due_on for p in plan if p.due_on})
 
 
 def open_module(session: Session, *, user: User, modules: Sequence[Module], module_id: str,
@@ -132,6 +136,8 @@ def open_module(session: Session, *, user: User, modules: Sequence[Module], modu
     """The trainee's standing in a module they may open; raises when modules are still locked."""
     _require_trainee(user)
     module = find_module(modules, module_id)
+    if module.id not in {m.id for m in trainee_modules(session, user=user, modules=modules)}:
+        raise NotFound("Deze module hoort niet bij het programma van uw groep.")
     reason = gate(session, user) if gate else None
     if reason:
         raise PermissionDenied(reason)
