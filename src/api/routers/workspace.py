@@ -11,10 +11,12 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from api.auth import CurrentUser, SessionDep
+from api.content import get_modules
 from api.mailer import deliver_queued
 from api.templating import render
 from monitor import reminders, windows_admin
-from training import cohort_admin, enrolment, outbox
+from training import cohort_admin, cohort_modules, enrolment, outbox
+from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
 
@@ -26,6 +28,7 @@ async def form_data(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(form_data)]
+Modules = Annotated[list[Module], Depends(get_modules)]
 
 
 def base_url(request: Request) -> str:
@@ -69,27 +72,39 @@ def _ints(form: FormData, name: str) -> list[int]:
     return [int(v) for v in form.getlist(name) if isinstance(v, str) and v.isdigit()]
 
 
-def _cohort_form(form: FormData) -> tuple[cohort_admin.CohortForm, dict[str, windows_admin.WindowInput]]:
+def _module_choice(form: FormData, modules: list[Module]) -> cohort_modules.ModuleChoice | None:
+    """The module set, when the form shows it (the hidden ``module_set`` field): no box ticked is then an error,
+    not "leave as it is"."""
+    if form.get("module_set") != "1":
+        return None
+    ids = [v[:100] for v in form.getlist("module_ids") if isinstance(v, str)]
+    return cohort_modules.ModuleChoice(ids, {m.id: _date(form, f"due_{m.id}") for m in modules if m.id in ids})
+
+
+def _cohort_form(form: FormData, modules: list[Module]) -> tuple[cohort_admin.CohortForm,
+                                                                 dict[str, windows_admin.WindowInput]]:
     cohort_form = cohort_admin.CohortForm(
         name=_text(form, "name", 300), organisation_id=_int(form, "organisation_id"),
         start_date=_date(form, "start_date"), end_date=_date(form, "end_date"),
         trainer_ids=_ints(form, "trainer_ids"), require_t0_before_modules=form.get("require_t0_before_modules") == "on",
-        reminder_days=_text(form, "reminder_days", 50))
+        reminder_days=_text(form, "reminder_days", 50), modules=_module_choice(form, modules))
     windows = {m: windows_admin.WindowInput(_date(form, f"{m}_opens_on"), _date(form, f"{m}_closes_on"),
                                             _text(form, f"{m}_open_rule", 30) or "date")
                for m in windows_admin.MOMENTS}
     return cohort_form, windows
 
 
-def _cohort_form_context(session, user, *, cohort=None, values=None, error=None, field=None) -> dict:
-    return {"cohort": cohort, "values": values or {}, "error": error, "field": field,
+def _cohort_form_context(session, user, modules, *, cohort=None, values=None, error=None, field=None) -> dict:
+    return {"cohort": cohort, "values": values or {}, "error": error, "field": field, "modules": modules,
             "organisations": cohort_admin.organisations_for(session, user=user),
             "trainers": cohort_admin.trainers_for(session, user=user),
             "moments": windows_admin.MOMENTS, "moment_labels": windows_admin.MOMENT_LABELS}
 
 
-def _values_from_cohort(session, cohort) -> dict:
-    values = {"name": cohort.name, "organisation_id": str(cohort.organisation_id),
+def _values_from_cohort(session, cohort, modules) -> dict:
+    planned = cohort_modules.planned_modules(session, cohort_id=cohort.id, modules=modules)
+    values = {"module_ids": [p.module.id for p in planned],
+              **{f"due_{p.module.id}": p.due_on.isoformat() for p in planned if p.due_on},"name": cohort.name, "organisation_id": str(cohort.organisation_id),
               "start_date": cohort.start_date.isoformat(), "end_date": cohort.end_date.isoformat(),
               "require_t0_before_modules": "on" if cohort.require_t0_before_modules else "",
               "reminder_days": cohort.reminder_days,
@@ -101,51 +116,55 @@ def _values_from_cohort(session, cohort) -> dict:
 
 
 def _form_values(form: FormData) -> dict:
-    values = {k: _text(form, k, 300) for k in form.keys() if k not in ("csrf_token", "trainer_ids")}
+    values = {k: _text(form, k, 300) for k in form.keys() if k not in ("csrf_token", "trainer_ids", "module_ids")}
     values["trainer_ids"] = [str(t) for t in _ints(form, "trainer_ids")]
+    values["module_ids"] = [v for v in form.getlist("module_ids") if isinstance(v, str)]
     return values
 
 
 # --- cohorts ---------------------------------------------------------------------------------------------------------
 
 @router.get("/groepen/nieuw", include_in_schema=False)
-def cohort_new_page(request: Request, session: SessionDep, user: CurrentUser):
+def cohort_new_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules):
     values = {"reminder_days": "7,2", "organisation_id": str(user.organisation_id or ""),
-              "trainer_ids": [str(user.id)]}
-    return render(request, "cohort_form.html", _cohort_form_context(session, user, values=values))
+              "trainer_ids": [str(user.id)], "module_ids": [m.id for m in modules]}
+    return render(request, "cohort_form.html", _cohort_form_context(session, user, modules, values=values))
 
 
 @router.post("/groepen/nieuw", include_in_schema=False)
-def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form):
+def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, modules: Modules):
     try:
-        cohort_form, windows = _cohort_form(form)
+        cohort_form, windows = _cohort_form(form, modules)
         with session.begin_nested():  # a refused form leaves nothing behind
-            cohort = windows_admin.save_cohort(session, user=user, cohort_id=None, form=cohort_form, windows=windows)
+            cohort = windows_admin.save_cohort(session, user=user, cohort_id=None, form=cohort_form, windows=windows,
+                                               modules=modules)
     except (InvalidInput, Conflict) as exc:
         return render(request, "cohort_form.html", _cohort_form_context(
-            session, user, values=_form_values(form), error=exc.message, field=exc.field), status_code=422)
+            session, user, modules, values=_form_values(form), error=exc.message, field=exc.field), status_code=422)
     flash(request, f"De groep ‘{cohort.name}’ is aangemaakt. Nodig nu de deelnemers uit.")
     return see_other(f"/groepen/{cohort.id}/deelnemers")
 
 
 @router.get("/groepen/{cohort_id}/bewerken", include_in_schema=False)
-def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: int):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
-    return render(request, "cohort_form.html",
-                  _cohort_form_context(session, user, cohort=cohort, values=_values_from_cohort(session, cohort)))
+    return render(request, "cohort_form.html", _cohort_form_context(
+        session, user, modules, cohort=cohort, values=_values_from_cohort(session, cohort, modules)))
 
 
 @router.post("/groepen/{cohort_id}/bewerken", include_in_schema=False)
-def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: int):
+def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, modules: Modules,
+                  cohort_id: int):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     try:
-        cohort_form, windows = _cohort_form(form)
+        cohort_form, windows = _cohort_form(form, modules)
         with session.begin_nested():
-            windows_admin.save_cohort(session, user=user, cohort_id=cohort.id, form=cohort_form, windows=windows)
+            windows_admin.save_cohort(session, user=user, cohort_id=cohort.id, form=cohort_form, windows=windows,
+                                      modules=modules)
     except (InvalidInput, Conflict) as exc:
         session.refresh(cohort)
         return render(request, "cohort_form.html", _cohort_form_context(
-            session, user, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field),
+            session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field),
             status_code=422)
     flash(request, "De wijzigingen zijn opgeslagen.")
     return see_other(f"/groepen/{cohort_id}")
