@@ -213,6 +213,7 @@ def send_reminders(
 
     from api.mailer import deliver_queued
     from monitor.reminders import send_due_reminders
+    from training.content import load_modules
 
     settings = _settings()
     engine = _engine(settings)
@@ -222,7 +223,8 @@ def send_reminders(
         typer.echo(f"Invalid date {today!r}: use YYYY-MM-DD.", err=True)
         raise typer.Exit(2) from None
     with Session(engine) as session:
-        result = send_due_reminders(session, today=day, base_url=settings.base_url or "http://127.0.0.1:8000")
+        result = send_due_reminders(session, today=day, base_url=settings.base_url or "http://127.0.0.1:8000",
+                                    modules=load_modules(settings.content_dir / "modules"))
         session.commit()
     typer.echo(f"Reminders for {day.isoformat()}: {result.queued} queued, {result.skipped} already sent today.")
     if settings.smtp_host:

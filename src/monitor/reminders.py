@@ -1,4 +1,5 @@
-"""Reminders to fill in a questionnaire: by hand or automatically before a window closes, never twice a day.
+"""Reminders to fill in a questionnaire (by hand or automatically before a window closes) and to complete a module
+before its due date (automatically), never twice a day for the same thing.
 
 Each reminder is claimed by inserting a `reminder` row (unique per enrolment, kind, subject and day) in the same
 transaction that queues its e-mail; a second process or a second click on the same day finds the row and skips.
@@ -7,7 +8,7 @@ transaction that queues its e-mail; a second process or a second click on the sa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,8 +17,10 @@ from sqlmodel import Session, select
 
 from monitor.windows_admin import MOMENT_LABELS, MOMENTS, active_enrolments, cohort_windows, owing
 from training.cohort_admin import get_managed_cohort, reminder_days_of
+from training.content import Module
 from training.errors import InvalidInput
 from training.models import Cohort, Enrolment, Reminder, User
+from training.module_due import modules_due
 from training.outbox import Message, queue_mail
 
 DEFAULT_SUBJECT = "Herinnering: {moment} invullen"
@@ -30,6 +33,15 @@ DEFAULT_BODY = (
 )
 PLACEHOLDERS = ("naam", "groep", "moment", "sluitdatum", "link")
 
+MODULE_SUBJECT = "Herinnering: module ‘{module}’ afronden vóór {uiterste_datum}"
+MODULE_BODY = (
+    "Beste {naam},\n\n"
+    "In de groep ‘{groep}’ rondt u de module ‘{module}’ af uiterlijk op {uiterste_datum}. Volgens onze gegevens is "
+    "die module nog niet afgerond. U gaat verder waar u gebleven was: {link}\n\n"
+    "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
+)
+MODULE_PLACEHOLDERS = ("naam", "groep", "module", "uiterste_datum", "link")
+
 
 @dataclass(frozen=True)
 class ReminderResult:
@@ -37,9 +49,9 @@ class ReminderResult:
     skipped: int  # already reminded about the same thing today
 
 
-def fill(template: str, values: dict[str, str]) -> str:
+def fill(template: str, values: dict[str, str], placeholders: Sequence[str] = PLACEHOLDERS) -> str:
     """Replace {naam}, {groep}, ... and nothing else (no str.format: braces in the text stay as typed)."""
-    for key in PLACEHOLDERS:
+    for key in placeholders:
         template = template.replace("{" + key + "}", values.get(key, ""))
     return template
 
@@ -84,10 +96,13 @@ def _remind(session: Session, *, cohort: Cohort, recipients: Collection[tuple[En
     return ReminderResult(queued, skipped)
 
 
-def send_due_reminders(session: Session, *, today: date, base_url: str) -> ReminderResult:
+def send_due_reminders(session: Session, *, today: date, base_url: str,
+                       modules: Sequence[Module] = ()) -> ReminderResult:
     """Automatic reminders: for every active cohort and open window closing in one of the cohort's reminder days,
-    everyone who has not submitted that moment. Safe to run any number of times a day, also concurrently."""
-    queued = skipped = 0
+    everyone who has not submitted that moment; and, for every module of ``modules`` (the content) due in one of those
+    days, everyone who has not completed it. Safe to run any number of times a day, also concurrently."""
+    first = send_module_reminders(session, today=today, base_url=base_url, modules=modules)
+    queued, skipped = first.queued, first.skipped
     cohorts = session.exec(select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.id)).all()
     for cohort in cohorts:
         days = reminder_days_of(cohort)
@@ -100,6 +115,43 @@ def send_due_reminders(session: Session, *, today: date, base_url: str) -> Remin
                              kind="auto", subject_key=moment, moment=moment, closes_on=window.closes_on,
                              subject=DEFAULT_SUBJECT, body=DEFAULT_BODY, today=today, base_url=base_url)
             queued, skipped = queued + result.queued, skipped + result.skipped
+    return ReminderResult(queued, skipped)
+
+
+def module_subject_key(module_id: str) -> str:
+    """The reminder's subject for a module; ids too long for the column are hashed (stable, so still once a day)."""
+    key = "module:" + module_id
+    return key if len(key) <= 100 else "module:" + hashlib.sha256(module_id.encode()).hexdigest()
+
+
+def send_module_reminders(session: Session, *, today: date, base_url: str,
+                          modules: Sequence[Module]) -> ReminderResult:
+    """Module reminders due today (``training.module_due``). A trainee hears about a module at most once a day, also
+    when two of their cohorts have it due: the row is claimed on one enrolment, and one already sent today on another
+    enrolment of the same person counts too."""
+    lines = modules_due(session, today=today, modules=modules)
+    if not lines:
+        return ReminderResult(0, 0)
+    sent_today = set(session.exec(
+        select(Enrolment.user_id, Reminder.subject_key).join(Enrolment, Enrolment.id == Reminder.enrolment_id)
+        .where(Reminder.sent_on == today, Reminder.kind == "auto", Reminder.subject_key.startswith("module:"))).all())
+    queued = skipped = 0
+    for line in lines:
+        key = module_subject_key(line.module.id)
+        reminder = None if (line.trainee.id, key) in sent_today else claim(
+            session, enrolment_id=line.enrolment.id, kind="auto", subject_key=key, sent_on=today)
+        if reminder is None:
+            skipped += 1
+            continue
+        values = {"naam": line.trainee.name, "groep": line.cohort.name, "module": line.module.title,
+                  "uiterste_datum": line.due_on.strftime("%d-%m-%Y"), "link": f"{base_url}/modules/{line.module.id}"}
+        mail = queue_mail(session, cohort_id=line.cohort.id, message=Message(
+            line.trainee.email, fill(MODULE_SUBJECT, values, MODULE_PLACEHOLDERS),
+            fill(MODULE_BODY, values, MODULE_PLACEHOLDERS)))
+        reminder.outbound_mail_id = mail.id
+        session.add(reminder)
+        queued += 1
+    session.flush()
     return ReminderResult(queued, skipped)
 
 

@@ -186,6 +186,30 @@ def test_ract_send_reminders_is_idempotent_and_recorded(demo, settings, monkeypa
     assert len(db.exec(select(Reminder)).all()) == n == len(mailed(db))
 
 
+def run_concurrently(engine, run_one, n: int = 2) -> list:
+    """Start ``run_one(session)`` in n threads at the same moment, each in its own transaction; their results."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def one_run():
+        try:
+            with Session(engine) as session:
+                barrier.wait()
+                result = run_one(session)
+                session.commit()
+                results.append(result)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one_run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    return results
+
+
 def test_two_concurrent_runs_send_each_reminder_once(demo, engine, is_postgres):
     if not is_postgres:
         pytest.skip("concurrent writers: checked on PostgreSQL (SQLite serialises whole transactions)")
@@ -193,25 +217,7 @@ def test_two_concurrent_runs_send_each_reminder_once(demo, engine, is_postgres):
     cohort = voorjaar(db)
     window(db, cohort, closes_in=7)
     n = len(enrolments(db, cohort))
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def one_run():
-        try:
-            with Session(engine) as session:
-                barrier.wait()
-                result = send_due_reminders(session, today=TODAY, base_url=BASE)
-                session.commit()
-                results.append(result)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one_run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
+    results = run_concurrently(engine, lambda session: send_due_reminders(session, today=TODAY, base_url=BASE))
     assert sum(r.queued for r in results) == n and sum(r.skipped for r in results) == n
     db.expire_all()
     assert len(mailed(db)) == n == len(set(mailed(db)))
