@@ -181,7 +181,8 @@ def item_matrices(session: Session, *, scope: Scope | None = None, dataset: Data
     del scope  # the dataset's people are the scope
     responses = {p.response_ids[moment]: p.enrolment_id for p in dataset.people
                  if moment in p.response_ids and p.version.get(moment) in dataset.versions}
-    rows = list(_items_by_response(session, responses).values())
+    by_enrolment = _items_by_response(session, responses)
+    rows = [by_enrolment[e] for e in sorted(by_enrolment)]  # a fixed order: the same α to the last bit every time
     out = {}
     for scale in dataset.scales:
         items = [i.id for i in dataset.instrument.scale_items(scale) if moment in i.moments]
