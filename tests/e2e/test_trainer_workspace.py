@@ -45,6 +45,8 @@ def test_trainer_creates_cohort_imports_csv_and_invitee_signs_in(browser, mail_s
     page.get_by_label("Einddatum").fill((today + timedelta(days=90)).isoformat())
     page.locator("#T0_opens_on").fill(today.isoformat())
     page.locator("#T0_closes_on").fill((today + timedelta(days=14)).isoformat())
+    page.get_by_label(re.compile("^Module 8:")).uncheck()  # the module set: all but the last, one with a due date
+    page.get_by_label("Uiterlijk afgerond op (module 2)").fill((today + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Groep aanmaken").click()
     page.wait_for_url("**/deelnemers")
     assert "Regie-ondersteuners winter" in page.get_by_role("heading", level=1).inner_text()
