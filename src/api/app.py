@@ -16,11 +16,10 @@ from api.authz import enforce_access
 from api.csrf import csrf_protect
 from api.db import make_engine
 from api.middleware import SecurityHeadersAndLogging
-from api.content import load_content_or_raise
+from api.content import load_content
 from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
 from api.routers import monitor_exports
 from api.settings import Settings, get_settings
-from monitor.instrument import load_instruments
 from monitor.windows import t0_gate
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -43,8 +42,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    app.state.modules = load_content_or_raise(settings.content_dir)  # refuses to start on invalid content
-    app.state.instruments = load_instruments(settings.content_dir / "questionnaires")
+    # Refuses to start on invalid content (the full report of every file).
+    app.state.modules, app.state.instruments = load_content(settings.content_dir)
     # Modules stay locked until the voormeting (T0) is submitted, where the cohort asks for it.
     app.state.module_gate = t0_gate
 

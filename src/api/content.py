@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from pathlib import Path
 
 from fastapi import Request
@@ -28,12 +30,52 @@ def check_content(content_dir: Path) -> list[ContentProblem]:
     return problems
 
 
-def load_content_or_raise(content_dir: Path) -> list[Module]:
-    """The modules, or ContentInvalid with the full report (the app refuses to start on invalid content)."""
-    problems = check_content(content_dir)
+_LOADED: dict[tuple[Path, str], tuple[list, list]] = {}
+_loaded_lock = threading.Lock()
+
+
+def _digest(content_dir: Path) -> str:
+    """A digest of every file's path and bytes under the content directory."""
+    digest = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(content_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_content(content_dir: Path) -> tuple[list[Module], list]:
+    """The modules and the questionnaire instruments, or ContentInvalid with the full report of both.
+
+    Parsing (YAML with line numbers for the error report, Markdown) takes a second or more, so what was parsed is
+    kept per process under a digest of every file's bytes: the same content is parsed once, changed content again.
+    """
+    from monitor.instrument import load_instruments
+
+    key = (content_dir.resolve(), _digest(content_dir))
+    with _loaded_lock:
+        if key in _LOADED:
+            modules, instruments = _LOADED[key]
+            return list(modules), list(instruments)
+    problems: list[ContentProblem] = []
+    modules, instruments = [], []
+    try:
+        modules = load_modules(content_dir / "modules", root=content_dir.parent)
+    except ContentInvalid as exc:
+        problems.extend(exc.problems)
+    try:
+        instruments = load_instruments(content_dir / "questionnaires")
+    except ContentInvalid as exc:
+        problems.extend(exc.problems)
     if problems:
         raise ContentInvalid(problems)
-    return load_modules(content_dir / "modules", root=content_dir.parent)
+    with _loaded_lock:
+        _LOADED[key] = (modules, instruments)
+    return list(modules), list(instruments)
+
+
+def load_content_or_raise(content_dir: Path) -> list[Module]:
+    """The modules, or ContentInvalid with the full report (the app refuses to start on invalid content)."""
+    return load_content(content_dir)[0]
 
 
 def get_modules(request: Request) -> list[Module]:
