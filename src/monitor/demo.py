@@ -6,11 +6,12 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from monitor.instrument import Instrument
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
-from monitor.stored_scores import store_scores
+from monitor.stored_scores import compute_scores
 from monitor.versions import get_or_create_version
 from monitor.windows import set_window
 from training.models import Cohort, Enrolment, Organisation, User
@@ -70,20 +71,23 @@ def load_monitor_demo_data(session: Session, *, instruments: Sequence[Instrument
                 continue
             submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10),
                                          tzinfo=timezone.utc)
+            rows = _answers(instrument, moment, level, gain, rng)
+            # Scored as a submission is (monitor.stored_scores), from the answers in hand.
+            scores = compute_scores(instrument, moment, [(item_id, then_test, value if isinstance(value, int) else None)
+                                                         for item_id, then_test, value in rows])
             response = QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id,
                                              instrument_version_id=version.id, status="submitted",
-                                             started_at=submitted - timedelta(minutes=20), submitted_at=submitted)
+                                             started_at=submitted - timedelta(minutes=20), submitted_at=submitted,
+                                             scores_json=scores.scores_json(), items_json=scores.items_json())
             session.add(response)
             session.flush()
             n_responses += 1
-            rows = _answers(instrument, moment, level, gain, rng)
-            for item_id, then_test, value in rows:
-                fields = {"value": value} if isinstance(value, int) else {"missing_code": value}
-                session.add(Answer(response_id=response.id, item_id=item_id, then_test=then_test,
-                                   answered_at=submitted, **fields))
+            session.execute(insert(Answer.__table__), [
+                {"response_id": response.id, "item_id": item_id, "then_test": then_test, "answered_at": submitted,
+                 "value": value if isinstance(value, int) else None,
+                 "missing_code": None if isinstance(value, int) else value}
+                for item_id, then_test, value in rows])
             n_answers += len(rows)
-            session.flush()
-            store_scores(session, response.id)
     session.flush()
     return {"windows": 5, "responses": n_responses, "answers": n_answers}
 
