@@ -43,3 +43,26 @@ def test_monitor_is_usable_on_a_phone(page, monitored, live_server):
     page.goto(f"{live_server.url}/monitor")
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
     check_accessibility(page)
+
+
+def _overflowing(page) -> list[str]:
+    """Tables, charts and scroll boxes wider than the page, with their widths (print cuts these off)."""
+    return page.evaluate("""() => [...document.querySelectorAll('main *:not(.visually-hidden)')]
+        .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+                      || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+        .map(el => `${el.tagName}.${el.className.baseVal ?? el.className}: ${Math.round(el.getBoundingClientRect().right)}`)""")
+
+
+def test_monitor_pages_print_on_a4_without_cutting_anything_off(page, monitored, live_server):
+    org, wijken, _ = monitored
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server.url, "m@monitor.local")
+    page.set_viewport_size({"width": 680, "height": 1000})  # A4's printable width at 96 dpi (210 mm − 2 × 12 mm)
+    page.emulate_media(media="print")
+    for path in ("/monitor", f"/monitor/wijk/{wijken['Noord A'].id}"):
+        page.goto(f"{live_server.url}{path}")
+        assert not page.locator("header.site-header, nav").first.is_visible()
+        assert _overflowing(page) == [], path
+        assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
