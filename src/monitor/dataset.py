@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from monitor.instrument import MOMENTS, Instrument
@@ -38,7 +38,7 @@ class Scope:
     started_to: date | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     enrolment_id: int
     user_id: int
@@ -50,7 +50,8 @@ class Person:
     scores: dict[str, dict[str, float | None]] = field(default_factory=dict)  # moment -> scale -> score
     then_scores: dict[str, float | None] = field(default_factory=dict)  # T1 retrospective, per then-test scale
     response_ids: dict[str, int] = field(default_factory=dict)  # moment -> submitted response id
-    modules_completed: int = 0
+    modules_completed: int = 0  # of the modules of the cohort's programme
+    modules_required: int | None = None  # the size of the cohort's module set; None: all modules
     mean_check_score: float | None = None  # mean best knowledge-check score over the modules attempted
 
 
@@ -100,11 +101,12 @@ def _submitted(scope: Scope, *columns):
     return q
 
 
-def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> Dataset:
+def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, learning: bool = True) -> Dataset:
     """People in scope with their submitted moments and scale scores, and their learning progress.
 
     The scale scores were computed once at submission (``monitor.stored_scores``); a response without them (one
     submitted before they were stored and not yet back-filled) is scored from its answers here.
+    ``learning=False`` leaves out the learning progress (pages that do not show learning × growth).
     """
     versions = _versions(session, scope.instrument_id)
     if scope.version_ids is not None:
@@ -137,18 +139,32 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument) -> D
             person.scores[moment] = scores.scales
             person.then_scores.update(scores.then)
 
-    # Learning: completed modules and knowledge-check scores per person (aggregated by the database).
-    from training.models import ModuleProgress
+    # Learning, per enrolment and over the modules of its cohort's programme (all modules when the cohort has no
+    # module set): completed modules and the mean best knowledge-check score, aggregated by the database.
+    from training.models import CohortModule, ModuleProgress
 
-    by_user = {p.user_id: p for p in people.values()}
-    lq = (select(ModuleProgress.user_id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
-          .where(ModuleProgress.user_id.in_(people_query(scope).with_only_columns(Enrolment.user_id).scalar_subquery()))
-          .group_by(ModuleProgress.user_id))
-    for uid, completed, mean_score in rows(lq).all():
-        if uid in by_user:
-            by_user[uid].modules_completed = int(completed or 0)
-            by_user[uid].mean_check_score = float(mean_score) if mean_score is not None else None
+    if not learning:
+        return _dataset(session, scope, org, instrument, versions, people)
+    in_set = (select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id,
+                                                   CohortModule.module_id == ModuleProgress.module_id).exists())
+    has_set = select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id).exists()
+    lq = (select(Enrolment.id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
+          .join(ModuleProgress, ModuleProgress.user_id == Enrolment.user_id)
+          .where(Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
+                 or_(in_set, ~has_set))
+          .group_by(Enrolment.id))
+    for eid, completed, mean_score in rows(lq).all():
+        people[eid].modules_completed = int(completed or 0)
+        people[eid].mean_check_score = float(mean_score) if mean_score is not None else None
+    set_sizes = dict(rows(select(CohortModule.cohort_id, func.count()).group_by(CohortModule.cohort_id)
+                          .where(CohortModule.cohort_id.in_({p.cohort_id for p in people.values()}))).all())
+    for person in people.values():
+        person.modules_required = set_sizes.get(person.cohort_id)
+    return _dataset(session, scope, org, instrument, versions, people)
 
+
+def _dataset(session: Session, scope: Scope, org: Organisation, instrument: Instrument,
+             versions: dict[int, Instrument], people: dict[int, Person]) -> Dataset:
     wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == scope.organisation_id))}
     gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == scope.organisation_id))}
     cohorts = {c.id: c for c in session.exec(select(Cohort).where(Cohort.organisation_id == scope.organisation_id))}

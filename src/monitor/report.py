@@ -448,8 +448,9 @@ def _learning(frame: _Frame, scales: list[str], moment_from: str, moment_to: str
     limit = thresholds.min_paired
     people = frame.people
     completed = np.fromiter((p.modules_completed for p in people), float, len(people))
+    required = np.fromiter((p.modules_required or n_modules for p in people), float, len(people))
     check = np.fromiter((_nan(p.mean_check_score) for p in people), float, len(people))
-    full_mask = completed >= n_modules if n_modules else np.zeros(len(people), bool)
+    full_mask = (completed >= required) & (required > 0)
     for scale in scales:
         diff = frame.score(moment_to, scale) - frame.score(moment_from, scale)
         paired = np.isfinite(diff)

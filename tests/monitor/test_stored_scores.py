@@ -220,3 +220,31 @@ def test_pairs_answered_on_different_instrument_versions_are_counted_and_scored_
                           quality=service.pooled_quality(db, data))
     assert report.mixed_versions == 5
     assert report.row(f"org:{org.id}", "KEN").n_paired == 12  # a reworded item does not drop the pair
+
+
+def test_learning_counts_the_modules_of_the_cohorts_own_programme(db):
+    from training.models import CohortModule, ModuleProgress, utcnow
+
+    inst = instrument()
+    org, wijken, cohort = make_org(db, name="Programmagemeente", wijken={"Kralingen": None, "Crooswijk": None})
+    db.add_all([CohortModule(cohort_id=cohort.id, module_id="m-een"), CohortModule(cohort_id=cohort.id, module_id="m-twee")])
+    rng = random.Random(8)
+    for i in range(24):
+        e = make_person(db, org=org, wijk=wijken["Kralingen" if i % 2 else "Crooswijk"],
+                        cohort=cohort, tag=f"pg{i}")
+        store_scores(db, submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst).id)
+        store_scores(db, submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5),
+                                inst=inst).id)
+        done = ["m-een", "m-twee"] if i < 12 else ["m-een"]
+        for module_id in [*done, "m-buiten-programma"]:  # a module outside the programme never counts
+            db.add(ModuleProgress(user_id=e.user_id, module_id=module_id, completed_at=utcnow(), attempts=1,
+                                  best_score=0.9 if module_id in done else 0.1, content_hash="x"))
+    db.commit()
+    data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
+    assert sorted({(p.modules_completed, p.modules_required) for p in data.people}) == [(1, 2), (2, 2)]
+    assert all(p.mean_check_score == pytest.approx(0.9) for p in data.people)
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
+                          quality=service.pooled_quality(db, data), n_modules=8)  # the content has 8 modules
+    counts = {(row.n_all_modules, row.n_fewer_modules) for row in report.learning}
+    assert (12, 12) in counts  # a scale everyone has a pair on: half did the whole programme of two modules
+    assert all(full is None or full <= 12 for full, _ in counts)
