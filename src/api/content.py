@@ -15,19 +15,11 @@ from training.sourcefiles import ContentProblem
 
 def check_content(content_dir: Path) -> list[ContentProblem]:
     """Every problem of every module and questionnaire file, or []."""
-    from monitor.instrument import load_instruments
-
-    problems: list[ContentProblem] = []
-    root = content_dir.parent
     try:
-        load_modules(content_dir / "modules", root=root)
+        load_content(content_dir)
     except ContentInvalid as exc:
-        problems.extend(exc.problems)
-    try:
-        load_instruments(content_dir / "questionnaires")
-    except ContentInvalid as exc:
-        problems.extend(exc.problems)
-    return problems
+        return list(exc.problems)
+    return []
 
 
 _LOADED: dict[tuple[Path, str], tuple[list, list]] = {}
