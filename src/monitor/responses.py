@@ -6,7 +6,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -19,10 +20,10 @@ from monitor.errors import (
     UnknownItem,
 )
 from monitor.instrument import MOMENTS, THEN_TEST_MOMENT, AnswerValue, Instrument
-from monitor.models import Answer, InstrumentVersion, OpenAnswer, QuestionnaireResponse
+from monitor.models import Answer, InstrumentVersion, MeasurementWindow, OpenAnswer, QuestionnaireResponse
 from monitor.stored_scores import store_scores
-from monitor.versions import get_or_create_version, instrument_of
-from monitor.windows import require_open
+from monitor.versions import get_or_create_version, instrument_of, instrument_of_version
+from monitor.windows import require_open, require_window_open
 from training.models import Enrolment, Role, User, utcnow
 
 OPEN_ANSWER_MAX_LENGTH = 5000
@@ -114,6 +115,42 @@ def _own(session: Session, *, user: User, response_id: int) -> tuple[Questionnai
     return row
 
 
+@dataclass(frozen=True)
+class _Writable:
+    response: QuestionnaireResponse
+    enrolment: Enrolment
+    instrument: Instrument
+
+
+def _own_writable(session: Session, *, user: User, response_id: int, module_ids: Collection[str],
+                  today: date | None) -> _Writable:
+    """The user's own response, still in progress, in an open window, with its frozen instrument.
+
+    One query reads the response, its enrolment, the cohort's window for the moment and the version's identity (the
+    instrument itself comes from a cache keyed by its content hash): an answer is saved on every click.
+    """
+    _require_trainee(user)
+    row = session.exec(
+        select(QuestionnaireResponse, Enrolment, MeasurementWindow, InstrumentVersion.instrument_id,
+               InstrumentVersion.version_hash)
+        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
+        .outerjoin(MeasurementWindow, and_(MeasurementWindow.cohort_id == Enrolment.cohort_id,
+                                           MeasurementWindow.moment == QuestionnaireResponse.moment))
+        .where(QuestionnaireResponse.id == response_id, Enrolment.user_id == user.id)
+    ).first()
+    if row is None:
+        raise ResponseNotFound()
+    response, enrolment, window, instrument_id, version_hash = row
+    if response.status != IN_PROGRESS:
+        raise ResponseAlreadySubmitted()
+    require_window_open(session, window=window, enrolment=enrolment, moment=response.moment, module_ids=module_ids,
+                        today=today or date.today())
+    instrument = instrument_of_version(session, version_id=response.instrument_version_id,
+                                       instrument_id=instrument_id, version_hash=version_hash)
+    return _Writable(response, enrolment, instrument)
+
+
 def answers_of(session: Session, *, response_id: int) -> dict[tuple[str, bool], AnswerValue]:
     result: dict[tuple[str, bool], AnswerValue] = {}
     for row in session.exec(select(Answer).where(Answer.response_id == response_id)):
@@ -174,63 +211,44 @@ def _lock_in_progress(session: Session, response: QuestionnaireResponse) -> None
         raise ResponseAlreadySubmitted()
 
 
-def _check_writable(session: Session, response: QuestionnaireResponse, enrolment: Enrolment,
-                    module_ids: Collection[str], today: date | None) -> None:
-    if response.status != IN_PROGRESS:
-        raise ResponseAlreadySubmitted()
-    require_open(session, enrolment=enrolment, moment=response.moment, module_ids=module_ids,
-                 today=today or date.today())
-
-
 def write_answer(session: Session, *, response_id: int, question_id: str, then_test: bool, value: AnswerValue) -> Answer:
-    """Insert or overwrite one stored answer (validated by the caller); race-safe on the unique constraint."""
+    """Insert or overwrite one stored answer (validated by the caller) in one statement: an upsert on the unique
+    (response, item, then-test) key, so a double click or two tabs saving the same answer at once cannot collide."""
     fields = {"value": value, "missing_code": None} if isinstance(value, int) else {"value": None, "missing_code": value}
-
-    def existing() -> Answer | None:
-        return session.exec(select(Answer).where(Answer.response_id == response_id, Answer.item_id == question_id,
-                                                 Answer.then_test == then_test)).first()
-
-    answer = existing()
-    if answer is None:
-        answer = Answer(response_id=response_id, item_id=question_id, then_test=then_test, **fields)
-        try:
-            with session.begin_nested():
-                session.add(answer)
-            return answer
-        except IntegrityError:  # the same answer saved twice at once (double click, two tabs)
-            answer = existing()
-            assert answer is not None
-    answer.value, answer.missing_code = fields["value"], fields["missing_code"]
-    answer.answered_at = utcnow()
-    session.add(answer)
-    session.flush()
-    return answer
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    answered_at = utcnow()
+    statement = (
+        insert(Answer)
+        .values(response_id=response_id, item_id=question_id, then_test=then_test, answered_at=answered_at, **fields)
+        .on_conflict_do_update(index_elements=["response_id", "item_id", "then_test"],
+                               set_={**fields, "answered_at": answered_at})
+        .returning(Answer)
+    )
+    return session.exec(statement, execution_options={"populate_existing": True}).scalar_one()
 
 
 def save_answer(session: Session, *, user: User, response_id: int, question_id: str, raw_value: str,
                 then_test: bool = False, module_ids: Collection[str], today: date | None = None) -> Answer:
     """Save one answer as it is given. Refuses (and writes nothing) for someone else's or a submitted response,
     a closed window, an unknown question or a value outside the answer scale."""
-    response, enrolment = _own(session, user=user, response_id=response_id)
-    _check_writable(session, response, enrolment, module_ids, today)
-    instrument = instrument_of(session.get(InstrumentVersion, response.instrument_version_id))
-    value = parse_value(instrument, moment=response.moment, question_id=question_id, then_test=then_test, raw=raw_value)
-    _lock_in_progress(session, response)
-    return write_answer(session, response_id=response.id, question_id=question_id, then_test=then_test, value=value)
+    own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
+    value = parse_value(own.instrument, moment=own.response.moment, question_id=question_id, then_test=then_test,
+                        raw=raw_value)
+    _lock_in_progress(session, own.response)
+    return write_answer(session, response_id=response_id, question_id=question_id, then_test=then_test, value=value)
 
 
 def save_answers(session: Session, *, user: User, response_id: int, values: dict[tuple[str, bool], str],
                  module_ids: Collection[str], today: date | None = None) -> int:
     """Save a page of answers at once (the form without JavaScript). All are checked before any is written."""
-    response, enrolment = _own(session, user=user, response_id=response_id)
-    _check_writable(session, response, enrolment, module_ids, today)
-    instrument = instrument_of(session.get(InstrumentVersion, response.instrument_version_id))
-    parsed = {key: parse_value(instrument, moment=response.moment, question_id=key[0], then_test=key[1], raw=raw)
+    own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
+    parsed = {key: parse_value(own.instrument, moment=own.response.moment, question_id=key[0], then_test=key[1], raw=raw)
               for key, raw in values.items() if raw.strip()}
     if parsed:
-        _lock_in_progress(session, response)
+        _lock_in_progress(session, own.response)
     for (question_id, then_test), value in parsed.items():
-        write_answer(session, response_id=response.id, question_id=question_id, then_test=then_test, value=value)
+        write_answer(session, response_id=response_id, question_id=question_id, then_test=then_test, value=value)
     return len(parsed)
 
 
@@ -269,12 +287,10 @@ def check_open_text(instrument: Instrument, *, moment: str, question_id: str, te
 def save_open_answer(session: Session, *, user: User, response_id: int, question_id: str, text: str,
                      module_ids: Collection[str], today: date | None = None) -> OpenAnswer | None:
     """Save (or clear, when empty) the answer to an open question."""
-    response, enrolment = _own(session, user=user, response_id=response_id)
-    _check_writable(session, response, enrolment, module_ids, today)
-    instrument = instrument_of(session.get(InstrumentVersion, response.instrument_version_id))
-    text = check_open_text(instrument, moment=response.moment, question_id=question_id, text=text)
-    _lock_in_progress(session, response)
-    return write_open_answer(session, response_id=response.id, question_id=question_id, text=text)
+    own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
+    text = check_open_text(own.instrument, moment=own.response.moment, question_id=question_id, text=text)
+    _lock_in_progress(session, own.response)
+    return write_open_answer(session, response_id=response_id, question_id=question_id, text=text)
 
 
 def submit_response(session: Session, *, user: User, response_id: int, module_ids: Collection[str],

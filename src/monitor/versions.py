@@ -54,6 +54,31 @@ def instrument_of(version: InstrumentVersion) -> Instrument:
     return _from_snapshot(version.snapshot_json)
 
 
+_BY_HASH: dict[tuple[str, str], Instrument] = {}
+_BY_HASH_MAX = 64
+
+
+def instrument_of_version(session: Session, *, version_id: int, instrument_id: str, version_hash: str) -> Instrument:
+    """The frozen instrument of a version, read from the database only the first time this process meets its hash.
+
+    The hash covers everything that gives answers their meaning (items, scales, formats, keying, moments; not the
+    title or draft status) and a version row is never updated, so (instrument id, hash) names one meaning for good,
+    in any database. For validating and storing answers this is enough; pages that show the wording use
+    ``instrument_of``. This saves reading and parsing the snapshot on every answer save.
+    """
+    key = (instrument_id, version_hash)
+    instrument = _BY_HASH.get(key)
+    if instrument is None:
+        version = session.get(InstrumentVersion, version_id)
+        if version is None:  # pragma: no cover - a foreign key guarantees the row
+            raise LookupError(f"instrument version {version_id} does not exist")
+        instrument = instrument_of(version)
+        if len(_BY_HASH) >= _BY_HASH_MAX:
+            _BY_HASH.clear()
+        _BY_HASH[key] = instrument
+    return instrument
+
+
 @lru_cache(maxsize=64)
 def _from_snapshot(snapshot_json: str) -> Instrument:
     # Snapshots never change, so the parsed (frozen) instrument can be shared; this keeps answer saves cheap.

@@ -100,7 +100,13 @@ def standing_for(session: Session, *, window: MeasurementWindow, user_id: int, m
 def require_open(session: Session, *, enrolment: Enrolment, moment: str, module_ids: Collection[str],
                  today: date) -> MeasurementWindow:
     """The window of the enrolment's cohort for the moment, if it is open for this trainee; else WindowNotOpen."""
-    window = get_window(session, cohort_id=enrolment.cohort_id, moment=moment)
+    return require_window_open(session, window=get_window(session, cohort_id=enrolment.cohort_id, moment=moment),
+                               enrolment=enrolment, moment=moment, module_ids=module_ids, today=today)
+
+
+def require_window_open(session: Session, *, window: MeasurementWindow | None, enrolment: Enrolment, moment: str,
+                        module_ids: Collection[str], today: date) -> MeasurementWindow:
+    """``require_open`` for a window the caller has already read (``None``: the cohort has none for the moment)."""
     if window is None:
         raise WindowNotOpen("Voor dit meetmoment is (nog) geen periode vastgesteld.")
     state = standing_for(session, window=window, user_id=enrolment.user_id, module_ids=module_ids, today=today).state
