@@ -53,7 +53,8 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    """The signed-in user (pure: ``async def`` so FastAPI does not hand it to the thread pool)."""
     if user is None:  # enforce_access has already refused anonymous requests to non-public routes
         from api.authz import NotAuthenticated
 

@@ -120,8 +120,10 @@ def rule_for(route_name: str) -> str | frozenset[Role] | None:
     return ACCESS.get(route_name)
 
 
-def enforce_access(request: Request, user: OptionalUser) -> None:
-    """App-wide dependency: refuses the request unless the route's rule admits the current user."""
+async def enforce_access(request: Request, user: OptionalUser) -> None:
+    """App-wide dependency: refuses the request unless the route's rule admits the current user.
+
+    Pure (the user is loaded by ``get_optional_user``), so ``async def``: no thread-pool hop for every request."""
     route = request.scope.get("route")
     name = getattr(route, "name", None)
     rule = rule_for(name) if name else None

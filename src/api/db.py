@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -55,14 +56,33 @@ def database_reachable(engine: Engine) -> bool:
     return True
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's session: commits when the handler succeeded, rolls back when anything raised."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: commits when the handler succeeded, rolls back when anything raised.
+
+    ``async def`` so that opening the session (no I/O until first use) costs no thread-pool hop; the commit or
+    rollback and the close (I/O) run in one hop at the end, never on the event loop.
+    """
     session = Session(request.app.state.engine, expire_on_commit=False)
     try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_rollback_and_close, session)
+        raise
+    await run_in_threadpool(_commit_and_close, session)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+def _rollback_and_close(session: Session) -> None:
+    try:
+        session.rollback()
     finally:
         session.close()

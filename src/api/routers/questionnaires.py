@@ -20,7 +20,9 @@ router = APIRouter(prefix="/vragenlijsten")
 templates.env.globals.update(MOMENT_LABELS=MOMENT_LABELS, choices_of=questionnaires.choices_of)
 
 
-def get_instrument(request: Request) -> Instrument:
+# The pure dependencies below are ``async def``: FastAPI runs a plain ``def`` dependency in the thread pool, and a
+# hop there costs more than what they do (docs/performance.md, answer saves).
+async def get_instrument(request: Request) -> Instrument:
     """The questionnaire trainees fill in now: the (first) instrument in content/questionnaires."""
     instruments = request.app.state.instruments
     if not instruments:
@@ -28,7 +30,7 @@ def get_instrument(request: Request) -> Instrument:
     return instruments[0]
 
 
-def get_module_ids(request: Request) -> list[str]:
+async def get_module_ids(request: Request) -> list[str]:
     return [module.id for module in request.app.state.modules]
 
 
