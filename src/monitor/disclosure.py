@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 Measure = Literal["n", "paired"]
@@ -138,6 +139,7 @@ def redact(plan: Mapping[str, Decision], figures: Mapping[str, T]) -> dict[str, 
     return {key: value if plan[key].shown else None for key, value in figures.items()}
 
 
+@lru_cache(maxsize=65536)  # a page rounds thousands of fractions c/n of small n: mostly the same few
 def round_pct(fraction: float) -> int:
     """A fraction (0.125) as a whole percentage (13), rounding halves away from zero on its shortest decimal form."""
     value = Decimal(repr(float(fraction)))

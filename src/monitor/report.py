@@ -8,6 +8,7 @@ applied once, identically everywhere (``monitor.disclosure``).
 from __future__ import annotations
 
 import math
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 
+from monitor import grouped
 from monitor import statistics as st
 from monitor.dataset import Dataset, Person
 from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
@@ -248,6 +250,14 @@ def _build(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
     return _Tree(top, nodes, leaf_of, shape)
 
 
+def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
+    """The nodes' people as ``grouped.Groups``, built once per dataset and set of nodes."""
+    key = ("groups", tree.root.key, tuple(n.key for n in nodes))
+    if key not in data.derived:
+        data.derived[key] = grouped.Groups([n.idx for n in nodes])
+    return data.derived[key]
+
+
 _PLANS: OrderedDict[tuple, dict[str, Decision]] = OrderedDict()
 _PLANS_SIZE = 4096
 _plans_lock = threading.Lock()
@@ -289,18 +299,21 @@ class _Frame:
         self._submitted = {m: np.zeros(n, bool) for m in MOMENTS}
         self._scores = {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales}
         self._then = {s: np.full(n, math.nan) for s in scales}
-        for i, p in enumerate(people):
-            for m in p.submitted:
-                if m not in self._submitted:
-                    continue
-                self._submitted[m][i] = True
-                for s, v in p.scores.get(m, {}).items():
-                    if v is not None and (m, s) in self._scores:
-                        self._scores[(m, s)][i] = v
-            if "T1" in p.submitted:
-                for s, v in p.then_scores.items():
-                    if v is not None and s in self._then:
-                        self._then[s][i] = v
+        row = _row_reader(scales)
+        for m in MOMENTS:
+            respondents = [p for p in people if m in p.submitted]
+            at = np.array([i for i, p in enumerate(people) if m in p.submitted], dtype=np.intp)
+            self._submitted[m][at] = True
+            # One row of scale scores per respondent (None → NaN); a response on a version that is not in the
+            # dataset has no scores, and a version without some scale has NaN for it.
+            matrix = np.array([row(p.scores.get(m)) for p in respondents], dtype=float).reshape(len(at), len(scales))
+            for j, s in enumerate(scales):
+                self._scores[(m, s)][at] = matrix[:, j]
+        at = [i for i, p in enumerate(people) if "T1" in p.submitted and p.then_scores]
+        with_then = set().union(*(people[i].then_scores for i in at))
+        for s in scales:
+            if s in with_then:
+                self._then[s][at] = np.array([people[i].then_scores.get(s) for i in at], dtype=float)
 
     @classmethod
     def of(cls, data: Dataset) -> _Frame:
@@ -317,6 +330,25 @@ class _Frame:
     def then(self, scale: str) -> np.ndarray:
         """The T1 then-test score (only where T1 was submitted)."""
         return self._then[scale]
+
+
+def _row_reader(scales: list[str]):
+    """A function from a person's scores at one moment ({scale: score}, or None) to their scores in ``scales``
+    order, None where missing."""
+    every = operator.itemgetter(*scales) if len(scales) > 1 else None
+    nothing = [None] * len(scales)
+
+    def read(scores: dict[str, float | None] | None) -> Sequence[float | None]:
+        if not scores:
+            return nothing
+        if every is not None:
+            try:
+                return every(scores)
+            except KeyError:  # a scale not asked at this moment or in this version
+                pass
+        return [scores.get(s) for s in scales]
+
+    return read
 
 
 def _nan(value: float | None) -> float:
@@ -359,26 +391,36 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     # The RCI's SD_T0 is the pooled T0 SD of the whole scope, like the reliability.
     sd_t0 = {s: st.describe(frame.score("T0", s)).sd for s in scales}
 
+    # Descriptives and paired change of every wanted group and scale at once (monitor.grouped: the same floats as
+    # statistics.describe and paired_change group by group); the tests only where they are shown (organisation).
+    groups = _groups(data, tree, wanted)
+    columns = [frame.score(m, s) for s in scales for m in (moment_from, moment_to)]
+    described = grouped.describe_groups(columns, groups)
+    reliabilities = {s: reliability.get(s) if moment_from == "T0" else None for s in scales}
+    changes = grouped.paired_groups([(frame.score(moment_from, s), frame.score(moment_to, s), reliabilities[s],
+                                      sd_t0.get(s)) for s in scales], groups)
+
     rows: list[GroupFigures] = []
-    for scale in scales:
+    for k, scale in enumerate(scales):
         before_all, after_all = frame.score(moment_from, scale), frame.score(moment_to, scale)
         has_from, has_to = np.isfinite(before_all), np.isfinite(after_all)
         plan_from = _plan(tree, has_from, thresholds, "n")
         plan_to = _plan(tree, has_to, thresholds, "n")
         plan_pair = _plan(tree, has_from & has_to, thresholds, "paired")
-        rel = reliability.get(scale) if moment_from == "T0" else None
-        for node in wanted:
-            before, after = before_all[node.idx], after_all[node.idx]
+        for g, node in enumerate(wanted):
             row = GroupFigures(node.key, node.name, node.level, node.parent, scale, moment_from, moment_to)
             if plan_from[node.key].shown:
-                d = st.describe(before)
+                d = described[2 * k][g]
                 row.n_from, row.mean_from, row.sd_from = d.n, d.mean, d.sd
             if plan_to[node.key].shown:
-                d = st.describe(after)
+                d = described[2 * k + 1][g]
                 row.n_to, row.mean_to, row.sd_to = d.n, d.mean, d.sd
             if plan_pair[node.key].shown:
-                tests = node.level == "organisation"  # per gebied/wijk/cohort too small for tests (§3.4)
-                change = st.paired_change(before, after, reliability=rel, sd_reference=sd_t0.get(scale), tests=tests)
+                change = changes[k][g]
+                if node.level == "organisation":  # per gebied/wijk/cohort too small for tests (§3.4)
+                    change = st.paired_change(before_all[node.idx], after_all[node.idx],
+                                              reliability=reliabilities[scale], sd_reference=sd_t0.get(scale),
+                                              tests=True)
                 row.n_paired, row.mean_change = change.n_paired, change.mean_change
                 row.ci_low, row.ci_high, row.d_z, row.g_av = change.ci_low, change.ci_high, change.d_z, change.g_av
                 row.p_t, row.p_wilcoxon = change.p_t, change.p_wilcoxon
@@ -403,22 +445,25 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 and p.version.get(moment_from) != p.version.get(moment_to))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(tree, wanted, frame, data, thresholds)
+    report.then_test = _then_test(tree, wanted, groups, frame, data, thresholds)
     if tree.root.level == "organisation" and only is None:
         report.attrition = _attrition(frame, scales, moment_from, moment_to, thresholds)
         report.learning = _learning(frame, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Tree, nodes: list[_Node], frame: _Frame, data: Dataset, thresholds: Thresholds) -> list[ThenTest]:
+def _then_test(tree: _Tree, nodes: list[_Node], groups: grouped.Groups, frame: _Frame, data: Dataset,
+               thresholds: Thresholds) -> list[ThenTest]:
     out = []
-    for scale in [s.id for s in data.instrument.scales if s.then_test]:
+    scales = [s.id for s in data.instrument.scales if s.then_test]
+    changes = grouped.paired_groups([(frame.score("T0", s), frame.then(s), None, None) for s in scales], groups)
+    for scale, per_group in zip(scales, changes, strict=True):
         t0, then = frame.score("T0", scale), frame.then(scale)
         complete = np.isfinite(t0) & np.isfinite(then)
         plan = _plan(tree, complete, thresholds, "paired")
-        for node in nodes:
+        for node, change in zip(nodes, per_group, strict=True):
             shown = plan[node.key].shown
-            change = st.paired_change(t0[node.idx], then[node.idx], tests=False) if shown else None
+            change = change if shown else None
             out.append(ThenTest(node.key, node.name, node.level, scale, change.n_paired if change else None,
                                 change.mean_from if change else None, change.mean_to if change else None,
                                 change.mean_change if change else None, not shown))

@@ -118,40 +118,45 @@ def paired_change(
     with np.errstate(all="ignore"):
         d = x1 - x0
     d_ok = bool(np.all(np.isfinite(d)))
-    mean_from, sd_from, mean_to, sd_to = _mean(x0), _sd(x0), _mean(x1), _sd(x1)
-    mean_change = _mean(d) if d_ok else None
-    sd_change = _sd(d) if d_ok else None
-    df = n - 1 if n >= 2 else None
     n_nonzero = int(np.count_nonzero(d))
-
-    t = p_t = ci_low = ci_high = d_z = None
-    if mean_change is not None and sd_change and df is not None:
-        from scipy import stats
-
-        se = sd_change / math.sqrt(n)
-        t = _ratio(mean_change, se)
-        d_z = _ratio(mean_change, sd_change)
-        if t is not None and tests:
-            p_t = _finite(2.0 * stats.t.sf(abs(t), df))
-        half_width = _finite(_t_975(df) * se)
-        if half_width is not None:
-            ci_low, ci_high = _finite(mean_change - half_width), _finite(mean_change + half_width)
-
     p_wilcoxon = r_rb = None
     if d_ok and n_nonzero > 0 and tests:
         r_rb = _rank_biserial(d)
         if n >= 2:
             p_wilcoxon = _wilcoxon_p(d)
+    sd_from = _sd(x0)
+    rci = None
+    if reliability is not None:
+        rci = _reliable_change(d, reliability, sd_from if sd_reference is None else sd_reference)
+    return _paired_figures(n, _mean(x0), sd_from, _mean(x1), _sd(x1), _mean(d) if d_ok else None,
+                           _sd(d) if d_ok else None, n_nonzero, p_wilcoxon, r_rb, rci, tests)
+
+
+def _paired_figures(n: int, mean_from: float | None, sd_from: float | None, mean_to: float | None,
+                    sd_to: float | None, mean_change: float | None, sd_change: float | None, n_nonzero: int,
+                    p_wilcoxon: float | None, r_rb: float | None, rci: ReliableChange | None,
+                    tests: bool) -> PairedChange:
+    """The paired-change figures from the descriptives of the pairs and their differences (shared with the
+    grouped computation in ``monitor.grouped``, so both apply the very same formulas)."""
+    df = n - 1 if n >= 2 else None
+    t = p_t = ci_low = ci_high = d_z = None
+    if mean_change is not None and sd_change and df is not None:
+        se = sd_change / math.sqrt(n)
+        t = _ratio(mean_change, se)
+        d_z = _ratio(mean_change, sd_change)
+        if t is not None and tests:
+            from scipy import stats
+
+            p_t = _finite(2.0 * stats.t.sf(abs(t), df))
+        half_width = _finite(_t_975(df) * se)
+        if half_width is not None:
+            ci_low, ci_high = _finite(mean_change - half_width), _finite(mean_change + half_width)
 
     d_av = g_av = None
     if mean_change is not None and sd_from is not None and sd_to is not None:
         d_av = _ratio(mean_change, sd_from / 2.0 + sd_to / 2.0)
         if d_av is not None and df is not None and df >= 2:
             g_av = _finite(d_av * _hedges_j(df))
-
-    rci = None
-    if reliability is not None:
-        rci = _reliable_change(d, reliability, sd_from if sd_reference is None else sd_reference)
 
     return PairedChange(
         n_paired=n,
@@ -239,8 +244,17 @@ def attrition(completers_t0: Iterable[Value], dropouts_t0: Iterable[Value]) -> A
 
 
 def _reliable_change(d: np.ndarray, reliability: float, sd_reference: float | None) -> ReliableChange:
-    n = int(d.size)
-    r = float(reliability)
+    se, s_diff = _rci_scale(float(reliability), sd_reference)
+    counts: tuple[int, int] | None = None
+    if s_diff is not None:
+        with np.errstate(all="ignore"):
+            rci = d / s_diff
+        counts = (int(np.count_nonzero(rci > RCI_CRITERION)), int(np.count_nonzero(rci < -RCI_CRITERION)))
+    return _reliable_change_figures(int(d.size), float(reliability), sd_reference, se, s_diff, counts)
+
+
+def _rci_scale(r: float, sd_reference: float | None) -> tuple[float | None, float | None]:
+    """SE of measurement and S_diff for the RCI (both None where undefined)."""
     se = s_diff = None
     if sd_reference is not None and math.isfinite(sd_reference) and sd_reference > 0 and 0.0 <= r < 1.0:
         se = _finite(sd_reference * math.sqrt(1.0 - r))
@@ -248,14 +262,14 @@ def _reliable_change(d: np.ndarray, reliability: float, sd_reference: float | No
         s_diff = _finite(sd_reference * math.sqrt(2.0 * (1.0 - r)))
         if not s_diff:
             se = s_diff = None
-    counts: tuple[int, int, int] | None = None
-    if s_diff is not None:
-        with np.errstate(all="ignore"):
-            rci = d / s_diff
-        improved = int(np.count_nonzero(rci > RCI_CRITERION))
-        deteriorated = int(np.count_nonzero(rci < -RCI_CRITERION))
-        counts = (improved, n - improved - deteriorated, deteriorated)
-    fractions = tuple(c / n for c in counts) if counts is not None and n > 0 else (None, None, None)
+    return se, s_diff
+
+
+def _reliable_change_figures(n: int, r: float, sd_reference: float | None, se: float | None, s_diff: float | None,
+                             counts: tuple[int, int] | None) -> ReliableChange:
+    """The Jacobson–Truax figures from n, S_diff and the counts (improved, deteriorated) of |RCI| > criterion."""
+    full = (counts[0], n - counts[0] - counts[1], counts[1]) if counts is not None else None
+    fractions = tuple(c / n for c in full) if full is not None and n > 0 else (None, None, None)
     return ReliableChange(
         reliability=r,
         sd_reference=_finite(sd_reference),
@@ -263,9 +277,9 @@ def _reliable_change(d: np.ndarray, reliability: float, sd_reference: float | No
         s_diff=s_diff,
         threshold=_finite(RCI_CRITERION * s_diff) if s_diff is not None else None,
         n=n,
-        n_improved=counts[0] if counts else None,
-        n_unchanged=counts[1] if counts else None,
-        n_deteriorated=counts[2] if counts else None,
+        n_improved=full[0] if full else None,
+        n_unchanged=full[1] if full else None,
+        n_deteriorated=full[2] if full else None,
         frac_improved=fractions[0],
         frac_unchanged=fractions[1],
         frac_deteriorated=fractions[2],
