@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from api import monitor_charts as charts
-from monitor.report import Report
+from monitor.report import GroupFigures, Report
 
 FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}
 
@@ -19,6 +21,38 @@ def p_value(value: float | None) -> str:
     if value is None:
         return "—"
     return "< 0,001" if value < 0.001 else nl(value, 3)
+
+
+def scale_rows(rows: list[GroupFigures], min_paired: int, link_wijken: bool) -> Markup:
+    """The rows of a scale's table (_monitor_scales.html): five tables of ≈ 95 rows on the overview, written here
+    rather than in a Jinja loop, which took most of the page's rendering time. Every text is escaped."""
+    return Markup("".join(_scale_row(r, min_paired, link_wijken) for r in rows))
+
+
+def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
+    name = escape(r.group)
+    if r.level == "wijk" and link_wijken:
+        name = f'<a href="/monitor/wijk/{escape(r.group_key.split(":")[1])}">{name}</a>'
+    if r.n_from is None:
+        before = f'<td colspan="2" class="withheld">{escape(r.reasons.get("from", "te weinig deelnemers"))}</td>\n          '
+    else:
+        before = f'<td class="num">{r.n_from}</td><td class="num">{nl(r.mean_from)} ({nl(r.sd_from)})</td>'
+    if r.n_to is None:
+        after = f'<td colspan="2" class="withheld">{escape(r.reasons.get("to", "te weinig deelnemers"))}</td>\n          '
+    else:
+        after = f'<td class="num">{r.n_to}</td><td class="num">{nl(r.mean_to)} ({nl(r.sd_to)})</td>'
+    if r.n_paired is None:
+        reason = escape(r.reasons.get("paired", "te weinig deelnemers"))
+        change = f'<td colspan="4" class="withheld">{reason} (minder dan {min_paired} paren)</td>\n          '
+    else:
+        change = (f'<td class="num">{r.n_paired}</td>\n            <td class="num">{nl(r.mean_change)} [{nl(r.ci_low)}; '
+                  f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)}</td>')
+    tests = f"{escape(p_value(r.p_t))} / {escape(p_value(r.p_wilcoxon))}" if r.p_t is not None else "—"
+    rci = (f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—")
+    return (f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
+            f'<span class="visually-hidden">({escape(r.level)})</span></th>\n          {before}\n          {after}\n'
+            f'          {change}\n          <td class="num">{tests}</td>\n          <td class="num">{rci}</td>\n'
+            f'        </tr>\n      ')
 
 
 def overview_context(report: Report, instrument) -> dict:
@@ -38,7 +72,7 @@ def overview_context(report: Report, instrument) -> dict:
                        "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per wijk: {described}."
                        if points else ""})
     return {"report": report, "scales": scales, "instrument": instrument, "nl": nl, "p_value": p_value,
-            "flows": report.flows, "quality": report.quality}
+            "scale_rows": scale_rows, "flows": report.flows, "quality": report.quality}
 
 
 def wijk_context(reports: dict[tuple[str, str], Report], key: str, instrument, items: dict) -> dict:
