@@ -12,24 +12,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from monitor import statistics as st
 from monitor.audit import WEB, record_export
 from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_key
-from monitor.dataset import Person, Scope, item_matrix, load_dataset, people_query
+from monitor.dataset import Person, Scope, people_query
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
+from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
+from monitor.versions import instrument_of, list_versions
 from training.errors import PermissionDenied
-from training.models import Enrolment, Organisation, Role, User
+from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk
 
 PSEUDONYM_LENGTH = 12
 OTHER = "overig"
@@ -51,12 +55,21 @@ class Pseudonymiser:
         return digest[:PSEUDONYM_LENGTH]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExportPerson:
     pseudonym: str
     wijk: str  # the disclosure-safe label: wijk, "<gebied> (gebied)" or "overig"
     cohort: str
-    person: Person  # internal only: its ids are never written
+    enrolment_id: int  # internal only: never written
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """What the plan needs of a person: no scores (those are read per chunk while writing)."""
+
+    enrolment_id: int
+    cohort_id: int
+    wijk_id: int
 
 
 @dataclass
@@ -87,20 +100,32 @@ def require_research_access(user: User) -> None:
 
 def plan_research_export(session: Session, *, organisation: Organisation, instrument: Instrument,
                          thresholds: Thresholds, pseudonymiser: Pseudonymiser | None = None) -> ResearchPlan:
-    """Everyone of the organisation with at least one submitted response, pseudonymised and with a safe wijk label."""
+    """Everyone of the organisation with at least one submitted response, pseudonymised and with a safe wijk label.
+
+    The plan holds a few short strings per person and no scores, so it stays small for any organisation: the
+    answers and scores are read per chunk of people while the file is written (flat memory, docs/performance.md).
+    """
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
-    data = load_dataset(session, scope=scope, instrument=instrument)
-    people = [p for p in data.people if p.submitted]
-    labels = wijk_labels(people, data.wijken, data.gebieden, organisation.id, thresholds)
+    versions = {v.id: instrument_of(v) for v in list_versions(session, instrument_id=instrument.id)}
+    with_response = (select(QuestionnaireResponse.enrolment_id)
+                     .where(QuestionnaireResponse.status == "submitted",
+                            QuestionnaireResponse.instrument_id == instrument.id))
+    rows = session.connection().execute(people_query(scope).where(Enrolment.id.in_(with_response.scalar_subquery())))
+    people = [_Member(eid, cid, wid) for eid, _uid, cid, wid, _gid in rows]
+    wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
+    gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}
+    cohorts = {c.id: c.name for c in session.exec(select(Cohort).where(Cohort.organisation_id == organisation.id))}
+    labels = wijk_labels(people, wijken, gebieden, organisation.id, thresholds)
     pseudonymise = pseudonymiser or Pseudonymiser()
     pseudonyms = {p.enrolment_id: pseudonymise(p.enrolment_id) for p in people}
     if len(set(pseudonyms.values())) != len(pseudonyms):  # 48 bits: practically never; never silently merge people
         return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
-    rows = sorted((ExportPerson(pseudonyms[p.enrolment_id], labels[p.enrolment_id], data.cohorts[p.cohort_id].name, p)
-                   for p in people), key=lambda e: e.pseudonym)
-    version_keys = {vid: version_key(_hash(session, vid)) for vid in data.versions}
-    plan = ResearchPlan(organisation, scope, instrument, data.versions, version_keys, rows, thresholds)
-    plan.reliability = _pooled_reliability(session, data, scope)
+    members = sorted((ExportPerson(pseudonyms[p.enrolment_id], labels[p.enrolment_id], cohorts[p.cohort_id],
+                                   p.enrolment_id) for p in people), key=lambda e: e.pseudonym)
+    del people, pseudonyms, labels
+    version_keys = {vid: version_key(_hash(session, vid)) for vid in versions}
+    plan = ResearchPlan(organisation, scope, instrument, versions, version_keys, members, thresholds)
+    plan.reliability = _pooled_reliability(session, plan)
     return plan
 
 
@@ -108,7 +133,7 @@ def _hash(session: Session, version_id: int) -> str:
     return session.get(InstrumentVersion, version_id).version_hash
 
 
-def wijk_labels(people: Sequence[Person], wijken, gebieden, organisation_id: int,
+def wijk_labels(people: Sequence[Person | _Member], wijken, gebieden, organisation_id: int,
                 thresholds: Thresholds) -> dict[int, str]:
     """enrolment id -> wijk label, from the disclosure plan over the people in the export (measure "n").
 
@@ -137,19 +162,52 @@ def wijk_labels(people: Sequence[Person], wijken, gebieden, organisation_id: int
     return out
 
 
-def _pooled_reliability(session: Session, data, scope: Scope) -> dict[str, tuple[float | None, float | None, float | None]]:
-    """scale -> (α, SD_T0, S_diff), pooled over the organisation at T0: the monitor's own RCI reference (§3.5)."""
+def _pooled_reliability(session: Session, plan: ResearchPlan) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """scale -> (α, SD_T0, S_diff), pooled over the organisation at T0: the monitor's own RCI reference (§3.5).
+
+    The same figures as the monitor's (``dataset.item_matrices`` and the T0 scale scores of everyone in scope), read
+    as a stream of the T0 responses in enrolment order into one array per scale rather than a dict per person.
+    """
+    instrument = plan.instrument
+    scales = [s.id for s in instrument.scales]
+    items = {s: [i.id for i in instrument.scale_items(s) if "T0" in i.moments] for s in scales}
+    enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
+    t0 = (QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id,
+          QuestionnaireResponse.moment == "T0", QuestionnaireResponse.enrolment_id.in_(enrolments),
+          QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)))
+    n = session.exec(select(func.count()).select_from(QuestionnaireResponse).where(*t0)).one()
+    matrices = {s: np.full((n, len(items[s])), np.nan) for s in scales}
+    scores: dict[str, list[float | None]] = {s: [] for s in scales}
+    row, unscored = 0, {}
+    query = (select(QuestionnaireResponse.id, QuestionnaireResponse.scores_json, QuestionnaireResponse.items_json)
+             .where(*t0).order_by(QuestionnaireResponse.enrolment_id))
+    for rid, scores_json, items_json in session.exec(query.execution_options(yield_per=1000)):
+        if scores_json is None or items_json is None:
+            unscored[rid] = row
+        else:
+            _fill(matrices, scores, items, row, decode_items(items_json), decode_scores(scores_json)[0])
+        row += 1
+    for rid, computed in scores_from_answers(session, sorted(unscored)).items():
+        _fill(matrices, scores, items, unscored[rid], computed.items, computed.scales)
     out = {}
-    for scale in data.scales:
-        alpha = st.cronbach_alpha(item_matrix(session, scope=scope, dataset=data, scale_id=scale, moment="T0"))
-        t0 = [p.scores.get("T0", {}).get(scale) if "T0" in p.submitted else None for p in data.people]
-        sd = st.describe(t0).sd
+    for scale in scales:
+        matrix = matrices[scale]
+        matrix = matrix[~np.isnan(matrix).all(axis=1)] if items[scale] else matrix
+        alpha = st.cronbach_alpha(matrix)
+        sd = st.describe(scores[scale]).sd
         s_diff = None
         if alpha.alpha is not None and sd is not None:
             rci = st.paired_change([0.0, 0.0], [0.0, 0.0], reliability=alpha.alpha, sd_reference=sd).rci
             s_diff = rci.s_diff if rci is not None else None
         out[scale] = (alpha.alpha, sd, s_diff)
     return out
+
+
+def _fill(matrices: dict[str, np.ndarray], scores: dict[str, list[float | None]], items: dict[str, list[str]], row: int,
+          values: dict[str, float], scale_scores: dict[str, float | None]) -> None:
+    for scale, ids in items.items():
+        matrices[scale][row] = [values.get(i, math.nan) for i in ids]
+        scores[scale].append(scale_scores.get(scale))
 
 
 # --- long format ---------------------------------------------------------------------------------------------
@@ -181,7 +239,7 @@ def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 50
     order = {m: i for i, m in enumerate(MOMENTS)}
     for start in range(0, len(plan.people), chunk_size):
         chunk = plan.people[start:start + chunk_size]
-        by_id = {e.person.enrolment_id: e for e in chunk}
+        by_id = {e.enrolment_id: e for e in chunk}
         query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(list(by_id)))
         rows = []
         for eid, moment, vid, item_id, then_test, value, missing_code in session.exec(
@@ -218,27 +276,61 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return b - a if a is not None and b is not None else None
 
 
-def wide_rows(plan: ResearchPlan) -> Iterator[tuple[Any, ...]]:
-    """One row per pseudonym: scale scores per moment (80% rule), changes and the RCI against the pooled T0."""
-    for e in plan.people:
-        p = e.person
-        row: list[Any] = [e.pseudonym, e.wijk, e.cohort]
-        for scale in plan.instrument.scales:
-            s = scale.id
-            score = {m: p.scores.get(m, {}).get(s) if m in p.submitted else None for m in MOMENTS}
-            row += [score[m] for m in MOMENTS]
-            then = p.then_scores.get(s) if "T1" in p.submitted else None
-            if scale.then_test:
-                row.append(then)
-            row += [_diff(score[a], score[b]) for a, b in CHANGES]
-            if scale.then_test:
-                row.append(_diff(then, score["T1"]))
-            s_diff = plan.reliability.get(s, (None, None, None))[2]
-            for a, b in CHANGES:
-                if a == "T0":
-                    change = _diff(score[a], score[b])
-                    row.append(change / s_diff if change is not None and s_diff else None)
-        yield tuple(row)
+def _scores_of(session: Session, plan: ResearchPlan, enrolment_ids: list[int]) -> dict[int, Person]:
+    """The submitted moments and stored scale scores of some of the plan's people (one chunk), as ``Person`` rows
+    without ids that matter; a response without stored scores is scored from its answers, as the monitor does."""
+    people = {eid: Person(eid, 0, 0, 0, None) for eid in enrolment_ids}
+    unscored: dict[int, tuple[Person, str]] = {}
+    query = (select(QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
+                    QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
+             .where(QuestionnaireResponse.status == "submitted",
+                    QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
+                    QuestionnaireResponse.enrolment_id.in_(enrolment_ids)))
+    for rid, eid, moment, vid, scores_json in session.connection().execute(query):
+        person = people[eid]
+        person.submitted.add(moment)
+        if vid not in plan.versions:
+            continue
+        if scores_json is None:
+            unscored[rid] = (person, moment)
+            continue
+        person.scores[moment], then = decode_scores(scores_json)
+        person.then_scores.update(then)
+    for rid, computed in scores_from_answers(session, sorted(unscored)).items():
+        person, moment = unscored[rid]
+        person.scores[moment] = computed.scales
+        person.then_scores.update(computed.then)
+    return people
+
+
+def wide_rows(plan: ResearchPlan, session: Session, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
+    """One row per pseudonym: scale scores per moment (80% rule), changes and the RCI against the pooled T0.
+    Scores are read per chunk of people (in pseudonym order), so memory stays flat for any size."""
+    for start in range(0, len(plan.people), chunk_size):
+        chunk = plan.people[start:start + chunk_size]
+        scored = _scores_of(session, plan, [e.enrolment_id for e in chunk])
+        for e in chunk:
+            yield _wide_row(plan, e, scored[e.enrolment_id])
+
+
+def _wide_row(plan: ResearchPlan, e: ExportPerson, p: Person) -> tuple[Any, ...]:
+    row: list[Any] = [e.pseudonym, e.wijk, e.cohort]
+    for scale in plan.instrument.scales:
+        s = scale.id
+        score = {m: p.scores.get(m, {}).get(s) if m in p.submitted else None for m in MOMENTS}
+        row += [score[m] for m in MOMENTS]
+        then = p.then_scores.get(s) if "T1" in p.submitted else None
+        if scale.then_test:
+            row.append(then)
+        row += [_diff(score[a], score[b]) for a, b in CHANGES]
+        if scale.then_test:
+            row.append(_diff(then, score["T1"]))
+        s_diff = plan.reliability.get(s, (None, None, None))[2]
+        for a, b in CHANGES:
+            if a == "T0":
+                change = _diff(score[a], score[b])
+                row.append(change / s_diff if change is not None and s_diff else None)
+    return tuple(row)
 
 
 # --- web downloads -------------------------------------------------------------------------------------------
@@ -310,7 +402,7 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
         if kind == "long":
             count = _write_lines(path, csv_lines(LONG_COLUMNS, iter_long_rows(session, plan)))
         elif kind == "wide":
-            count = _write_lines(path, csv_lines(wide_columns(plan), wide_rows(plan)))
+            count = _write_lines(path, csv_lines(wide_columns(plan), wide_rows(plan, session)))
         else:
             from monitor.research_spss import write_spss
 

@@ -156,3 +156,50 @@ def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported
     assert n_long == len(_rows(tmp_path / "l.csv")) and n_spss == sum(SIZES.values())
     assert all(e.organisation_id == org.id and e.user_id is None for e in events)
     assert SECRET_TEXT not in "".join(e.scope_json for e in events)
+
+
+def _monitor_reliability(db, org, inst):
+    """The RCI reference as the monitor computes it: the whole data set, the item matrices, the T0 scale scores."""
+    from monitor import statistics as st
+    from monitor.dataset import Scope, item_matrices, load_dataset
+
+    data = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
+    matrices = item_matrices(db, dataset=data, moment="T0")
+    out = {}
+    for scale in data.scales:
+        t0 = [p.scores.get("T0", {}).get(scale) if "T0" in p.submitted else None for p in data.people]
+        out[scale] = (st.cronbach_alpha(matrices[scale]).alpha, st.describe(t0).sd)
+    return data, out
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["scored-from-answers", "stored-scores"])
+def test_research_plan_matches_the_monitors_reliability_and_scores_without_holding_them(db, exported, stored):
+    """The plan streams the T0 responses instead of loading the data set; its α and SD must be the monitor's, and
+    the wide rows must carry each person's scores as the monitor's data set holds them."""
+    from monitor.research_export import plan_research_export, wide_rows
+    from monitor.stored_scores import store_scores
+
+    org, _, _, inst = exported
+    if stored:
+        from monitor.models import QuestionnaireResponse
+
+        for rid in db.exec(select(QuestionnaireResponse.id).where(QuestionnaireResponse.status == "submitted")):
+            store_scores(db, rid)
+        db.flush()
+    plan = plan_research_export(db, organisation=org, instrument=inst, thresholds=Thresholds())
+    data, expected = _monitor_reliability(db, org, inst)
+    assert set(plan.reliability) == set(expected)
+    for scale, (alpha, sd) in expected.items():
+        got_alpha, got_sd, s_diff = plan.reliability[scale]
+        assert alpha is not None and got_alpha == pytest.approx(alpha, abs=1e-12)
+        assert got_sd == pytest.approx(sd, abs=1e-12)
+        assert s_diff == pytest.approx(sd * (2 * (1 - alpha)) ** 0.5, rel=1e-12)
+    assert not any(hasattr(e, "person") for e in plan.people)  # no scores held per person in the plan
+    by_enrolment = {p.enrolment_id: p for p in data.people}
+    rows = list(wide_rows(plan, db, chunk_size=7))  # chunks that split people across reads
+    assert [r[0] for r in rows] == [e.pseudonym for e in plan.people] and len(rows) == len(data.people) - sum(
+        1 for p in data.people if not p.submitted)
+    for e, row in zip(plan.people, rows, strict=True):
+        p = by_enrolment[e.enrolment_id]
+        assert row[3:6] == tuple(p.scores.get(m, {}).get("KEN") if m in p.submitted else None
+                                 for m in ("T0", "T1", "T2"))

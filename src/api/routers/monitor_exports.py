@@ -145,7 +145,7 @@ def export_research_wide(session: SessionDep, user: CurrentUser, instrument: Ins
                          thresholds: ThresholdsDep, organisatie: OrgQ = None):
     plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
                                                instrument=instrument, thresholds=thresholds, kind="wide")
-    body = exports.csv_lines(research_export.wide_columns(plan), research_export.wide_rows(plan))
+    body = exports.csv_lines(research_export.wide_columns(plan), research_export.wide_rows(plan, session))
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-wide.csv"))
 
 
