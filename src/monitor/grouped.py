@@ -41,25 +41,95 @@ class Groups:
         return gid, np.bincount(gid, minlength=self.count).astype(np.intp)
 
 
-def describe_groups(columns: Sequence[np.ndarray], groups: Groups) -> list[list[st.Desc]]:
-    """``statistics.describe`` of every group, for each per-person column (NaN = missing): [column][group]."""
-    flats = []
+class Described:
+    """``statistics.describe`` of every group of one column, as columns (``n``, ``mean``, ``sd``; None where
+    undefined); ``described[g]`` is group g's ``Desc``."""
+
+    def __init__(self, n: np.ndarray, mean: np.ndarray, sd: np.ndarray):
+        self.n: list[int] = n.tolist()
+        self.mean = _values(mean)
+        self.sd = _values(sd)
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    def __getitem__(self, g: int) -> st.Desc:
+        return st.Desc(n=self.n[g], mean=self.mean[g], sd=self.sd[g])
+
+
+class Changes:
+    """``statistics.paired_change(..., tests=False)`` of every group of one pair of columns, as arrays (NaN where
+    the per-group function gives None); ``column(name)`` is a field of every group as a list, ``changes[g]`` is
+    group g's ``PairedChange``."""
+
+    def __init__(self, columns: dict[str, np.ndarray], rci: dict[str, np.ndarray] | None, reliability: float | None):
+        self._columns = columns
+        self._rci = rci
+        self._reliability = reliability
+        self._lists: dict[str, list] = {}
+
+    def __len__(self) -> int:
+        return len(self._columns["n_paired"])
+
+    def column(self, name: str) -> list:
+        """One field for every group: a PairedChange field, or ``rci.<field>`` of its ReliableChange."""
+        if name not in self._lists:
+            if name.startswith("rci."):
+                values = self._rci[name[4:]] if self._rci is not None else np.full(len(self), math.nan)
+            else:
+                values = self._columns[name]
+            if values.dtype.kind == "i":
+                self._lists[name] = [None if v < 0 else v for v in values.tolist()] if name == "df" else values.tolist()
+            elif name in _COUNTS:
+                self._lists[name] = [None if v != v else int(v) for v in values.tolist()]
+            else:
+                self._lists[name] = _values(values)
+        return self._lists[name]
+
+    def __getitem__(self, g: int) -> st.PairedChange:
+        rci = None
+        if self._reliability is not None:
+            rci = st.ReliableChange(reliability=self._reliability,
+                                    **{f: self.column(f"rci.{f}")[g] for f in _RCI_FIELDS})
+        return st.PairedChange(p_t=None, p_wilcoxon=None, r_rb=None, rci=rci,
+                               **{f: self.column(f)[g] for f in _PAIRED_FIELDS})
+
+
+_PAIRED_FIELDS = ("n_paired", "mean_from", "sd_from", "mean_to", "sd_to", "mean_change", "sd_change", "ci_low",
+                  "ci_high", "t", "df", "n_nonzero", "d_z", "d_av", "g_av")
+_COUNTS = ("rci.n_improved", "rci.n_unchanged", "rci.n_deteriorated")  # whole numbers or None
+_RCI_FIELDS = ("sd_reference", "se_measurement", "s_diff", "threshold", "n", "n_improved", "n_unchanged",
+               "n_deteriorated", "frac_improved", "frac_unchanged", "frac_deteriorated")
+
+
+def describe_groups(columns: Sequence[np.ndarray], groups: Groups) -> list[Described]:
+    """``statistics.describe`` of every group, for each per-person column (NaN = missing)."""
+    return describe_and_pair(columns, (), groups)[0]
+
+
+def paired_groups(pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
+                  groups: Groups) -> list[Changes]:
+    """``statistics.paired_change(before, after, reliability=r, sd_reference=sd, tests=False)`` of every group, for
+    each (before, after, r, sd) of per-person columns (NaN = missing)."""
+    return describe_and_pair((), pairs, groups)[1]
+
+
+def describe_and_pair(columns: Sequence[np.ndarray],
+                      pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
+                      groups: Groups) -> tuple[list[Described], list[Changes]]:
+    """``describe_groups(columns)`` and ``paired_groups(pairs)`` with all their sums taken together.
+
+    The formulas after the sums are those of ``statistics._paired_figures`` and ``statistics._reliable_change``,
+    written out on arrays: the same IEEE operations in the same order, so the same floats.
+    """
+    flats, counts = [], []
     for values in columns:
         v = values[groups.order]
         keep = np.isfinite(v)
         gid, n = groups.runs(keep)
         flats.append((v[keep], gid, n))
-    out = []
-    for (_, _, n), (mean, sd) in zip(flats, _moments(flats), strict=True):
-        out.append([st.Desc(n=int(n[g]), mean=_value(mean[g]), sd=_value(sd[g])) for g in range(groups.count)])
-    return out
-
-
-def paired_groups(pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
-                  groups: Groups) -> list[list[st.PairedChange]]:
-    """``statistics.paired_change(before, after, reliability=r, sd_reference=sd, tests=False)`` of every group, for
-    each (before, after, r, sd) of per-person columns (NaN = missing): [pair][group]."""
-    prepared, flats = [], []
+        counts.append(n)
+    prepared = []
     for before, after, reliability, sd_reference in pairs:
         b, a = before[groups.order], after[groups.order]
         keep = np.isfinite(b) & np.isfinite(a)
@@ -70,44 +140,104 @@ def paired_groups(pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, fl
         prepared.append((gid, n, d, reliability, sd_reference))
         flats += [(x0, gid, n), (x1, gid, n), (d, gid, n)]
     moments = _moments(flats)
-    out = []
+    described = [Described(n, mean, sd) for n, (mean, sd) in zip(counts, moments, strict=False)]
+    changes = []
     for k, (gid, n, d, reliability, sd_reference) in enumerate(prepared):
-        (mean_from, sd_from), (mean_to, sd_to), (mean_d, sd_d) = moments[3 * k:3 * k + 3]
-        finite = np.bincount(gid, weights=~np.isfinite(d), minlength=groups.count) == 0
-        nonzero = np.bincount(gid, weights=d != 0, minlength=groups.count)
-        rci = _rci(d, gid, n, groups.count, reliability, sd_reference, sd_from)
-        rows = []
-        for g in range(groups.count):
-            ok = bool(finite[g])
-            rows.append(st._paired_figures(
-                int(n[g]), _value(mean_from[g]), _value(sd_from[g]), _value(mean_to[g]), _value(sd_to[g]),
-                _value(mean_d[g]) if ok else None, _value(sd_d[g]) if ok else None, int(nonzero[g]), None, None,
-                rci[g], False))
-        out.append(rows)
-    return out
+        at = len(columns) + 3 * k
+        (mean_from, sd_from), (mean_to, sd_to), (mean_d, sd_d) = moments[at:at + 3]
+        d_ok = np.bincount(gid, weights=~np.isfinite(d), minlength=groups.count) == 0
+        figures = _paired_figures(n, mean_from, sd_from, mean_to, sd_to, np.where(d_ok, mean_d, math.nan),
+                                  np.where(d_ok, sd_d, math.nan))
+        figures["n_nonzero"] = np.bincount(gid, weights=d != 0, minlength=groups.count).astype(np.intp)
+        rci = _rci(d, gid, n, groups.count, float(reliability), sd_reference, sd_from) if reliability is not None \
+            else None
+        changes.append(Changes(figures, rci, None if reliability is None else float(reliability)))
+    return described, changes
 
 
-def _rci(d: np.ndarray, gid: np.ndarray, n: np.ndarray, count: int, reliability: float | None,
-         sd_reference: float | None, sd_from: np.ndarray) -> list[st.ReliableChange | None]:
-    if reliability is None:
-        return [None] * count
-    r = float(reliability)
-    scales = [st._rci_scale(r, sd_reference if sd_reference is not None else _value(sd_from[g])) for g in range(count)]
-    s_diff = np.array([math.nan if s is None else s for _, s in scales])
+def _paired_figures(n: np.ndarray, mean_from: np.ndarray, sd_from: np.ndarray, mean_to: np.ndarray,
+                    sd_to: np.ndarray, mean_change: np.ndarray, sd_change: np.ndarray) -> dict[str, np.ndarray]:
+    """``statistics._paired_figures`` (tests=False) for every group; NaN stands for None."""
+    nan = math.nan
+    count = len(n)
+    has_df = n >= 2
+    df = np.where(has_df, n - 1, 0)
+    t = np.full(count, nan)
+    d_z = np.full(count, nan)
+    ci_low = np.full(count, nan)
+    ci_high = np.full(count, nan)
     with np.errstate(all="ignore"):
+        ok = np.isfinite(mean_change) & np.isfinite(sd_change) & (sd_change != 0) & has_df
+        se = sd_change / np.sqrt(n.astype(float))
+        t = np.where(ok, _ratio(mean_change, se), nan)
+        d_z = np.where(ok, _ratio(mean_change, sd_change), nan)
+        t975 = np.array([st._t_975(int(f)) if o else nan for f, o in zip(df.tolist(), ok.tolist(), strict=True)])
+        half = _finite(t975 * se)
+        ci_ok = ok & np.isfinite(half)
+        ci_low = np.where(ci_ok, _finite(mean_change - half), nan)
+        ci_high = np.where(ci_ok, _finite(mean_change + half), nan)
+        av_ok = np.isfinite(mean_change) & np.isfinite(sd_from) & np.isfinite(sd_to)
+        d_av = np.where(av_ok, _ratio(mean_change, sd_from / 2.0 + sd_to / 2.0), nan)
+        dff = df.astype(float)
+        g_ok = np.isfinite(d_av) & (n >= 3)
+        g_av = np.where(g_ok, _finite(d_av * (1.0 - 3.0 / (4.0 * dff - 1.0))), nan)
+    return {"n_paired": n, "mean_from": mean_from, "sd_from": sd_from, "mean_to": mean_to, "sd_to": sd_to,
+            "mean_change": mean_change, "sd_change": sd_change, "ci_low": ci_low, "ci_high": ci_high, "t": t,
+            "df": np.where(has_df, df, -1), "d_z": d_z, "d_av": d_av, "g_av": g_av}
+
+
+def _rci(d: np.ndarray, gid: np.ndarray, n: np.ndarray, count: int, r: float, sd_reference: float | None,
+         sd_from: np.ndarray) -> dict[str, np.ndarray]:
+    """``statistics._reliable_change`` for every group; NaN stands for None."""
+    nan = math.nan
+    reference = np.full(count, nan if sd_reference is None else float(sd_reference)) if sd_reference is not None \
+        else sd_from
+    with np.errstate(all="ignore"):
+        if 0.0 <= r < 1.0:
+            ok = np.isfinite(reference) & (reference > 0)
+            se = np.where(ok, _finite(reference * math.sqrt(1.0 - r)), nan)
+            s_diff = np.where(ok, _finite(reference * math.sqrt(2.0 * (1.0 - r))), nan)
+            zero = ~(np.isfinite(s_diff) & (s_diff != 0))  # `if not s_diff`: None or 0.0
+            se[zero] = nan
+            s_diff[zero] = nan
+        else:
+            se = s_diff = np.full(count, nan)
         ratio = d / s_diff[gid]
-    improved = np.bincount(gid, weights=ratio > st.RCI_CRITERION, minlength=count)
-    deteriorated = np.bincount(gid, weights=ratio < -st.RCI_CRITERION, minlength=count)
-    out = []
-    for g, (se, sd) in enumerate(scales):
-        counts = (int(improved[g]), int(deteriorated[g])) if sd is not None else None
-        reference = sd_reference if sd_reference is not None else _value(sd_from[g])
-        out.append(st._reliable_change_figures(int(n[g]), r, reference, se, sd, counts))
-    return out
+        shown = np.isfinite(s_diff)
+        improved = np.bincount(gid, weights=ratio > st.RCI_CRITERION, minlength=count).astype(np.intp)
+        deteriorated = np.bincount(gid, weights=ratio < -st.RCI_CRITERION, minlength=count).astype(np.intp)
+        unchanged = n - improved - deteriorated
+        nf = n.astype(float)
+        fractions = shown & (n > 0)
+        return {
+            "sd_reference": _finite(reference), "se_measurement": se, "s_diff": s_diff,
+            "threshold": np.where(shown, _finite(st.RCI_CRITERION * s_diff), nan), "n": n,
+            "n_improved": _counts(improved, shown), "n_unchanged": _counts(unchanged, shown),
+            "n_deteriorated": _counts(deteriorated, shown),
+            "frac_improved": np.where(fractions, improved / nf, nan),
+            "frac_unchanged": np.where(fractions, unchanged / nf, nan),
+            "frac_deteriorated": np.where(fractions, deteriorated / nf, nan),
+        }
 
 
-def _value(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+def _counts(counts: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Counts as floats with NaN for None (``column`` turns whole floats back into ints)."""
+    return np.where(shown, counts.astype(float), math.nan)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``statistics._ratio``: NaN for a zero or non-finite denominator or a non-finite result."""
+    ok = (denominator != 0) & np.isfinite(denominator)
+    return np.where(ok, _finite(numerator / denominator), math.nan)
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(x), x, math.nan)
+
+
+def _values(x: np.ndarray) -> list[float | None]:
+    """Floats with None for NaN (and ±inf: the per-group functions never return them)."""
+    return [v if v == v and v not in (math.inf, -math.inf) else None for v in x.tolist()]
 
 
 def _moments(flats: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -191,27 +321,33 @@ def _pairwise(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
 def _block_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """``pairwise_sum`` of segments of at most 128 values (no halving)."""
     out = np.zeros(len(sizes))
-    small = sizes < _BLOCK
-    if small.any():  # a plain loop from 0.0
-        s, n = starts[small], sizes[small]
-        acc = np.zeros(len(s))
-        for i in range(int(n.max())):
-            m = n > i
-            acc[m] += values[s[m] + i]
-        out[small] = acc
-    middle = ~small
-    if middle.any():  # eight partial sums, combined pairwise, then the rest added one by one
+    small = np.flatnonzero(sizes < _BLOCK)
+    if small.size:  # a plain loop from 0.0
+        out[small] = _running_sums(values, starts[small], sizes[small], np.zeros(small.size))
+    middle = np.flatnonzero(sizes >= _BLOCK)
+    if middle.size:  # eight partial sums, combined pairwise, then the rest added one by one
         s, n = starts[middle], sizes[middle]
-        lane = np.arange(_BLOCK)
-        r = values[s[:, None] + lane]
         whole = n - n % _BLOCK
-        for i in range(_BLOCK, int(whole.max()), _BLOCK):
-            m = whole > i
-            r[m] += values[s[m, None] + i + lane]
-        acc = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + ((r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7]))
-        rest = n % _BLOCK
-        for k in range(int(rest.max())):
-            m = rest > k
-            acc[m] += values[s[m] + whole[m] + k]
-        out[middle] = acc
+        order = np.argsort(-whole, kind="stable")  # longest first: the ones still adding are a leading slice
+        s_order, whole_order = s[order], whole[order]
+        lane = np.arange(_BLOCK)
+        r = values[s_order[:, None] + lane]
+        for i in range(_BLOCK, int(whole_order[0]), _BLOCK):
+            k = np.searchsorted(-whole_order, -i)  # how many have whole > i
+            r[:k] += values[s_order[:k, None] + i + lane]
+        acc = np.empty(len(s))
+        acc[order] = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + ((r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7]))
+        out[middle] = _running_sums(values, s + whole, n - whole, acc)
+    return out
+
+
+def _running_sums(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, acc: np.ndarray) -> np.ndarray:
+    """``acc[g] + values[starts[g]] + values[starts[g] + 1] + …`` (``counts[g]`` values), added one at a time."""
+    order = np.argsort(-counts, kind="stable")  # most first: the ones still adding are a leading slice
+    s, c, a = starts[order], counts[order], acc[order]
+    for i in range(int(c[0]) if c.size else 0):
+        k = np.searchsorted(-c, -i)  # how many have count > i
+        a[:k] += values[s[:k] + i]
+    out = np.empty_like(acc)
+    out[order] = a
     return out

@@ -299,21 +299,26 @@ class _Frame:
         self._submitted = {m: np.zeros(n, bool) for m in MOMENTS}
         self._scores = {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales}
         self._then = {s: np.full(n, math.nan) for s in scales}
+        # One pass over the people: per moment, who submitted and their row of scale scores (None → NaN; a
+        # response on a version that is not in the dataset has no scores, a version without some scale NaN for it).
         row = _row_reader(scales)
+        at: dict[str, list[int]] = {m: [] for m in MOMENTS}
+        rows: dict[str, list] = {m: [] for m in MOMENTS}
+        for i, p in enumerate(people):
+            for m in p.submitted:
+                if m in at:
+                    at[m].append(i)
+                    rows[m].append(row(p.scores.get(m)))
         for m in MOMENTS:
-            respondents = [p for p in people if m in p.submitted]
-            at = np.array([i for i, p in enumerate(people) if m in p.submitted], dtype=np.intp)
-            self._submitted[m][at] = True
-            # One row of scale scores per respondent (None → NaN); a response on a version that is not in the
-            # dataset has no scores, and a version without some scale has NaN for it.
-            matrix = np.array([row(p.scores.get(m)) for p in respondents], dtype=float).reshape(len(at), len(scales))
+            self._submitted[m][at[m]] = True
+            matrix = np.array(rows[m], dtype=float).reshape(len(at[m]), len(scales))
             for j, s in enumerate(scales):
-                self._scores[(m, s)][at] = matrix[:, j]
-        at = [i for i, p in enumerate(people) if "T1" in p.submitted and p.then_scores]
-        with_then = set().union(*(people[i].then_scores for i in at))
+                self._scores[(m, s)][at[m]] = matrix[:, j]
+        then_at = [i for i, p in enumerate(people) if "T1" in p.submitted and p.then_scores]
+        with_then = set().union(*(people[i].then_scores for i in then_at))
         for s in scales:
             if s in with_then:
-                self._then[s][at] = np.array([people[i].then_scores.get(s) for i in at], dtype=float)
+                self._then[s][then_at] = np.array([people[i].then_scores.get(s) for i in then_at], dtype=float)
 
     @classmethod
     def of(cls, data: Dataset) -> _Frame:
@@ -395,10 +400,11 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     # statistics.describe and paired_change group by group); the tests only where they are shown (organisation).
     groups = _groups(data, tree, wanted)
     columns = [frame.score(m, s) for s in scales for m in (moment_from, moment_to)]
-    described = grouped.describe_groups(columns, groups)
     reliabilities = {s: reliability.get(s) if moment_from == "T0" else None for s in scales}
-    changes = grouped.paired_groups([(frame.score(moment_from, s), frame.score(moment_to, s), reliabilities[s],
-                                      sd_t0.get(s)) for s in scales], groups)
+    then_scales = [s.id for s in data.instrument.scales if s.then_test]
+    described, changes = grouped.describe_and_pair(
+        columns, [(frame.score(moment_from, s), frame.score(moment_to, s), reliabilities[s], sd_t0.get(s))
+                  for s in scales] + [(frame.score("T0", s), frame.then(s), None, None) for s in then_scales], groups)
 
     rows: list[GroupFigures] = []
     for k, scale in enumerate(scales):
@@ -407,28 +413,29 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
         plan_from = _plan(tree, has_from, thresholds, "n")
         plan_to = _plan(tree, has_to, thresholds, "n")
         plan_pair = _plan(tree, has_from & has_to, thresholds, "paired")
+        before, after, change = described[2 * k], described[2 * k + 1], changes[k]
+        paired = [change.column(name) for name in ("n_paired", "mean_change", "ci_low", "ci_high", "d_z", "g_av",
+                                                   "rci.frac_improved", "rci.frac_unchanged", "rci.frac_deteriorated")]
         for g, node in enumerate(wanted):
             row = GroupFigures(node.key, node.name, node.level, node.parent, scale, moment_from, moment_to)
             if plan_from[node.key].shown:
-                d = described[2 * k][g]
-                row.n_from, row.mean_from, row.sd_from = d.n, d.mean, d.sd
+                row.n_from, row.mean_from, row.sd_from = before.n[g], before.mean[g], before.sd[g]
             if plan_to[node.key].shown:
-                d = described[2 * k + 1][g]
-                row.n_to, row.mean_to, row.sd_to = d.n, d.mean, d.sd
+                row.n_to, row.mean_to, row.sd_to = after.n[g], after.mean[g], after.sd[g]
             if plan_pair[node.key].shown:
-                change = changes[k][g]
+                n_paired, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
+                    column[g] for column in paired)
                 if node.level == "organisation":  # per gebied/wijk/cohort too small for tests (§3.4)
-                    change = st.paired_change(before_all[node.idx], after_all[node.idx],
-                                              reliability=reliabilities[scale], sd_reference=sd_t0.get(scale),
-                                              tests=True)
-                row.n_paired, row.mean_change = change.n_paired, change.mean_change
-                row.ci_low, row.ci_high, row.d_z, row.g_av = change.ci_low, change.ci_high, change.d_z, change.g_av
-                row.p_t, row.p_wilcoxon = change.p_t, change.p_wilcoxon
-                rci = change.rci
-                if rci is not None and rci.frac_improved is not None:
-                    row.pct_improved = round_pct(rci.frac_improved)
-                    row.pct_unchanged = round_pct(rci.frac_unchanged)
-                    row.pct_deteriorated = round_pct(rci.frac_deteriorated)
+                    with_tests = st.paired_change(before_all[node.idx], after_all[node.idx],
+                                                  reliability=reliabilities[scale], sd_reference=sd_t0.get(scale),
+                                                  tests=True)
+                    row.p_t, row.p_wilcoxon = with_tests.p_t, with_tests.p_wilcoxon
+                row.n_paired, row.mean_change = n_paired, mean_change
+                row.ci_low, row.ci_high, row.d_z, row.g_av = ci_low, ci_high, d_z, g_av
+                if improved is not None:
+                    row.pct_improved = round_pct(improved)
+                    row.pct_unchanged = round_pct(unchanged)
+                    row.pct_deteriorated = round_pct(deteriorated)
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
@@ -445,28 +452,27 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 and p.version.get(moment_from) != p.version.get(moment_to))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(tree, wanted, groups, frame, data, thresholds)
+    report.then_test = _then_test(tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)),
+                                  frame, thresholds)
     if tree.root.level == "organisation" and only is None:
         report.attrition = _attrition(frame, scales, moment_from, moment_to, thresholds)
         report.learning = _learning(frame, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Tree, nodes: list[_Node], groups: grouped.Groups, frame: _Frame, data: Dataset,
+def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes], frame: _Frame,
                thresholds: Thresholds) -> list[ThenTest]:
+    """Per then-test scale and group: T0 against the retrospective rating (``changes``: their paired change)."""
     out = []
-    scales = [s.id for s in data.instrument.scales if s.then_test]
-    changes = grouped.paired_groups([(frame.score("T0", s), frame.then(s), None, None) for s in scales], groups)
-    for scale, per_group in zip(scales, changes, strict=True):
+    for scale, change in changes.items():
         t0, then = frame.score("T0", scale), frame.then(scale)
         complete = np.isfinite(t0) & np.isfinite(then)
         plan = _plan(tree, complete, thresholds, "paired")
-        for node, change in zip(nodes, per_group, strict=True):
+        figures = [change.column(name) for name in ("n_paired", "mean_from", "mean_to", "mean_change")]
+        for g, node in enumerate(nodes):
             shown = plan[node.key].shown
-            change = change if shown else None
-            out.append(ThenTest(node.key, node.name, node.level, scale, change.n_paired if change else None,
-                                change.mean_from if change else None, change.mean_to if change else None,
-                                change.mean_change if change else None, not shown))
+            n, mean_t0, mean_then, difference = (column[g] if shown else None for column in figures)
+            out.append(ThenTest(node.key, node.name, node.level, scale, n, mean_t0, mean_then, difference, not shown))
     return out
 
 

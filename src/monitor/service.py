@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 from datetime import date
 
+import numpy as np
 from sqlmodel import Session, select
 
 from monitor.dataset import Dataset, Scope, item_matrices, item_values, load_dataset
@@ -56,11 +57,15 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     per process under a digest of their ids and the instrument: the item answers are read again only when a
     response has been submitted, withdrawn or deleted since.
     """
+    versions = org_data.versions
+    ids: dict[str, list[int]] = {m: [] for m in MOMENTS}
+    for p in org_data.people:
+        for moment, rid in p.response_ids.items():
+            if moment in ids and p.version.get(moment) in versions:
+                ids[moment].append(rid)
     digest = hashlib.blake2b(digest_size=16)
     for moment in MOMENTS:
-        ids = sorted(p.response_ids[moment] for p in org_data.people
-                     if moment in p.response_ids and p.version.get(moment) in org_data.versions)
-        digest.update(moment.encode() + b":" + ",".join(map(str, ids)).encode() + b";")
+        digest.update(moment.encode() + b":" + np.sort(np.array(ids[moment], dtype=np.int64)).tobytes() + b";")
     key = (org_data.scope.organisation_id, org_data.instrument.id, org_data.instrument.version_hash,
            tuple(sorted(org_data.versions)), digest.hexdigest())
     with _quality_lock:
