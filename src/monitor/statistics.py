@@ -132,6 +132,32 @@ def paired_change(
                            _sd(d) if d_ok else None, n_nonzero, p_wilcoxon, r_rb, rci, tests)
 
 
+def paired_tests(before: Sequence[Value], after: Sequence[Value]) -> tuple[float | None, float | None]:
+    """``(p_t, p_wilcoxon)`` of ``paired_change(before, after)``, without computing its other figures (the monitor
+    takes those from ``monitor.grouped`` and needs the tests at organisation level only)."""
+    x0, x1 = _pairs(before, after)
+    n = int(x0.size)
+    with np.errstate(all="ignore"):
+        d = x1 - x0
+    if not bool(np.all(np.isfinite(d))):
+        return None, None
+    p_wilcoxon = _wilcoxon_p(d) if n >= 2 and np.count_nonzero(d) > 0 else None
+    mean_change, sd_change = _mean(d), _sd(d)
+    p_t = None
+    if mean_change is not None and sd_change and n >= 2:
+        t = _ratio(mean_change, sd_change / math.sqrt(n))
+        if t is not None:
+            p_t = _p_t(t, n - 1)
+    return p_t, p_wilcoxon
+
+
+def _p_t(t: float, df: int) -> float | None:
+    """Two-sided p of Student's t with ``df`` degrees of freedom."""
+    from scipy import stats
+
+    return _finite(2.0 * stats.t.sf(abs(t), df))
+
+
 def _paired_figures(n: int, mean_from: float | None, sd_from: float | None, mean_to: float | None,
                     sd_to: float | None, mean_change: float | None, sd_change: float | None, n_nonzero: int,
                     p_wilcoxon: float | None, r_rb: float | None, rci: ReliableChange | None,
@@ -145,9 +171,7 @@ def _paired_figures(n: int, mean_from: float | None, sd_from: float | None, mean
         t = _ratio(mean_change, se)
         d_z = _ratio(mean_change, sd_change)
         if t is not None and tests:
-            from scipy import stats
-
-            p_t = _finite(2.0 * stats.t.sf(abs(t), df))
+            p_t = _p_t(t, df)
         half_width = _finite(_t_975(df) * se)
         if half_width is not None:
             ci_low, ci_high = _finite(mean_change - half_width), _finite(mean_change + half_width)

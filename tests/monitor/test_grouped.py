@@ -115,3 +115,16 @@ def test_no_groups_and_no_people():
     assert [list(d) for d in grouped.describe_groups([np.zeros(0)], grouped.Groups([]))] == [[]]
     (changes,) = grouped.paired_groups([(np.zeros(0), np.zeros(0), 0.8, None)], grouped.Groups([np.zeros(0, int)]))
     assert list(changes) == [st.paired_change(np.zeros(0), np.zeros(0), reliability=0.8, tests=False)]
+
+
+def test_paired_tests_equal_the_tests_of_paired_change():
+    defined = 0
+    for _, before, after, members in _data_sets(150):
+        for idx in members[-4:]:  # everyone, nobody, the first two, the first one
+            full = st.paired_change(before[idx], after[idx])
+            assert st.paired_tests(before[idx], after[idx]) == (full.p_t, full.p_wilcoxon)
+            defined += full.p_t is not None and full.p_wilcoxon is not None
+    assert defined > 20
+    assert st.paired_tests([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]) == (
+        st.paired_change([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]).p_t,
+        st.paired_change([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]).p_wilcoxon)
