@@ -177,3 +177,20 @@ def test_recent_downloads_show_their_time_in_rotterdam_time(make_client, exporte
     db.commit()
     page = manager.get("/monitor/exports").text
     assert "02-01-2025 00:15" in page and "01-01-2025 23:15" not in page
+
+
+def test_streamed_downloads_give_back_every_database_connection(make_client, app, exported):
+    """Downloads stream after the request's session is committed and closed; whatever reads rows while streaming
+    must use (and close) a session of its own, or its open transaction holds locks until garbage collection."""
+    org = exported[0]
+    admin = login(make_client(), "admin@demo.local")
+    gc_was = __import__("gc").isenabled()
+    __import__("gc").disable()  # a leaked session must not be rescued by a collection during the test
+    try:
+        for url in [*AGGREGATE, *RESEARCH]:
+            response = admin.get(f"{url}?organisatie={org.id}")
+            assert response.status_code == 200 and response.content, url
+            assert app.state.engine.pool.checkedout() == 0, url
+    finally:
+        if gc_was:
+            __import__("gc").enable()

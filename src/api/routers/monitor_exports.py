@@ -141,11 +141,12 @@ def export_research_long(request: Request, session: SessionDep, user: CurrentUse
 
 
 @router.get("/monitor/exports/research-wide.csv", include_in_schema=False)
-def export_research_wide(session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
+def export_research_wide(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
                          thresholds: ThresholdsDep, organisatie: OrgQ = None):
     plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
                                                instrument=instrument, thresholds=thresholds, kind="wide")
-    body = exports.csv_lines(research_export.wide_columns(plan), research_export.wide_rows(plan, session))
+    body = _stream_rows(request, plan, research_export.wide_columns(plan),
+                        lambda s, p: research_export.wide_rows(p, s))
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-wide.csv"))
 
 
