@@ -5,7 +5,11 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+import anyio.to_thread
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -15,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import errors, monitor_charts
 from api.authz import enforce_access
 from api.csrf import csrf_protect
-from api.db import make_engine
+from api.db import POOL_SIZE, make_engine
 from api.middleware import SecurityHeadersAndLogging
 from api.content import load_content
 from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
@@ -33,6 +37,14 @@ def configure_logging(level: str) -> None:
 GC_GEN0_THRESHOLD = 50_000
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # As many threads for blocking work as the database pool has connections (api.db.POOL_SIZE): requests beyond
+    # that wait in the thread limiter's first-come-first-served queue, not in the connection pool.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+    yield
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -47,6 +59,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(csrf_protect), Depends(enforce_access)],
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)

@@ -17,6 +17,15 @@ class DatabaseUrlInvalid(ValueError):
     """RACT_DATABASE_URL cannot be used."""
 
 
+# Connections per app process. Every blocking call of a request (dependencies, endpoint, commit) runs in the
+# thread pool, which the app limits to the same number of threads (``api.app``): a request never waits for a
+# connection in SQLAlchemy's pool, where waiting is not first come, first served and an overflow connection is
+# opened and closed again for every request above the pool size (measured: /healthz stalls of seconds with 28 of
+# 32 connections on one worker, docs/performance.md). The overflow is a margin for code that holds two at once.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -43,7 +52,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def database_reachable(engine: Engine) -> bool:
