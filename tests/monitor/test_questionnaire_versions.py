@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
+
+from monitor.errors import UnknownItem
 
 from monitor.instrument import Instrument, load_instruments
 from monitor.models import InstrumentVersion, QuestionnaireResponse
-from monitor.responses import get_or_create_response, write_answer
+from monitor.responses import get_or_create_response, save_answer, write_answer
 from monitor.scoring import score_response
 from monitor.versions import get_or_create_version, instrument_of, list_versions, register_versions
+from monitor.windows import set_window
 from training.models import Enrolment, User
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "questionnaires"
@@ -86,3 +91,30 @@ def test_responses_are_scored_with_the_instrument_of_their_own_version(db):
     assert score_response(instrument_of(old_version), answers)["KEN"] == 5.0
     assert score_response(later, answers)["KEN"] == (5 * 5 + 1) / 6
     assert json.loads(old_version.snapshot_json)["id"] == "netwerkactivering"
+
+
+def test_answers_are_checked_against_the_version_of_their_response_not_the_current_file(demo):
+    """Saving validates with the instrument of the response's own version (cached by its content hash): an item that
+    a later version dropped is still accepted on a response of the old version, and refused on one of the new."""
+    base = current()
+    snapshot = base.snapshot()
+    snapshot["items"] = [item for item in snapshot["items"] if item["id"] != "KEN6"]
+    later = Instrument.from_snapshot(snapshot)
+    old_enrolment = demo_enrolment(demo)
+    user = demo.get(User, old_enrolment.user_id)
+    set_window(demo, cohort_id=old_enrolment.cohort_id, moment="T0", opens_on=date.today() - timedelta(days=1),
+               closes_on=date.today() + timedelta(days=30))
+    old, _ = get_or_create_response(demo, enrolment=old_enrolment, moment="T0", instrument=base)
+    demo.commit()
+    saved = save_answer(demo, user=user, response_id=old.id, question_id="KEN6", raw_value="4", module_ids=[])
+    assert saved.value == 4 and saved.response_id == old.id
+    # The same trainee's response on the later version (the T1 slot, to keep one response per moment).
+    set_window(demo, cohort_id=old_enrolment.cohort_id, moment="T1", opens_on=date.today() - timedelta(days=1),
+               closes_on=date.today() + timedelta(days=30))
+    new, _ = get_or_create_response(demo, enrolment=old_enrolment, moment="T1", instrument=later)
+    demo.commit()
+    with pytest.raises(UnknownItem):
+        save_answer(demo, user=user, response_id=new.id, question_id="KEN6", raw_value="4", module_ids=[])
+    # and the old one still takes it (the cache holds both versions side by side)
+    assert save_answer(demo, user=user, response_id=old.id, question_id="KEN6", raw_value="2",
+                       module_ids=[]).value == 2
