@@ -118,7 +118,6 @@ def _own(session: Session, *, user: User, response_id: int) -> tuple[Questionnai
 @dataclass(frozen=True)
 class _Writable:
     response: QuestionnaireResponse
-    enrolment: Enrolment
     instrument: Instrument
 
 
@@ -148,7 +147,7 @@ def _own_writable(session: Session, *, user: User, response_id: int, module_ids:
                         today=today or date.today())
     instrument = instrument_of_version(session, version_id=response.instrument_version_id,
                                        instrument_id=instrument_id, version_hash=version_hash)
-    return _Writable(response, enrolment, instrument)
+    return _Writable(response, instrument)
 
 
 def answers_of(session: Session, *, response_id: int) -> dict[tuple[str, bool], AnswerValue]:
