@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -115,29 +115,9 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     rows = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
     people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in rows(people_query(scope)).all()}
 
-    unscored: dict[int, tuple[Person, str]] = {}
     rq = _submitted(scope, QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
                     QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
-    for rid, eid, moment, vid, scores_json in rows(rq).all():
-        person = people[eid]
-        person.submitted.add(moment)
-        person.version[moment] = vid
-        person.response_ids[moment] = rid
-        if vid not in versions:
-            continue
-        if scores_json is None:
-            unscored[rid] = (person, moment)
-            continue
-        scales, then = decode_scores(scores_json)
-        person.scores[moment] = scales
-        person.then_scores.update(then)
-    if unscored:
-        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
-                    "(run `ract migrate` to store them)", len(unscored))
-        for rid, scores in scores_from_answers(session, sorted(unscored)).items():
-            person, moment = unscored[rid]
-            person.scores[moment] = scores.scales
-            person.then_scores.update(scores.then)
+    attach_scores(session, people, rows(rq).all(), versions)
 
     # Learning, per enrolment and over the modules of its cohort's programme (all modules when the cohort has no
     # module set): completed modules and the mean best knowledge-check score, aggregated by the database.
@@ -161,6 +141,34 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     for person in people.values():
         person.modules_required = set_sizes.get(person.cohort_id)
     return _dataset(session, scope, org, instrument, versions, people)
+
+
+def attach_scores(session: Session, people: dict[int, Person], responses, versions: Collection[int]) -> None:
+    """Record submitted responses on their people: the moment, its version and response id, and the scale scores
+    stored at submission (``monitor.stored_scores``); a response without them is scored from its answers here.
+    ``responses`` are rows of (response id, enrolment id, moment, instrument version id, scores_json); a response on
+    a version outside ``versions`` counts as submitted but gets no scores."""
+    unscored: dict[int, tuple[Person, str]] = {}
+    for rid, eid, moment, vid, scores_json in responses:
+        person = people[eid]
+        person.submitted.add(moment)
+        person.version[moment] = vid
+        person.response_ids[moment] = rid
+        if vid not in versions:
+            continue
+        if scores_json is None:
+            unscored[rid] = (person, moment)
+            continue
+        scales, then = decode_scores(scores_json)
+        person.scores[moment] = scales
+        person.then_scores.update(then)
+    if unscored:
+        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
+                    "(run `ract migrate` to store them)", len(unscored))
+        for rid, scores in scores_from_answers(session, sorted(unscored)).items():
+            person, moment = unscored[rid]
+            person.scores[moment] = scores.scales
+            person.then_scores.update(scores.then)
 
 
 def _dataset(session: Session, scope: Scope, org: Organisation, instrument: Instrument,

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from monitor import statistics as st
 from monitor.audit import WEB, record_export
 from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_key
-from monitor.dataset import Person, Scope, people_query
+from monitor.dataset import Person, Scope, attach_scores, people_query
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
@@ -277,29 +277,15 @@ def _diff(a: float | None, b: float | None) -> float | None:
 
 
 def _scores_of(session: Session, plan: ResearchPlan, enrolment_ids: list[int]) -> dict[int, Person]:
-    """The submitted moments and stored scale scores of some of the plan's people (one chunk), as ``Person`` rows
-    without ids that matter; a response without stored scores is scored from its answers, as the monitor does."""
+    """The submitted moments and scale scores of some of the plan's people (one chunk), read as the monitor reads
+    them (``dataset.attach_scores``), as ``Person`` rows whose other ids are never used."""
     people = {eid: Person(eid, 0, 0, 0, None) for eid in enrolment_ids}
-    unscored: dict[int, tuple[Person, str]] = {}
     query = (select(QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
                     QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
              .where(QuestionnaireResponse.status == "submitted",
                     QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
                     QuestionnaireResponse.enrolment_id.in_(enrolment_ids)))
-    for rid, eid, moment, vid, scores_json in session.connection().execute(query):
-        person = people[eid]
-        person.submitted.add(moment)
-        if vid not in plan.versions:
-            continue
-        if scores_json is None:
-            unscored[rid] = (person, moment)
-            continue
-        person.scores[moment], then = decode_scores(scores_json)
-        person.then_scores.update(then)
-    for rid, computed in scores_from_answers(session, sorted(unscored)).items():
-        person, moment = unscored[rid]
-        person.scores[moment] = computed.scales
-        person.then_scores.update(computed.then)
+    attach_scores(session, people, session.connection().execute(query), plan.versions)
     return people
 
 
