@@ -228,6 +228,7 @@ def wrk_script(workdir: Path, *, mode: str, sessions: list[Session_], items: lis
 def wrk(base: str, script: Path, *, seconds: float, connections: int) -> dict:
     """Run wrk (one thread: the machine has two cores and the server needs them) and parse its summary.
     Latency is wrk's, from sending a request to its whole response, per connection (closed loop)."""
+    retrans_before = tcp_retransmits()
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script),
                base]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -243,8 +244,19 @@ def wrk(base: str, script: Path, *, seconds: float, connections: int) -> dict:
             errors[f"socket {kind}"] = raw[kind]
     seconds_run = raw["duration_us"] / 1e6
     requests = raw["requests"] - raw["filler"]
+    retrans_after = tcp_retransmits()
+    retransmits = retrans_after - retrans_before if None not in (retrans_before, retrans_after) else None
     return {"requests": requests, "good": raw["good"], "rate": requests / seconds_run, "p50": raw["p50"], "p95": raw["p95"],
-            "p99": raw["p99"], "errors": errors, "connections": connections}
+            "p99": raw["p99"], "errors": errors, "connections": connections, "retransmits": retransmits}
+
+
+def tcp_retransmits() -> int | None:
+    """Segments the kernel has retransmitted (all TCP, /proc/net/snmp), None where not available."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines() if line.startswith("Tcp:")]
+        return int(dict(zip(lines[0], lines[1]))["RetransSegs"])
+    except (OSError, IndexError, KeyError, ValueError):
+        return None
 
 
 def cpu_pressure() -> str:
@@ -395,10 +407,10 @@ def main() -> int:
         f"VACUUM ANALYZE of the fresh data and {args.warm_up:.0f} s each of untimed saves and /healthz; {args.users} trainees saving answers, {args.submit_pool} fully answered responses ready "
         f"to submit" + (" (all submitted before the time was up)" if submits["exhausted"] else "") + ".",
         "",
-        "| endpoint | requests | per second | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| endpoint | requests | per second | p50 ms | p95 ms | p99 ms | errors | TCP retransmits |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
         *(f"| {label} | {r['requests']} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-          f"{r['errors'] or 'none'} |" for label, r in rows),
+          f"{r['errors'] or 'none'} | {'?' if r['retransmits'] is None else r['retransmits']} |" for label, r in rows),
         "",
         f"Target: ≥ {TARGET_RATE} saves/s with p99 < {TARGET_P99_MS} ms and no errors: "
         + (f"**met** with {', '.join(str(r['connections']) for r in met)} connections"
@@ -406,6 +418,8 @@ def main() -> int:
         + "; " + "; ".join(f"{r['connections']} connections: {r['rate']:.0f}/s, p99 {r['p99']:.0f} ms "
                            f"({'met' if verdict(r) else 'not met'})" for r in saves)
         + f". CPU pressure before the run, with nothing of ours running (/proc/pressure/cpu, some): {pressure}."
+        + " TCP retransmits: segments the kernel retransmitted during the phase (/proc/net/snmp, the whole machine;"
+          " on loopback each one waits at least 200 ms)."
         + f" Submits (no rate target): {'no errors' if not submits['errors'] else '**errors**'}; afterwards the "
           f"database held {submits['good'] + submits['in_flight']} submitted responses, each with all its answers "
           f"and stored scores: the {submits['good']} answered submits and {submits['in_flight']} still in flight when "
