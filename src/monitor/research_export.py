@@ -289,7 +289,7 @@ def _scores_of(session: Session, plan: ResearchPlan, enrolment_ids: list[int]) -
     return people
 
 
-def wide_rows(plan: ResearchPlan, session: Session, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
+def wide_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
     """One row per pseudonym: scale scores per moment (80% rule), changes and the RCI against the pooled T0.
     Scores are read per chunk of people (in pseudonym order), so memory stays flat for any size."""
     for start in range(0, len(plan.people), chunk_size):
@@ -388,7 +388,7 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
         if kind == "long":
             count = _write_lines(path, csv_lines(LONG_COLUMNS, iter_long_rows(session, plan)))
         elif kind == "wide":
-            count = _write_lines(path, csv_lines(wide_columns(plan), wide_rows(plan, session)))
+            count = _write_lines(path, csv_lines(wide_columns(plan), wide_rows(session, plan)))
         else:
             from monitor.research_spss import write_spss
 

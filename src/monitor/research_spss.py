@@ -49,7 +49,7 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
     for name in wide[3:]:
         labels[name] = _wide_label(plan, name)
     frame = {name: [] for name in ["pseudonym", "wijk", "cohort", *item_columns, *wide[3:]]}
-    for e, wide_row in zip(plan.people, wide_rows(plan, session), strict=True):
+    for e, wide_row in zip(plan.people, wide_rows(session, plan), strict=True):
         frame["pseudonym"].append(e.pseudonym)
         frame["wijk"].append(e.wijk)
         frame["cohort"].append(e.cohort)

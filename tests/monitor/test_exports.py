@@ -196,7 +196,7 @@ def test_research_plan_matches_the_monitors_reliability_and_scores_without_holdi
         assert s_diff == pytest.approx(sd * (2 * (1 - alpha)) ** 0.5, rel=1e-12)
     assert not any(hasattr(e, "person") for e in plan.people)  # no scores held per person in the plan
     by_enrolment = {p.enrolment_id: p for p in data.people}
-    rows = list(wide_rows(plan, db, chunk_size=7))  # chunks that split people across reads
+    rows = list(wide_rows(db, plan, chunk_size=7))  # chunks that split people across reads
     assert [r[0] for r in rows] == [e.pseudonym for e in plan.people] and len(rows) == len(data.people) - sum(
         1 for p in data.people if not p.submitted)
     for e, row in zip(plan.people, rows, strict=True):

@@ -135,8 +135,7 @@ def export_research_long(request: Request, session: SessionDep, user: CurrentUse
                          thresholds: ThresholdsDep, organisatie: OrgQ = None):
     plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
                                                instrument=instrument, thresholds=thresholds, kind="long")
-    body = _stream_rows(request, plan, research_export.LONG_COLUMNS,
-                        lambda s, p: research_export.iter_long_rows(s, p))
+    body = _stream_rows(request, plan, research_export.LONG_COLUMNS, research_export.iter_long_rows)
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-long.csv"))
 
 
@@ -145,8 +144,7 @@ def export_research_wide(request: Request, session: SessionDep, user: CurrentUse
                          thresholds: ThresholdsDep, organisatie: OrgQ = None):
     plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
                                                instrument=instrument, thresholds=thresholds, kind="wide")
-    body = _stream_rows(request, plan, research_export.wide_columns(plan),
-                        lambda s, p: research_export.wide_rows(p, s))
+    body = _stream_rows(request, plan, research_export.wide_columns(plan), research_export.wide_rows)
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-wide.csv"))
 
 
