@@ -3,17 +3,25 @@
 Scale scores (reverse keying, the 80% rule) are computed once when a response is submitted and stored with it
 (``monitor.stored_scores``); the monitor reads those, one short row per response, and the database aggregates the
 learning progress. Item-level answers are read only for Cronbach's α and the item heatmap. Open answers never are.
+
+The data set is columnar (``Columns``): one array per attribute, moment and scale, position ``i`` being the same
+person everywhere, filled straight from the query rows. Building an object per person and per response made the
+load and every pass over it grow faster than the data (docs/performance.md); ``Dataset.people`` still gives such
+objects, built on demand, for the few callers that want them (tests, small data sets).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Collection, Sequence
+import operator
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
+import orjson
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
@@ -24,6 +32,8 @@ from monitor.versions import instrument_of
 from training.models import Cohort, Enrolment, Gebied, Organisation, Wijk
 
 log = logging.getLogger(__name__)
+
+NO_GEBIED = -1  # Columns.gebied_id of a person whose wijk has no gebied
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,8 @@ class Scope:
 
 @dataclass(slots=True)
 class Person:
+    """One person of a data set as an object (``Dataset.people``; the research export's wide rows)."""
+
     enrolment_id: int
     user_id: int
     cohort_id: int
@@ -56,20 +68,125 @@ class Person:
 
 
 @dataclass
+class Columns:
+    """The people of a data set as arrays; position ``i`` is the same person (enrolment) in every one of them.
+
+    Scores are NaN where there is none: no submitted response at that moment, a response on an instrument version
+    outside the data set, a scale not asked then, or fewer than 80% of its items answered.
+    """
+
+    enrolment_id: np.ndarray  # int64
+    user_id: np.ndarray  # int64
+    cohort_id: np.ndarray  # int64
+    wijk_id: np.ndarray  # int64
+    gebied_id: np.ndarray  # int64; NO_GEBIED: the wijk has no gebied
+    submitted: dict[str, np.ndarray]  # moment -> bool: a submitted response (of any version)
+    version: dict[str, np.ndarray]  # moment -> int64 instrument version id of that response (0: none)
+    response_id: dict[str, np.ndarray]  # moment -> int64 id of that response (0: none)
+    scored: dict[str, np.ndarray]  # moment -> bool: that response has scores (its version is in the data set)
+    scores: dict[tuple[str, str], np.ndarray]  # (moment, scale) -> float score
+    then: dict[str, np.ndarray]  # scale -> float T1 retrospective (then-test) score, only where T1 was submitted
+    modules_completed: np.ndarray  # int64: modules of the cohort's programme completed
+    modules_required: np.ndarray  # int64: the size of the cohort's module set; 0: no set (all modules)
+    mean_check: np.ndarray  # float: mean best knowledge-check score over the modules attempted (NaN: none)
+
+    def __len__(self) -> int:
+        return len(self.enrolment_id)
+
+    @classmethod
+    def empty(cls, n: int, scales: Sequence[str]) -> Columns:
+        def ints() -> np.ndarray:
+            return np.zeros(n, np.int64)
+
+        return cls(ints(), ints(), ints(), ints(), np.full(n, NO_GEBIED, np.int64),
+                   {m: np.zeros(n, bool) for m in MOMENTS}, {m: ints() for m in MOMENTS},
+                   {m: ints() for m in MOMENTS}, {m: np.zeros(n, bool) for m in MOMENTS},
+                   {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales},
+                   {s: np.full(n, math.nan) for s in scales}, ints(), ints(), np.full(n, math.nan))
+
+    @classmethod
+    def of_people(cls, people: Sequence[Person], scales: Sequence[str]) -> Columns:
+        """Columns from ``Person`` objects (tests and hand-made data sets): their scores as they are."""
+        n = len(people)
+        c = cls.empty(n, scales)
+        for i, p in enumerate(people):
+            c.enrolment_id[i], c.user_id[i], c.cohort_id[i], c.wijk_id[i] = (
+                p.enrolment_id, p.user_id, p.cohort_id, p.wijk_id)
+            c.gebied_id[i] = NO_GEBIED if p.gebied_id is None else p.gebied_id
+            for m in p.submitted & set(MOMENTS):
+                c.submitted[m][i] = True
+                c.version[m][i] = p.version.get(m, 0)
+                c.response_id[m][i] = p.response_ids.get(m, 0)
+                if m in p.scores:
+                    c.scored[m][i] = True
+                    for s in scales:
+                        c.scores[(m, s)][i] = _nan(p.scores[m].get(s))
+            if "T1" in p.submitted:
+                for s in scales:
+                    c.then[s][i] = _nan(p.then_scores.get(s))
+            c.modules_completed[i] = p.modules_completed
+            c.modules_required[i] = p.modules_required or 0
+            c.mean_check[i] = _nan(p.mean_check_score)
+        return c
+
+    def person(self, i: int, scales: Sequence[str]) -> Person:
+        p = Person(int(self.enrolment_id[i]), int(self.user_id[i]), int(self.cohort_id[i]), int(self.wijk_id[i]),
+                   None if self.gebied_id[i] == NO_GEBIED else int(self.gebied_id[i]),
+                   modules_completed=int(self.modules_completed[i]),
+                   modules_required=int(self.modules_required[i]) or None,
+                   mean_check_score=_none(self.mean_check[i]))
+        for m in MOMENTS:
+            if self.submitted[m][i]:
+                p.submitted.add(m)
+                p.version[m] = int(self.version[m][i])
+                p.response_ids[m] = int(self.response_id[m][i])
+                if self.scored[m][i]:
+                    p.scores[m] = {s: _none(self.scores[(m, s)][i]) for s in scales}
+        p.then_scores = {s: _none(v[i]) for s, v in self.then.items() if not math.isnan(v[i])}
+        return p
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def _none(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+@dataclass
 class Dataset:
     scope: Scope
     organisation: Organisation
     instrument: Instrument
     versions: dict[int, Instrument]
-    people: list[Person]
+    columns: Columns
     wijken: dict[int, Wijk]
     gebieden: dict[int, Gebied]
     cohorts: dict[int, Cohort]
-    derived: dict = field(default_factory=dict, repr=False, compare=False)  # arrays built from people, per dataset
+    derived: dict = field(default_factory=dict, repr=False, compare=False)  # built from the columns, per dataset
+
+    @classmethod
+    def of_people(cls, scope: Scope, organisation: Organisation, instrument: Instrument,
+                  versions: dict[int, Instrument], people: Sequence[Person], wijken: dict[int, Wijk],
+                  gebieden: dict[int, Gebied], cohorts: dict[int, Cohort]) -> Dataset:
+        """A data set of ``Person`` objects (tests and hand-made data sets)."""
+        scales = [s.id for s in instrument.scales]
+        return cls(scope, organisation, instrument, versions, Columns.of_people(people, scales), wijken, gebieden,
+                   cohorts)
 
     @property
     def scales(self) -> list[str]:
         return [s.id for s in self.instrument.scales]
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    @cached_property
+    def people(self) -> list[Person]:
+        """The people as objects, built on demand (the monitor itself reads ``columns``)."""
+        scales = self.scales
+        return [self.columns.person(i, scales) for i in range(len(self.columns))]
 
 
 def _versions(session: Session, instrument_id: str) -> dict[int, Instrument]:
@@ -102,29 +219,129 @@ def _submitted(scope: Scope, *columns):
 
 
 def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, learning: bool = True) -> Dataset:
-    """People in scope with their submitted moments and scale scores, and their learning progress.
+    """People in scope with their submitted moments and scale scores, and their learning progress, as columns.
 
     The scale scores were computed once at submission (``monitor.stored_scores``); a response without them (one
     submitted before they were stored and not yet back-filled) is scored from its answers here.
     ``learning=False`` leaves out the learning progress (pages that do not show learning × growth).
+    People are in the order of their enrolment id, so every figure is computed in the same order every time.
     """
     versions = _versions(session, scope.instrument_id)
     if scope.version_ids is not None:
         versions = {k: v for k, v in versions.items() if k in scope.version_ids}
     org = session.get(Organisation, scope.organisation_id)
-    rows = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
-    people = {eid: Person(eid, uid, cid, wid, gid) for eid, uid, cid, wid, gid in rows(people_query(scope)).all()}
+    scales = [s.id for s in instrument.scales]
+    execute = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
+
+    people = execute(people_query(scope).with_only_columns(
+        Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id,
+        func.coalesce(Wijk.gebied_id, NO_GEBIED)).order_by(Enrolment.id)).all()
+    c = Columns.empty(len(people), scales)
+    if people:
+        c.enrolment_id, c.user_id, c.cohort_id, c.wijk_id, c.gebied_id = (
+            np.fromiter(column, np.int64, len(people)) for column in zip(*people))
 
     rq = _submitted(scope, QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
                     QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
-    attach_scores(session, people, rows(rq).all(), versions)
+    _fill_scores(session, c, execute(rq).partitions(CHUNK), versions, scales)
 
-    # Learning, per enrolment and over the modules of its cohort's programme (all modules when the cohort has no
-    # module set): completed modules and the mean best knowledge-check score, aggregated by the database.
+    if learning:
+        _fill_learning(execute, scope, c)
+    return _dataset(session, scope, org, instrument, versions, c)
+
+
+CHUNK = 4096  # rows processed at a time: a chunk's objects stay in the CPU caches, so time grows with the rows
+
+
+def _fill_scores(session: Session, c: Columns, chunks: Iterable[Sequence], versions: Collection[int],
+                 scales: list[str]) -> None:
+    """Put submitted responses into the columns, a chunk of rows at a time: who submitted, the version and
+    response id, and the scale and then-test scores stored at submission (a response without them is scored from
+    its answers; one on a version outside ``versions`` counts as submitted but gets no scores).
+    ``chunks``: lists of rows (response id, enrolment id, moment, instrument version id, scores_json)."""
+    wanted = np.fromiter(versions, np.int64, len(versions))
+    unscored: list = []
+    for chunk in chunks:
+        unscored += _fill_chunk(c, chunk, wanted, scales)
+    if unscored:
+        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
+                    "(run `ract migrate` to store them)", len(unscored))
+        computed = scores_from_answers(session, sorted(r[0] for r in unscored))
+        rows = [(rid, eid, moment, vid, orjson.dumps({"s": computed[rid].scales, "t": computed[rid].then}).decode())
+                for rid, eid, moment, vid, _ in unscored]
+        _fill_chunk(c, rows, wanted, scales)
+
+
+def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[str]) -> list:
+    """Fill the columns from a chunk of response rows (see ``_fill_scores``); returns the rows on a version of the
+    data set that have no stored scores."""
+    pos, found = _positions(c, [r[1] for r in rows])
+    if not found.all():  # a response of someone who came into scope after the people were read
+        rows = [r for r, ok in zip(rows, found, strict=True) if ok]
+        pos = pos[found]
+    if not rows:
+        return []
+    rid, _, moment, vid, stored = zip(*rows)
+    rid_a = np.fromiter(rid, np.int64, len(rid))
+    vid_a = np.fromiter(vid, np.int64, len(vid))
+    moment_a = np.array(moment)
+    in_versions = np.isin(vid_a, versions)
+    has_json = np.fromiter((s is not None for s in stored), bool, len(stored))
+    for m in MOMENTS:
+        at = moment_a == m
+        if not at.any():
+            continue
+        where = pos[at]
+        c.submitted[m][where] = True
+        c.version[m][where] = vid_a[at]
+        c.response_id[m][where] = rid_a[at]
+        with_scores = np.flatnonzero(at & in_versions & has_json)
+        if not with_scores.size:
+            continue
+        where = pos[with_scores]
+        c.scored[m][where] = True
+        # One parse for all of the chunk's responses at this moment; a row of scale scores each (None → NaN).
+        decoded = orjson.loads("[" + ",".join(stored[k] for k in with_scores) + "]")
+        matrix = np.array(_scale_rows([d["s"] for d in decoded], scales), dtype=float).reshape(len(decoded),
+                                                                                                len(scales))
+        for j, s in enumerate(scales):
+            c.scores[(m, s)][where] = matrix[:, j]
+        if m == "T1":  # then-test scores are asked at T1 only
+            then = [(k, d["t"]) for k, d in zip(where, decoded, strict=True) if d["t"]]
+            if then:
+                then_at = np.fromiter((k for k, _ in then), np.intp, len(then))
+                matrix = np.array(_scale_rows([t for _, t in then], scales), dtype=float).reshape(len(then),
+                                                                                                  len(scales))
+                for j, s in enumerate(scales):
+                    c.then[s][then_at] = matrix[:, j]
+    return [rows[k] for k in np.flatnonzero(in_versions & ~has_json)]
+
+
+def _positions(c: Columns, enrolment_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The position of each enrolment id in the columns (whose ids are ascending), and whether it is there."""
+    wanted = np.fromiter(enrolment_ids, np.int64, len(enrolment_ids))
+    pos = np.searchsorted(c.enrolment_id, wanted)
+    found = pos < len(c)
+    found[found] = c.enrolment_id[pos[found]] == wanted[found]
+    return pos, found
+
+
+def _scale_rows(dicts: list[dict], scales: list[str]) -> list:
+    """Each {scale: score} as a row in ``scales`` order (None where a scale is missing)."""
+    if len(scales) > 1:
+        every = operator.itemgetter(*scales)
+        try:
+            return list(map(every, dicts))
+        except KeyError:  # a scale not asked at this moment or in this version
+            pass
+    return [[d.get(s) for s in scales] for d in dicts]
+
+
+def _fill_learning(execute, scope: Scope, c: Columns) -> None:
+    """Learning, per enrolment and over the modules of its cohort's programme (all modules when the cohort has no
+    module set): completed modules and the mean best knowledge-check score, aggregated by the database."""
     from training.models import CohortModule, ModuleProgress
 
-    if not learning:
-        return _dataset(session, scope, org, instrument, versions, people)
     in_set = (select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id,
                                                    CohortModule.module_id == ModuleProgress.module_id).exists())
     has_set = select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id).exists()
@@ -133,21 +350,30 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
           .where(Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
                  or_(in_set, ~has_set))
           .group_by(Enrolment.id))
-    for eid, completed, mean_score in rows(lq).all():
-        people[eid].modules_completed = int(completed or 0)
-        people[eid].mean_check_score = float(mean_score) if mean_score is not None else None
-    set_sizes = dict(rows(select(CohortModule.cohort_id, func.count()).group_by(CohortModule.cohort_id)
-                          .where(CohortModule.cohort_id.in_({p.cohort_id for p in people.values()}))).all())
-    for person in people.values():
-        person.modules_required = set_sizes.get(person.cohort_id)
-    return _dataset(session, scope, org, instrument, versions, people)
+    rows = execute(lq).all()
+    if rows:
+        pos, found = _positions(c, [r[0] for r in rows])
+        _, completed, mean_score = zip(*rows)
+        c.modules_completed[pos[found]] = np.fromiter((v or 0 for v in completed), np.int64, len(completed))[found]
+        c.mean_check[pos[found]] = np.array(mean_score, dtype=float)[found]  # None (no score) → NaN
+    if len(c):
+        cohorts = np.unique(c.cohort_id)
+        sizes = execute(select(CohortModule.cohort_id, func.count()).group_by(CohortModule.cohort_id)
+                        .where(CohortModule.cohort_id.in_([int(x) for x in cohorts]))).all()
+        if sizes:
+            cohort, size = (np.array(x, dtype=np.int64) for x in zip(*sizes))
+            order = np.argsort(cohort)
+            cohort, size = cohort[order], size[order]
+            k = np.clip(np.searchsorted(cohort, c.cohort_id), 0, len(cohort) - 1)
+            c.modules_required = np.where(cohort[k] == c.cohort_id, size[k], 0)
 
 
 def attach_scores(session: Session, people: dict[int, Person], responses, versions: Collection[int]) -> None:
-    """Record submitted responses on their people: the moment, its version and response id, and the scale scores
-    stored at submission (``monitor.stored_scores``); a response without them is scored from its answers here.
-    ``responses`` are rows of (response id, enrolment id, moment, instrument version id, scores_json); a response on
-    a version outside ``versions`` counts as submitted but gets no scores."""
+    """Record submitted responses on ``Person`` objects (the research export's wide rows): the moment, its version
+    and response id, and the scale scores stored at submission (``monitor.stored_scores``); a response without
+    them is scored from its answers here. ``responses`` are rows of (response id, enrolment id, moment,
+    instrument version id, scores_json); a response on a version outside ``versions`` counts as submitted but gets
+    no scores."""
     unscored: dict[int, tuple[Person, str]] = {}
     for rid, eid, moment, vid, scores_json in responses:
         person = people[eid]
@@ -172,11 +398,11 @@ def attach_scores(session: Session, people: dict[int, Person], responses, versio
 
 
 def _dataset(session: Session, scope: Scope, org: Organisation, instrument: Instrument,
-             versions: dict[int, Instrument], people: dict[int, Person]) -> Dataset:
+             versions: dict[int, Instrument], columns: Columns) -> Dataset:
     wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == scope.organisation_id))}
     gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == scope.organisation_id))}
     cohorts = {c.id: c for c in session.exec(select(Cohort).where(Cohort.organisation_id == scope.organisation_id))}
-    return Dataset(scope, org, instrument, versions, list(people.values()), wijken, gebieden, cohorts)
+    return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts)
 
 
 def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[int, dict[str, float]]:
@@ -198,14 +424,22 @@ def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[i
     return out
 
 
+def scored_responses(dataset: Dataset, moment: str, positions: np.ndarray | None = None) -> dict[int, int]:
+    """{response id: enrolment id} of the responses at ``moment`` on a version of the data set (of the people at
+    ``positions``, or everyone)."""
+    c = dataset.columns
+    ok = c.submitted[moment] & np.isin(c.version[moment], np.fromiter(dataset.versions, np.int64,
+                                                                     len(dataset.versions)))
+    at = np.flatnonzero(ok) if positions is None else positions[ok[positions]]
+    return dict(zip(c.response_id[moment][at].tolist(), c.enrolment_id[at].tolist(), strict=True))
+
+
 def item_matrices(session: Session, *, scope: Scope | None = None, dataset: Dataset,
                   moment: str) -> dict[str, np.ndarray]:
     """Per scale, the recoded item answers at one moment (NaN = not answered), one row per person of the dataset
     who answered at least one of its items (for Cronbach's α)."""
     del scope  # the dataset's people are the scope
-    responses = {p.response_ids[moment]: p.enrolment_id for p in dataset.people
-                 if moment in p.response_ids and p.version.get(moment) in dataset.versions}
-    by_enrolment = _items_by_response(session, responses)
+    by_enrolment = _items_by_response(session, scored_responses(dataset, moment))
     rows = [by_enrolment[e] for e in sorted(by_enrolment)]  # a fixed order: the same α to the last bit every time
     out = {}
     for scale in dataset.scales:
@@ -219,10 +453,8 @@ def item_values(session: Session, *, scope: Scope | None = None, dataset: Datase
                 enrolment_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """Recoded item answers at one moment for the given enrolments: {enrolment: {item: value}} (no then-test)."""
     del scope
-    wanted = set(enrolment_ids)
-    responses = {p.response_ids[moment]: p.enrolment_id for p in dataset.people
-                 if p.enrolment_id in wanted and moment in p.response_ids and p.version.get(moment) in dataset.versions}
-    return _items_by_response(session, responses)
+    positions = np.flatnonzero(np.isin(dataset.columns.enrolment_id, np.asarray(enrolment_ids, dtype=np.int64)))
+    return _items_by_response(session, scored_responses(dataset, moment, positions))
 
 
 def moments() -> Sequence[str]:

@@ -7,8 +7,6 @@ applied once, identically everywhere (``monitor.disclosure``).
 
 from __future__ import annotations
 
-import math
-import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -19,9 +17,8 @@ import numpy as np
 
 from monitor import grouped
 from monitor import statistics as st
-from monitor.dataset import Dataset, Person
+from monitor.dataset import NO_GEBIED, Dataset
 from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
-from monitor.instrument import MOMENTS
 
 Level = Literal["organisation", "gebied", "wijk", "cohort"]
 ALPHA_WARNING = 0.70
@@ -174,7 +171,7 @@ class _Node:
     name: str
     level: Level
     parent: str | None
-    idx: np.ndarray  # positions of the node's people in Dataset.people
+    idx: np.ndarray  # positions of the node's people in Dataset.columns, ascending
     children: list[_Node] = field(default_factory=list)
     leaf: int = -1  # for a wijk: its number in _Tree.leaf_of
 
@@ -198,15 +195,11 @@ class _Tree:
 
 def build_tree(data: Dataset, *, root: Literal["organisation", "cohort"] = "organisation") -> _Node:
     """Organisation → gebied → wijk (wijken without gebied hang directly under the organisation); or, for one
-    cohort, cohort → wijk."""
-    people = data.people
-    by_wijk: dict[int, list[int]] = {}
-    by_gebied: dict[int, list[int]] = {}
-    for i, p in enumerate(people):
-        by_wijk.setdefault(p.wijk_id, []).append(i)
-        if p.gebied_id is not None:
-            by_gebied.setdefault(p.gebied_id, []).append(i)
-    everyone = np.arange(len(people))
+    cohort, cohort → wijk. A node's people are positions in the data set's columns, in ascending order."""
+    c = data.columns
+    by_wijk = _positions_by(c.wijk_id)
+    by_gebied = {g: idx for g, idx in _positions_by(c.gebied_id).items() if g != NO_GEBIED}
+    everyone = np.arange(len(c))
     if root == "cohort":
         cohort = data.cohorts[data.scope.cohort_ids[0]]
         top = _Node(f"cohort:{cohort.id}", cohort.name, "cohort", None, everyone)
@@ -215,14 +208,23 @@ def build_tree(data: Dataset, *, root: Literal["organisation", "cohort"] = "orga
         top = _Node(f"org:{data.organisation.id}", data.organisation.name, "organisation", None, everyone)
         parents = {None: top}
         for gid in sorted(by_gebied, key=lambda g: data.gebieden[g].name):
-            node = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", top.key, np.array(by_gebied[gid]))
+            node = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", top.key, by_gebied[gid])
             top.children.append(node)
             parents[gid] = node
     for wid in sorted(by_wijk, key=lambda w: data.wijken[w].name):
         gid = data.wijken[wid].gebied_id if root == "organisation" else None
         parent = parents.get(gid, top)
-        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, np.array(by_wijk[wid])))
+        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, by_wijk[wid]))
     return top
+
+
+def _positions_by(ids: np.ndarray) -> dict[int, np.ndarray]:
+    """{id: the positions holding it, ascending} for an array of ids."""
+    if not len(ids):
+        return {}
+    order = np.argsort(ids, kind="stable")
+    values, starts = np.unique(ids[order], return_index=True)
+    return dict(zip(values.tolist(), np.split(order, starts[1:]), strict=True))
 
 
 def _walk(node: _Node):
@@ -241,7 +243,7 @@ def _tree(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
 def _build(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
     top = build_tree(data, root=root)
     nodes = list(_walk(top))
-    leaf_of = np.zeros(len(data.people), dtype=np.intp)
+    leaf_of = np.zeros(len(data), dtype=np.intp)
     for number, node in enumerate(nodes):
         if node.level == "wijk":
             node.leaf = number
@@ -290,78 +292,27 @@ def _plan(tree: _Tree, mask: np.ndarray, thresholds: Thresholds, measure: str) -
 # --- figures ------------------------------------------------------------------------------------------------
 
 class _Frame:
-    """The dataset's people as arrays (NaN = no score), built once per dataset in one pass over the people."""
+    """The score columns of a data set: who submitted at a moment, and their scale and then-test scores."""
 
     def __init__(self, data: Dataset):
-        people = self.people = data.people
-        n = len(people)
-        scales = data.scales
-        self._submitted = {m: np.zeros(n, bool) for m in MOMENTS}
-        self._scores = {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales}
-        self._then = {s: np.full(n, math.nan) for s in scales}
-        # One pass over the people: per moment, who submitted and their row of scale scores (None → NaN; a
-        # response on a version that is not in the dataset has no scores, a version without some scale NaN for it).
-        row = _row_reader(scales)
-        at: dict[str, list[int]] = {m: [] for m in MOMENTS}
-        rows: dict[str, list] = {m: [] for m in MOMENTS}
-        for i, p in enumerate(people):
-            for m in p.submitted:
-                if m in at:
-                    at[m].append(i)
-                    rows[m].append(row(p.scores.get(m)))
-        for m in MOMENTS:
-            self._submitted[m][at[m]] = True
-            matrix = np.array(rows[m], dtype=float).reshape(len(at[m]), len(scales))
-            for j, s in enumerate(scales):
-                self._scores[(m, s)][at[m]] = matrix[:, j]
-        then_at = [i for i, p in enumerate(people) if "T1" in p.submitted and p.then_scores]
-        with_then = set().union(*(people[i].then_scores for i in then_at))
-        for s in scales:
-            if s in with_then:
-                self._then[s][then_at] = np.array([people[i].then_scores.get(s) for i in then_at], dtype=float)
+        self.columns = data.columns
 
     @classmethod
     def of(cls, data: Dataset) -> _Frame:
-        if "frame" not in data.derived:
-            data.derived["frame"] = cls(data)
-        return data.derived["frame"]
+        return cls(data)
+
+    def __len__(self) -> int:
+        return len(self.columns)
 
     def submitted(self, moment: str) -> np.ndarray:
-        return self._submitted[moment]
+        return self.columns.submitted[moment]
 
     def score(self, moment: str, scale: str) -> np.ndarray:
-        return self._scores[(moment, scale)]
+        return self.columns.scores[(moment, scale)]
 
     def then(self, scale: str) -> np.ndarray:
         """The T1 then-test score (only where T1 was submitted)."""
-        return self._then[scale]
-
-
-def _row_reader(scales: list[str]):
-    """A function from a person's scores at one moment ({scale: score}, or None) to their scores in ``scales``
-    order, None where missing."""
-    every = operator.itemgetter(*scales) if len(scales) > 1 else None
-    nothing = [None] * len(scales)
-
-    def read(scores: dict[str, float | None] | None) -> Sequence[float | None]:
-        if not scores:
-            return nothing
-        if every is not None:
-            try:
-                return every(scores)
-            except KeyError:  # a scale not asked at this moment or in this version
-                pass
-        return [scores.get(s) for s in scales]
-
-    return read
-
-
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else value
-
-
-def _score(p: Person, moment: str, scale: str) -> float | None:
-    return p.scores.get(moment, {}).get(scale) if moment in p.submitted else None
+        return self.columns.then[scale]
 
 
 def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> list[ScaleQuality]:
@@ -445,8 +396,9 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
             rows.append(row)
 
     flows = _flows(tree, wanted, frame, moment_from, moment_to, thresholds)
-    mixed = sum(1 for p in data.people if moment_from in p.submitted and moment_to in p.submitted
-                and p.version.get(moment_from) != p.version.get(moment_to))
+    c = data.columns
+    mixed = int(np.count_nonzero(c.submitted[moment_from] & c.submitted[moment_to]
+                                 & (c.version[moment_from] != c.version[moment_to])))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
     report.then_test = _then_test(tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)),
@@ -494,10 +446,10 @@ def _learning(frame: _Frame, scales: list[str], moment_from: str, moment_to: str
               n_modules: int) -> list[LearningRow]:
     out = []
     limit = thresholds.min_paired
-    people = frame.people
-    completed = np.fromiter((p.modules_completed for p in people), float, len(people))
-    required = np.fromiter((p.modules_required or n_modules for p in people), float, len(people))
-    check = np.fromiter((_nan(p.mean_check_score) for p in people), float, len(people))
+    c = frame.columns
+    completed = c.modules_completed.astype(float)
+    required = np.where(c.modules_required > 0, c.modules_required, n_modules).astype(float)
+    check = c.mean_check
     full_mask = (completed >= required) & (required > 0)
     for scale in scales:
         diff = frame.score(moment_to, scale) - frame.score(moment_from, scale)
@@ -530,7 +482,7 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
 def _flows(tree: _Tree, nodes: list[_Node], frame: _Frame, moment_from: str, moment_to: str,
            thresholds: Thresholds) -> list[GroupFlow]:
     had_from, had_to = frame.submitted(moment_from), frame.submitted(moment_to)
-    masks = {"invited": np.ones(len(frame.people), bool), "responded_from": had_from, "responded_to": had_to,
+    masks = {"invited": np.ones(len(frame), bool), "responded_from": had_from, "responded_to": had_to,
              "paired": had_from & had_to}
     plans = {name: _plan(tree, mask, thresholds, "n") for name, mask in masks.items()}
     out = []

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 from sqlmodel import Session, select
 
-from monitor.dataset import Dataset, Scope, item_matrices, item_values, load_dataset
+from monitor.dataset import Dataset, Scope, item_matrices, item_values, load_dataset, scored_responses
 from monitor.disclosure import Thresholds
 from monitor.errors import InvalidMomentPair
 from monitor.instrument import MOMENTS, Instrument
@@ -57,15 +57,10 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     per process under a digest of their ids and the instrument: the item answers are read again only when a
     response has been submitted, withdrawn or deleted since.
     """
-    versions = org_data.versions
-    ids: dict[str, list[int]] = {m: [] for m in MOMENTS}
-    for p in org_data.people:
-        for moment, rid in p.response_ids.items():
-            if moment in ids and p.version.get(moment) in versions:
-                ids[moment].append(rid)
     digest = hashlib.blake2b(digest_size=16)
     for moment in MOMENTS:
-        digest.update(moment.encode() + b":" + np.sort(np.array(ids[moment], dtype=np.int64)).tobytes() + b";")
+        ids = np.sort(np.fromiter(scored_responses(org_data, moment), np.int64))
+        digest.update(moment.encode() + b":" + ids.tobytes() + b";")
     key = (org_data.scope.organisation_id, org_data.instrument.id, org_data.instrument.version_hash,
            tuple(sorted(org_data.versions)), digest.hexdigest())
     with _quality_lock:
@@ -167,7 +162,7 @@ def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresho
     """Mean paired change per item for one wijk (the heatmap). Shown only for the scales whose wijk-level change is
     shown in the monitor (n_paired ≥ min_paired, not complementarily withheld); item level never exists per person."""
     moment_from, moment_to = report.moment_from, report.moment_to
-    eids = [p.enrolment_id for p in data.people if p.wijk_id == wijk.id]
+    eids = data.columns.enrolment_id[data.columns.wijk_id == wijk.id].tolist()
     before = item_values(session, dataset=data, moment=moment_from, enrolment_ids=eids)
     after = item_values(session, dataset=data, moment=moment_to, enrolment_ids=eids)
     shown_scales = {r.scale for r in report.rows if r.group_key == f"wijk:{wijk.id}" and r.mean_change is not None}

@@ -136,7 +136,7 @@ def _dataset(sizes: list[tuple[int | None, int, list[tuple[bool, bool]]]]) -> Da
                     p.submitted.add(moment)
                     p.scores[moment] = {s.id: 1 + ((j * 7 + len(people) * 3 + (moment == "T1")) % 40) / 10 for s in inst.scales}
             people.append(p)
-    return Dataset(Scope(organisation_id=1), org, inst, {}, people, wijken, gebieden, {})
+    return Dataset.of_people(Scope(organisation_id=1), org, inst, {}, people, wijken, gebieden, {})
 
 
 member = hst.tuples(hst.booleans(), hst.booleans())
@@ -193,7 +193,8 @@ def test_no_figure_rests_on_too_few_people_and_nothing_is_recoverable(spec, limi
             assert value is None or value >= thresholds.min_n
 
 
-def _people_for_learning(n_full: int, n_fewer: int) -> Dataset:
+def _people_for_learning(n_full: int, n_fewer: int, *, without_t1: int = 0) -> Dataset:
+    """n_full people who completed every module and n_fewer who did not; the first ``without_t1`` have no T1."""
     inst = instrument()
     people = []
     for i in range(n_full + n_fewer):
@@ -203,12 +204,15 @@ def _people_for_learning(n_full: int, n_fewer: int) -> Dataset:
         p.scores["T0"] = {s.id: 2.0 + (i % 5) / 10 for s in inst.scales}
         p.scores["T1"] = {s.id: 2.0 + (i % 5) / 10 + change for s in inst.scales}
         p.then_scores = {"ZEL": 1.5 + (i % 5) / 10}
+        if i < without_t1:
+            p.submitted.discard("T1")
+            del p.scores["T1"]
         p.modules_completed = 8 if i < n_full else 3
         p.mean_check_score = 90.0 if i < n_full else 60.0
         people.append(p)
     org = Organisation(id=1, name="Org")
     wijken = {1: Wijk(id=1, organisation_id=1, name="W")}
-    return Dataset(Scope(organisation_id=1), org, inst, {}, people, wijken, {}, {})
+    return Dataset.of_people(Scope(organisation_id=1), org, inst, {}, people, wijken, {}, {})
 
 
 def test_learning_and_growth_rows_match_hand_computation():
@@ -234,9 +238,7 @@ def test_then_test_compares_the_retrospective_rating_with_t0():
 
 
 def test_attrition_compares_completers_and_dropouts_on_t0():
-    data = _people_for_learning(12, 10)
-    for p in data.people[:6]:
-        p.submitted.discard("T1")
+    data = _people_for_learning(12, 10, without_t1=6)
     report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={})
     row = next(a for a in report.attrition if a.scale == "KEN")
     completers = [p.scores["T0"]["KEN"] for p in data.people[6:]]
