@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 from scipy import stats as sps
 
-from monitor import statistics as st
 from monitor.dataset import Dataset, Person, Scope, load_dataset
 from monitor.disclosure import Thresholds
 from monitor.report import FROM_FIELDS, PAIRED_FIELDS, TO_FIELDS, build_report
