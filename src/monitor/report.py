@@ -17,7 +17,7 @@ import numpy as np
 
 from monitor import grouped
 from monitor import statistics as st
-from monitor.dataset import NO_GEBIED, Dataset
+from monitor.dataset import NO_GEBIED, Columns, Dataset
 from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
 
 Level = Literal["organisation", "gebied", "wijk", "cohort"]
@@ -291,30 +291,6 @@ def _plan(tree: _Tree, mask: np.ndarray, thresholds: Thresholds, measure: str) -
 
 # --- figures ------------------------------------------------------------------------------------------------
 
-class _Frame:
-    """The score columns of a data set: who submitted at a moment, and their scale and then-test scores."""
-
-    def __init__(self, data: Dataset):
-        self.columns = data.columns
-
-    @classmethod
-    def of(cls, data: Dataset) -> _Frame:
-        return cls(data)
-
-    def __len__(self) -> int:
-        return len(self.columns)
-
-    def submitted(self, moment: str) -> np.ndarray:
-        return self.columns.submitted[moment]
-
-    def score(self, moment: str, scale: str) -> np.ndarray:
-        return self.columns.scores[(moment, scale)]
-
-    def then(self, scale: str) -> np.ndarray:
-        """The T1 then-test score (only where T1 was submitted)."""
-        return self.columns.then[scale]
-
-
 def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> list[ScaleQuality]:
     out = []
     for (scale, moment), matrix in matrices.items():
@@ -339,27 +315,27 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     tree = _tree(data, root)
     nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
-    frame = _Frame.of(data)
+    c = data.columns
     scales = data.scales
     if quality is None:
         quality = pooled_quality(t0_matrices or {}, data)
     reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
     # The RCI's SD_T0 is the pooled T0 SD of the whole scope, like the reliability.
-    sd_t0 = {s: st.describe(frame.score("T0", s)).sd for s in scales}
+    sd_t0 = {s: st.describe(c.scores[("T0", s)]).sd for s in scales}
 
     # Descriptives and paired change of every wanted group and scale at once (monitor.grouped: the same floats as
     # statistics.describe and paired_change group by group); the tests only where they are shown (organisation).
     groups = _groups(data, tree, wanted)
-    columns = [frame.score(m, s) for s in scales for m in (moment_from, moment_to)]
+    columns = [c.scores[(m, s)] for s in scales for m in (moment_from, moment_to)]
     reliabilities = {s: reliability.get(s) if moment_from == "T0" else None for s in scales}
     then_scales = [s.id for s in data.instrument.scales if s.then_test]
     described, changes = grouped.describe_and_pair(
-        columns, [(frame.score(moment_from, s), frame.score(moment_to, s), reliabilities[s], sd_t0.get(s))
-                  for s in scales] + [(frame.score("T0", s), frame.then(s), None, None) for s in then_scales], groups)
+        columns, [(c.scores[(moment_from, s)], c.scores[(moment_to, s)], reliabilities[s], sd_t0.get(s))
+                  for s in scales] + [(c.scores[("T0", s)], c.then[s], None, None) for s in then_scales], groups)
 
     rows: list[GroupFigures] = []
     for k, scale in enumerate(scales):
-        before_all, after_all = frame.score(moment_from, scale), frame.score(moment_to, scale)
+        before_all, after_all = c.scores[(moment_from, scale)], c.scores[(moment_to, scale)]
         has_from, has_to = np.isfinite(before_all), np.isfinite(after_all)
         plan_from = _plan(tree, has_from, thresholds, "n")
         plan_to = _plan(tree, has_to, thresholds, "n")
@@ -395,26 +371,25 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
-    flows = _flows(tree, wanted, frame, moment_from, moment_to, thresholds)
-    c = data.columns
+    flows = _flows(tree, wanted, c, moment_from, moment_to, thresholds)
     mixed = int(np.count_nonzero(c.submitted[moment_from] & c.submitted[moment_to]
                                  & (c.version[moment_from] != c.version[moment_to])))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
     report.then_test = _then_test(tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)),
-                                  frame, thresholds)
+                                  c, thresholds)
     if tree.root.level == "organisation" and only is None:
-        report.attrition = _attrition(frame, scales, moment_from, moment_to, thresholds)
-        report.learning = _learning(frame, scales, moment_from, moment_to, thresholds, n_modules)
+        report.attrition = _attrition(c, scales, moment_from, moment_to, thresholds)
+        report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes], frame: _Frame,
+def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes], c: Columns,
                thresholds: Thresholds) -> list[ThenTest]:
     """Per then-test scale and group: T0 against the retrospective rating (``changes``: their paired change)."""
     out = []
     for scale, change in changes.items():
-        t0, then = frame.score("T0", scale), frame.then(scale)
+        t0, then = c.scores[("T0", scale)], c.then[scale]
         complete = np.isfinite(t0) & np.isfinite(then)
         plan = _plan(tree, complete, thresholds, "paired")
         figures = [change.column(name) for name in ("n_paired", "mean_from", "mean_to", "mean_change")]
@@ -425,12 +400,12 @@ def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Chang
     return out
 
 
-def _attrition(frame: _Frame, scales: list[str], moment_from: str, moment_to: str,
+def _attrition(c: Columns, scales: list[str], moment_from: str, moment_to: str,
                thresholds: Thresholds) -> list[AttritionRow]:
     out = []
-    later = frame.submitted(moment_to)
+    later = c.submitted[moment_to]
     for scale in scales:
-        base = frame.score(moment_from, scale)
+        base = c.scores[(moment_from, scale)]
         completers = base[np.isfinite(base) & later]
         dropouts = base[np.isfinite(base) & ~later]
         show_c, show_d = completers.size >= thresholds.min_n, dropouts.size >= thresholds.min_n
@@ -442,17 +417,16 @@ def _attrition(frame: _Frame, scales: list[str], moment_from: str, moment_to: st
     return out
 
 
-def _learning(frame: _Frame, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds,
+def _learning(c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds,
               n_modules: int) -> list[LearningRow]:
     out = []
     limit = thresholds.min_paired
-    c = frame.columns
     completed = c.modules_completed.astype(float)
     required = np.where(c.modules_required > 0, c.modules_required, n_modules).astype(float)
     check = c.mean_check
     full_mask = (completed >= required) & (required > 0)
     for scale in scales:
-        diff = frame.score(moment_to, scale) - frame.score(moment_from, scale)
+        diff = c.scores[(moment_to, scale)] - c.scores[(moment_from, scale)]
         paired = np.isfinite(diff)
         full, fewer = diff[paired & full_mask], diff[paired & ~full_mask]
         # Both halves must be large enough, or one of them could be derived from the total shown elsewhere.
@@ -479,10 +453,10 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(tree: _Tree, nodes: list[_Node], frame: _Frame, moment_from: str, moment_to: str,
+def _flows(tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str,
            thresholds: Thresholds) -> list[GroupFlow]:
-    had_from, had_to = frame.submitted(moment_from), frame.submitted(moment_to)
-    masks = {"invited": np.ones(len(frame), bool), "responded_from": had_from, "responded_to": had_to,
+    had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
+    masks = {"invited": np.ones(len(c), bool), "responded_from": had_from, "responded_to": had_to,
              "paired": had_from & had_to}
     plans = {name: _plan(tree, mask, thresholds, "n") for name, mask in masks.items()}
     out = []
