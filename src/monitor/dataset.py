@@ -19,10 +19,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 import orjson
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, tuple_
 from sqlmodel import Session, select
 
 from monitor.instrument import MOMENTS, Instrument
@@ -286,7 +287,7 @@ def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[s
     vid_a = np.fromiter(vid, np.int64, len(vid))
     moment_a = np.array(moment)
     in_versions = np.isin(vid_a, versions)
-    has_json = np.fromiter((s is not None for s in stored), bool, len(stored))
+    has_json = np.fromiter(map(operator.is_not, stored, repeat(None)), bool, len(stored))
     for m in MOMENTS:
         at = moment_a == m
         if not at.any():
@@ -301,17 +302,15 @@ def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[s
         where = pos[with_scores]
         c.scored[m][where] = True
         # One parse for all of the chunk's responses at this moment; a row of scale scores each (None → NaN).
-        decoded = orjson.loads("[" + ",".join(stored[k] for k in with_scores) + "]")
-        matrix = np.array(_scale_rows([d["s"] for d in decoded], scales), dtype=float).reshape(len(decoded),
-                                                                                                len(scales))
+        decoded = orjson.loads("[" + ",".join([stored[k] for k in with_scores.tolist()]) + "]")
+        matrix = _scale_matrix([d["s"] for d in decoded], scales)
         for j, s in enumerate(scales):
             c.scores[(m, s)][where] = matrix[:, j]
         if m == "T1":  # then-test scores are asked at T1 only
             then = [(k, d["t"]) for k, d in zip(where, decoded, strict=True) if d["t"]]
             if then:
                 then_at = np.fromiter((k for k, _ in then), np.intp, len(then))
-                matrix = np.array(_scale_rows([t for _, t in then], scales), dtype=float).reshape(len(then),
-                                                                                                  len(scales))
+                matrix = _scale_matrix([t for _, t in then], scales)
                 for j, s in enumerate(scales):
                     c.then[s][then_at] = matrix[:, j]
     return [rows[k] for k in np.flatnonzero(in_versions & ~has_json)]
@@ -326,15 +325,23 @@ def _positions(c: Columns, enrolment_ids: list[int]) -> tuple[np.ndarray, np.nda
     return pos, found
 
 
-def _scale_rows(dicts: list[dict], scales: list[str]) -> list:
-    """Each {scale: score} as a row in ``scales`` order (None where a scale is missing)."""
-    if len(scales) > 1:
-        every = operator.itemgetter(*scales)
-        try:
-            return list(map(every, dicts))
-        except KeyError:  # a scale not asked at this moment or in this version
+def _scale_matrix(dicts: list[dict], scales: list[str]) -> np.ndarray:
+    """Each {scale: score} as a row of a float matrix in ``scales`` order (NaN: missing or None)."""
+    out = np.full((len(dicts), len(scales)), math.nan)
+    if not dicts:
+        return out
+    asked = set().union(*dicts)  # every scale any of them has
+    present = [j for j, s in enumerate(scales) if s in asked]
+    if present:
+        every = operator.itemgetter(*(scales[j] for j in present))
+        try:  # the usual case: every dict has all of them (one version, the same scales asked)
+            out[:, present] = np.array(list(map(every, dicts)), dtype=float).reshape(len(dicts), len(present))
+            return out
+        except KeyError:  # some lack a scale the others have: one by one
             pass
-    return [[d.get(s) for s in scales] for d in dicts]
+    for j, s in enumerate(scales):
+        out[:, j] = np.array([d.get(s) for d in dicts], dtype=float)
+    return out
 
 
 def _fill_learning(execute, scope: Scope, c: Columns) -> None:
@@ -342,13 +349,16 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
     module set): completed modules and the mean best knowledge-check score, aggregated by the database."""
     from training.models import CohortModule, ModuleProgress
 
-    in_set = (select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id,
-                                                   CohortModule.module_id == ModuleProgress.module_id).exists())
-    has_set = select(CohortModule.module_id).where(CohortModule.cohort_id == Enrolment.cohort_id).exists()
+    # A module counts when it is in the cohort's set, or when the cohort has no set (then every module counts).
+    # Both as uncorrelated sub-queries (a row-value IN and a NOT IN, both columns NOT NULL): evaluated once, where
+    # correlated EXISTS sub-queries ran per progress row (≈ 25% of this query's time on SQLite).
+    in_set = tuple_(Enrolment.cohort_id, ModuleProgress.module_id).in_(
+        select(CohortModule.cohort_id, CohortModule.module_id))
+    without_set = Enrolment.cohort_id.not_in(select(CohortModule.cohort_id))
     lq = (select(Enrolment.id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
           .join(ModuleProgress, ModuleProgress.user_id == Enrolment.user_id)
           .where(Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
-                 or_(in_set, ~has_set))
+                 or_(in_set, without_set))
           .group_by(Enrolment.id))
     rows = execute(lq).all()
     if rows:

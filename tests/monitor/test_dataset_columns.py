@@ -106,3 +106,19 @@ def test_people_and_columns_convert_both_ways():
 def test_empty_and_single_person_columns(n):
     c = Columns.empty(n, ["KEN"])
     assert len(c) == n and all(len(v) == n for v in c.scores.values())
+
+
+@pytest.mark.parametrize("dicts, expected", [
+    ([], []),
+    ([{"KEN": 1.0, "ZEL": 2.0}, {"KEN": None, "ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
+    # one lacks a scale the other has (two versions in one chunk): read one by one, nothing shifted
+    ([{"KEN": 1.0, "ZEL": 2.0}, {"ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
+    ([{"ZEL": 3.0}, {"KEN": 1.0, "ZEL": 2.0}], [[None, None, 3.0], [1.0, None, 2.0]]),
+    # a scale the current instrument no longer has is ignored
+    ([{"OUD": 4.0, "KEN": 1.0}, {"KEN": 2.0, "OUD": 5.0}], [[1.0, None, None], [2.0, None, None]]),
+    ([{"OUD": 4.0}], [[None, None, None]]),
+])
+def test_scale_matrix_puts_every_score_under_its_own_scale(dicts, expected):
+    matrix = dataset._scale_matrix(dicts, ["KEN", "VAA", "ZEL"])
+    assert matrix.shape == (len(dicts), 3)
+    assert [[None if math.isnan(v) else v for v in row] for row in matrix.tolist()] == expected

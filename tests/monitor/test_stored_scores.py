@@ -239,10 +239,28 @@ def test_learning_counts_the_modules_of_the_cohorts_own_programme(db):
         for module_id in [*done, "m-buiten-programma"]:  # a module outside the programme never counts
             db.add(ModuleProgress(user_id=e.user_id, module_id=module_id, completed_at=utcnow(), attempts=1,
                                   best_score=0.9 if module_id in done else 0.1, content_hash="x"))
+    # A second cohort without a module set: every module counts, the one outside the other's programme too.
+    from datetime import date
+
+    from training.models import Cohort
+
+    open_cohort = Cohort(organisation_id=org.id, name="Zonder programma", start_date=date(2026, 2, 1),
+                         end_date=date(2026, 12, 31))
+    db.add(open_cohort)
+    db.flush()
+    for i in range(3):
+        e = make_person(db, org=org, wijk=wijken["Kralingen"], cohort=open_cohort, tag=f"open{i}")
+        for module_id in ("m-een", "m-buiten-programma", "m-drie"):
+            db.add(ModuleProgress(user_id=e.user_id, module_id=module_id, completed_at=utcnow(), attempts=1,
+                                  best_score=0.6, content_hash="x"))
     db.commit()
     data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
-    assert sorted({(p.modules_completed, p.modules_required) for p in data.people}) == [(1, 2), (2, 2)]
-    assert all(p.mean_check_score == pytest.approx(0.9) for p in data.people)
+    in_programme = [p for p in data.people if p.cohort_id == cohort.id]
+    assert sorted({(p.modules_completed, p.modules_required) for p in in_programme}) == [(1, 2), (2, 2)]
+    assert all(p.mean_check_score == pytest.approx(0.9) for p in in_programme)
+    without_set = [p for p in data.people if p.cohort_id == open_cohort.id]
+    assert [(p.modules_completed, p.modules_required, p.mean_check_score) for p in without_set] == [
+        (3, None, pytest.approx(0.6))] * 3
     report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
                           quality=service.pooled_quality(db, data), n_modules=8)  # the content has 8 modules
     counts = {(row.n_all_modules, row.n_fewer_modules) for row in report.learning}
