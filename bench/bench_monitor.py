@@ -1,12 +1,15 @@
 """Monitor benchmark: the overview and a wijk page at city scale through the real stack, beside the bare dataset query.
 
-For each backend (SQLite file under var/bench/, PostgreSQL in a throw-away database ``ract_bench_<hex>`` on
-RACT_BENCH_PG_URL) and each size (1× = 6,000 trainees, see monitor/citydata.py): migrate, generate the city data
-(timed), time ``load_dataset`` in-process, start ``ract serve`` (uvicorn, 1 worker) on a free 127.0.0.1 port, sign in
-as manager@city1.local through /login, and time sequential GETs of /monitor and /monitor/wijk/{id} (a wijk of median
-size) after warm-up requests. Peak RSS of the server is its VmHWM. Then `ract export research --format long` for
-that organisation in a child process (rows, seconds, peak RSS: the export streams, so its memory should stay flat
-as the data grows). Writes the table into docs/performance.md between the monitor-bench markers.
+For each backend (SQLite files under var/bench/, PostgreSQL in throw-away databases ``ract_bench_<hex>`` on
+RACT_BENCH_PG_URL): migrate and generate the city data of every size (1× = 6,000 trainees, see
+monitor/citydata.py; timed; PostgreSQL then gets a VACUUM ANALYZE), start one ``ract serve`` (uvicorn, 1 worker) per
+size on a free 127.0.0.1 port, sign in as manager@city1.local through /login, and after warm-up requests time, in
+rounds that take every size in turn, ``load_dataset`` in-process and sequential GETs of /monitor and
+/monitor/wijk/{id} (a wijk of median size). Interleaving the sizes keeps a change in the machine's load from
+landing on one size only: the growth from size to size is what the targets compare. Peak RSS of each server is its
+VmHWM. Then `ract export research --format long` for that organisation in a child process per size (rows, seconds,
+peak RSS: the export streams, so its memory should stay flat as the data grows). Writes the table into
+docs/performance.md between the monitor-bench markers.
 
     .venv/bin/python bench/bench_monitor.py [--sizes 1,3,10] [--backends sqlite,postgresql] [--requests 30] [--quick]
 
@@ -79,44 +82,47 @@ def generate(url: str, multiplier: int) -> tuple[float, dict]:
         session.commit()
     elapsed = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
-        # What autovacuum's autoanalyze does shortly after a bulk load; without statistics the planner guesses.
+        # What autovacuum does shortly after a bulk load (statistics for the planner, the visibility map, hint
+        # bits), done now so that it does not run in the background while the pages are timed.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
     return elapsed, counts
 
 
-def bare_query(url: str, n: int, budget: float) -> tuple[list[float], int, int]:
-    """load_dataset for the manager's organisation, n times in-process: (timings, organisation id, median wijk)."""
-    from api.db import make_engine
-    from monitor.dataset import Scope, load_dataset
-    from monitor.instrument import load_instruments
-    from training.models import Enrolment, Organisation, User
+class BareQuery:
+    """``load_dataset`` for the manager's organisation, in-process on its own session (one per size)."""
 
-    from api.app import GC_GEN0_THRESHOLD
+    def __init__(self, url: str):
+        from api.db import make_engine
+        from monitor.dataset import Scope
+        from monitor.instrument import load_instruments
+        from training.models import Enrolment, Organisation, User
 
-    gc.set_threshold(GC_GEN0_THRESHOLD, 20, 50)  # as the server runs (api.app.create_app)
-    instrument = load_instruments(ROOT / "content" / "questionnaires")[0]
-    engine = make_engine(url)
-    timings = []
-    with Session(engine) as session:
-        org_id = session.execute(select(User.organisation_id).where(User.email == MANAGER)).scalar_one()
-        assert session.get(Organisation, org_id) is not None
-        sizes = session.execute(select(Enrolment.wijk_id, func.count()).join(User, User.id == Enrolment.user_id)
-                                .where(User.organisation_id == org_id).group_by(Enrolment.wijk_id)
-                                .order_by(func.count(), Enrolment.wijk_id)).all()
-        wijk_id = sizes[len(sizes) // 2][0]
-        scope = Scope(organisation_id=org_id, instrument_id=instrument.id)
-        deadline = time.monotonic() + budget
-        for _ in range(n + 1):
-            started = time.perf_counter()
-            load_dataset(session, scope=scope, instrument=instrument)
-            timings.append(time.perf_counter() - started)
-            session.rollback()
-            if time.monotonic() > deadline and len(timings) > 1:
-                break
-    engine.dispose()
-    return timings[1:], org_id, wijk_id  # the first call warms the connection and the snapshot parse
+        from api.app import GC_GEN0_THRESHOLD
+
+        gc.set_threshold(GC_GEN0_THRESHOLD, 20, 50)  # as the server runs (api.app.create_app)
+        self.instrument = load_instruments(ROOT / "content" / "questionnaires")[0]
+        self.engine = make_engine(url)
+        self.session = Session(self.engine)
+        org_id = self.session.execute(select(User.organisation_id).where(User.email == MANAGER)).scalar_one()
+        assert self.session.get(Organisation, org_id) is not None
+        sizes = self.session.execute(select(Enrolment.wijk_id, func.count()).join(User, User.id == Enrolment.user_id)
+                                     .where(User.organisation_id == org_id).group_by(Enrolment.wijk_id)
+                                     .order_by(func.count(), Enrolment.wijk_id)).all()
+        self.wijk_id = sizes[len(sizes) // 2][0]  # the wijk of median size
+        self.scope = Scope(organisation_id=org_id, instrument_id=self.instrument.id)
+        self.session.rollback()
+
+    def __call__(self) -> None:
+        from monitor.dataset import load_dataset
+
+        load_dataset(self.session, scope=self.scope, instrument=self.instrument)
+        self.session.rollback()
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
 
 
 def serve(url: str) -> tuple[subprocess.Popen, str]:
@@ -147,20 +153,16 @@ def sign_in(client: httpx.Client) -> None:
         raise RuntimeError(f"sign-in failed: {response.status_code}")
 
 
-def time_page(client: httpx.Client, path: str, *, n: int, warmup: int, budget: float) -> list[float]:
-    timings: list[float] = []
-    deadline = time.monotonic() + budget
-    for i in range(warmup + n):
-        started = time.perf_counter()
-        response = client.get(path)
-        elapsed = time.perf_counter() - started
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {path}: {response.status_code}")
-        if i >= warmup:
-            timings.append(elapsed)
-        if time.monotonic() > deadline and timings:
-            break
-    return timings
+def get(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {path}: {response.status_code}")
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
 
 
 def vm_hwm_mb(pid: int) -> float | None:
@@ -200,54 +202,95 @@ def export_long(url: str) -> dict:
     return {"export_s": elapsed, "export_rows": rows, "export_rss_mb": int(result.stdout.split()[-1]) / 1024}
 
 
-def run_one(backend: str, multiplier: int, args) -> dict:
-    admin = None
+def create_database(backend: str, multiplier: int, args) -> str:
     if backend == "sqlite":
         path = ROOT / "var" / "bench" / f"monitor-{multiplier}x.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    else:
-        admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg")
-        name = f"ract_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = admin_url.set(database=name).render_as_string(hide_password=False)
-    proc = None
+        return f"sqlite:///{path}"
+    admin_url = make_url(args.pg_url).set(drivername="postgresql+psycopg")
+    name = f"ract_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(backend: str, url: str, args) -> None:
+    if backend == "sqlite":
+        if not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+        return
+    admin = create_engine(make_url(args.pg_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def run_backend(backend: str, sizes: list[int], args) -> list[dict]:
+    """Every size of one backend, measured interleaved: all data sets are generated and served at once, and each
+    round times the bare query, the overview and the wijk page of every size in turn, so a change in the machine's
+    load during the run affects every size alike (the growth from size to size is what the targets compare)."""
+    urls: dict[int, str] = {}
+    out: dict[int, dict] = {}
+    procs: dict[int, subprocess.Popen] = {}
+    bare: dict[int, BareQuery] = {}
+    clients: dict[int, httpx.Client] = {}
     try:
-        print(f"-- {backend} {multiplier}×: generating…", flush=True)
-        gen_s, counts = generate(url, multiplier)
-        print(f"   {counts} in {gen_s:.1f} s; load_dataset ×{args.requests}…", flush=True)
-        bare, _, wijk_id = bare_query(url, args.requests, args.budget)
-        proc, base = serve(url)
-        with httpx.Client(base_url=base, timeout=300) as client:
-            sign_in(client)
-            print("   /monitor…", flush=True)
-            overview = time_page(client, "/monitor", n=args.requests, warmup=args.warmup, budget=args.budget)
-            print(f"   /monitor/wijk/{wijk_id}…", flush=True)
-            wijk = time_page(client, f"/monitor/wijk/{wijk_id}", n=args.requests, warmup=args.warmup,
-                             budget=args.budget)
-        rss = vm_hwm_mb(proc.pid)
-        print("   research export (long)…", flush=True)
-        export = export_long(url)
-        return {"backend": backend, "size": multiplier, "trainees": counts["trainees"], "answers": counts["answers"],
-                "gen_s": gen_s, "overview": overview, "wijk": wijk, "bare": bare, "rss_mb": rss, **export}
+        for m in sizes:
+            urls[m] = create_database(backend, m, args)
+            print(f"-- {backend} {m}×: generating…", flush=True)
+            gen_s, counts = generate(urls[m], m)
+            print(f"   {counts} in {gen_s:.1f} s", flush=True)
+            out[m] = {"backend": backend, "size": m, "trainees": counts["trainees"], "answers": counts["answers"],
+                      "gen_s": gen_s, "overview": [], "wijk": [], "bare": []}
+        for m in sizes:
+            bare[m] = BareQuery(urls[m])
+            procs[m], base = serve(urls[m])
+            clients[m] = httpx.Client(base_url=base, timeout=300)
+            sign_in(clients[m])
+        actions = {m: {"bare": bare[m], "overview": lambda c=clients[m]: get(c, "/monitor"),
+                       "wijk": lambda c=clients[m], w=bare[m].wijk_id: get(c, f"/monitor/wijk/{w}")} for m in sizes}
+        print(f"   warming up ({args.warmup} of each)…", flush=True)
+        for m in sizes:
+            bare[m]()  # the first call opens the connection and parses the snapshot
+            for _ in range(args.warmup):
+                actions[m]["overview"]()
+                actions[m]["wijk"]()
+        spent = {(m, kind): 0.0 for m in sizes for kind in ("bare", "overview", "wijk")}
+        print(f"   {args.requests} interleaved rounds over {', '.join(f'{m}×' for m in sizes)}…", flush=True)
+        for _ in range(args.requests):
+            for m in sizes:
+                for kind, action in actions[m].items():
+                    if spent[(m, kind)] > args.budget and out[m][kind]:
+                        continue  # this page has had its time: fewer requests are timed (the table says how many)
+                    elapsed = timed(action)
+                    spent[(m, kind)] += elapsed
+                    out[m][kind].append(elapsed)
+        for m in sizes:
+            out[m]["rss_mb"] = vm_hwm_mb(procs[m].pid)
     finally:
-        if proc is not None:
+        for client in clients.values():
+            client.close()
+        for query in bare.values():
+            query.close()
+        for proc in procs.values():
             proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-            admin.dispose()
-        elif not args.keep:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+    try:
+        for m in sizes:
+            print(f"   research export (long), {m}×…", flush=True)
+            out[m].update(export_long(urls[m]))
+    finally:
+        for url in urls.values():
+            drop_database(backend, url, args)
+    return [out[m] for m in sizes]
 
 
 def table(results: list[dict]) -> str:
@@ -286,12 +329,19 @@ def verdicts(results: list[dict]) -> list[str]:
             ok = all(g <= data * 1.1 for g in growth.values())
             out.append(f"- {backend}, {small}× → {big}×: data ×{data:.1f}; overview ×{growth['overview']:.1f}, "
                        f"wijk page ×{growth['wijk']:.1f}, load_dataset ×{growth['bare']:.1f} (p50) — target: no "
-                       f"faster than the data **{'met' if ok else 'missed'}**.")
+                       f"faster than the data (≤ 1.1 × its growth, for run-to-run noise) **{'met' if ok else 'missed'}**.")
             rss_growth = rows[big]["export_rss_mb"] / rows[small]["export_rss_mb"]
             flat = rss_growth <= 1.25
             out.append(f"- {backend}, {small}× → {big}×: research export rows ×"
                        f"{rows[big]['export_rows'] / rows[small]['export_rows']:.1f}, its peak RSS ×{rss_growth:.2f} — "
                        f"target: flat memory (≤ ×1.25) **{'met' if flat else 'missed'}**.")
+        if len(sizes) > 2:
+            small, big = sizes[0], sizes[-1]
+            data = rows[big]["answers"] / rows[small]["answers"]
+            growth = {k: pct(rows[big][k], 50) / pct(rows[small][k], 50) for k in ("overview", "wijk", "bare")}
+            out.append(f"- {backend}, {small}× → {big}× (the whole range, for reference): data ×{data:.1f}; overview "
+                       f"×{growth['overview']:.1f}, wijk page ×{growth['wijk']:.1f}, load_dataset "
+                       f"×{growth['bare']:.1f} (p50).")
     return out
 
 
@@ -335,7 +385,7 @@ def main() -> int:
         args.sizes, args.requests, args.warmup = "1", 10, 1
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     command = ".venv/bin/python bench/bench_monitor.py " + " ".join(sys.argv[1:])
-    results = [run_one(backend, size, args) for backend in args.backends.split(",") for size in sizes]
+    results = [r for backend in args.backends.split(",") for r in run_backend(backend, sizes, args)]
     text_table = table(results)
     print(text_table)
     lines = verdicts(results)
