@@ -101,6 +101,25 @@ def test_several_columns_at_once_equal_each_column_alone():
         list(grouped.paired_groups([p], groups)[0]) for p in pairs]
 
 
+def test_the_figures_do_not_depend_on_how_the_columns_are_batched(monkeypatch):
+    rng = np.random.default_rng(5)
+    n = 3000  # the everyone-group is long enough for np.add.reduce itself (grouped._DIRECT)
+    members = _groups(rng, n)
+    groups = grouped.Groups(members)
+    columns = [_column(rng, n) for _ in range(4)]
+    pairs = [(columns[0], columns[1], 0.8, 0.6), (columns[2], columns[3], None, None)]
+
+    def figures():
+        described, changes = grouped.describe_and_pair(columns, pairs, groups)
+        return [list(d) for d in described], [list(c) for c in changes]
+
+    whole = figures()
+    monkeypatch.setattr(grouped, "_BATCH_VALUES", 50)  # about one column per batch
+    assert len(grouped._batches([(np.zeros(40),)] * 5)) == 5
+    assert figures() == whole
+    assert whole[0][0] == [st.describe(columns[0][idx]) for idx in members]  # and they are the per-group ones
+
+
 def test_segment_sums_add_in_numpys_order():
     rng = np.random.default_rng(11)
     sizes = np.concatenate([np.arange(0, 300), rng.integers(0, 5000, size=200)]).astype(np.intp)
