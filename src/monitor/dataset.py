@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import InstrumentVersion, QuestionnaireResponse
-from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
+from monitor.stored_scores import decode_items, scores_from_answers
 from monitor.versions import instrument_of
 from training.models import Cohort, Enrolment, Gebied, Organisation, Wijk
 
@@ -51,7 +51,7 @@ class Scope:
 
 @dataclass(slots=True)
 class Person:
-    """One person of a data set as an object (``Dataset.people``; the research export's wide rows)."""
+    """One person of a data set as an object (``Dataset.people``, ``Columns.person``)."""
 
     enrolment_id: int
     user_id: int
@@ -378,33 +378,19 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
             c.modules_required = np.where(cohort[k] == c.cohort_id, size[k], 0)
 
 
-def attach_scores(session: Session, people: dict[int, Person], responses, versions: Collection[int]) -> None:
-    """Record submitted responses on ``Person`` objects (the research export's wide rows): the moment, its version
-    and response id, and the scale scores stored at submission (``monitor.stored_scores``); a response without
-    them is scored from its answers here. ``responses`` are rows of (response id, enrolment id, moment,
-    instrument version id, scores_json); a response on a version outside ``versions`` counts as submitted but gets
-    no scores."""
-    unscored: dict[int, tuple[Person, str]] = {}
-    for rid, eid, moment, vid, scores_json in responses:
-        person = people[eid]
-        person.submitted.add(moment)
-        person.version[moment] = vid
-        person.response_ids[moment] = rid
-        if vid not in versions:
-            continue
-        if scores_json is None:
-            unscored[rid] = (person, moment)
-            continue
-        scales, then = decode_scores(scores_json)
-        person.scores[moment] = scales
-        person.then_scores.update(then)
-    if unscored:
-        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
-                    "(run `ract migrate` to store them)", len(unscored))
-        for rid, scores in scores_from_answers(session, sorted(unscored)).items():
-            person, moment = unscored[rid]
-            person.scores[moment] = scores.scales
-            person.then_scores.update(scores.then)
+def score_columns(session: Session, *, instrument_id: str, enrolment_ids: Sequence[int], versions: Collection[int],
+                  scales: list[str]) -> Columns:
+    """The submitted moments and scale scores of the given enrolments, read exactly as ``load_dataset`` reads them
+    (the research export's wide rows, a chunk of people at a time); the other columns stay empty."""
+    ids = np.unique(np.asarray(enrolment_ids, dtype=np.int64))
+    c = Columns.empty(len(ids), scales)
+    c.enrolment_id = ids
+    query = select(QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
+                   QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json).where(
+        QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument_id,
+        QuestionnaireResponse.enrolment_id.in_(c.enrolment_id.tolist()))
+    _fill_scores(session, c, session.connection().execute(query).partitions(CHUNK), versions, scales)
+    return c
 
 
 def _dataset(session: Session, scope: Scope, org: Organisation, instrument: Instrument,

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from monitor import statistics as st
 from monitor.audit import WEB, record_export
 from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_key
-from monitor.dataset import Person, Scope, attach_scores, people_query
+from monitor.dataset import Person, Scope, people_query, score_columns
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
@@ -278,15 +278,11 @@ def _diff(a: float | None, b: float | None) -> float | None:
 
 def _scores_of(session: Session, plan: ResearchPlan, enrolment_ids: list[int]) -> dict[int, Person]:
     """The submitted moments and scale scores of some of the plan's people (one chunk), read as the monitor reads
-    them (``dataset.attach_scores``), as ``Person`` rows whose other ids are never used."""
-    people = {eid: Person(eid, 0, 0, 0, None) for eid in enrolment_ids}
-    query = (select(QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
-                    QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
-             .where(QuestionnaireResponse.status == "submitted",
-                    QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
-                    QuestionnaireResponse.enrolment_id.in_(enrolment_ids)))
-    attach_scores(session, people, session.connection().execute(query), plan.versions)
-    return people
+    them (``dataset.score_columns``), as ``Person`` rows whose other ids are never used."""
+    scales = [s.id for s in plan.instrument.scales]
+    c = score_columns(session, instrument_id=plan.scope.instrument_id, enrolment_ids=enrolment_ids,
+                      versions=plan.versions, scales=scales)
+    return {p.enrolment_id: p for p in (c.person(i, scales) for i in range(len(c)))}
 
 
 def wide_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
