@@ -424,9 +424,8 @@ def scored_responses(dataset: Dataset, moment: str, positions: np.ndarray | None
     """{response id: enrolment id} of the responses at ``moment`` on a version of the data set (of the people at
     ``positions``, or everyone)."""
     c = dataset.columns
-    ok = c.submitted[moment] & np.isin(c.version[moment], np.fromiter(dataset.versions, np.int64,
-                                                                     len(dataset.versions)))
-    at = np.flatnonzero(ok) if positions is None else positions[ok[positions]]
+    scored = c.scored[moment]
+    at = np.flatnonzero(scored) if positions is None else positions[scored[positions]]
     return dict(zip(c.response_id[moment][at].tolist(), c.enrolment_id[at].tolist(), strict=True))
 
 
