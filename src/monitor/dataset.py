@@ -35,6 +35,7 @@ from training.models import Cohort, Enrolment, Gebied, Organisation, Wijk
 log = logging.getLogger(__name__)
 
 NO_GEBIED = -1  # Columns.gebied_id of a person whose wijk has no gebied
+CHUNK = 4096  # response rows processed at a time: a chunk's objects are still in the CPU caches when they are used
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,6 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     if learning:
         _fill_learning(execute, scope, c)
     return _dataset(session, scope, org, instrument, versions, c)
-
-
-CHUNK = 4096  # rows processed at a time: a chunk's objects stay in the CPU caches, so time grows with the rows
 
 
 def _fill_scores(session: Session, c: Columns, chunks: Iterable[Sequence], versions: Collection[int],
