@@ -72,6 +72,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "monitor_wijk_page": MANAGER,
     "cohort_monitor_page": STAFF,
     "api_monitor": MANAGER,
+    "monitor_overall_page": ADMIN,  # over every organisation: beheer only (enforced again in monitor.service)
+    "api_overall_monitor": ADMIN,
     "api_cohort_monitor": STAFF,
     # monitor exports: aggregate tables for managers (own organisation) and admins; person-level research files
     # (pseudonymised) and their codebook for admins only, enforced again in monitor.research_export

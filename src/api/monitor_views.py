@@ -23,6 +23,10 @@ def p_value(value: float | None) -> str:
     return "< 0,001" if value < 0.001 else nl(value, 3)
 
 
+LEVEL_NAMES = {"overall": "totaal", "organisation": "organisatie", "gebied": "gebied", "wijk": "wijk",
+               "cohort": "groep"}  # read out by screen readers beside each group's name
+
+
 def scale_rows(rows: list[GroupFigures], min_paired: int, link_wijken: bool) -> Markup:
     """The rows of a scale's table (_monitor_scales.html): five tables of ≈ 95 rows on the overview, written here
     rather than in a Jinja loop, which took most of the page's rendering time. Every text is escaped."""
@@ -50,7 +54,7 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     tests = f"{escape(p_value(r.p_t))} / {escape(p_value(r.p_wilcoxon))}" if r.p_t is not None else "—"
     rci = (f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—")
     return (f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
-            f'<span class="visually-hidden">({escape(r.level)})</span></th>\n          {before}\n          {after}\n'
+            f'<span class="visually-hidden">({LEVEL_NAMES.get(r.level, r.level)})</span></th>\n          {before}\n          {after}\n'
             f'          {change}\n          <td class="num">{tests}</td>\n          <td class="num">{rci}</td>\n'
             f'        </tr>\n      ')
 

@@ -40,9 +40,10 @@ CHUNK = 4096  # response rows processed at a time: a chunk's objects are still i
 
 @dataclass(frozen=True)
 class Scope:
-    """Which people the monitor looks at. ``cohort_ids`` None = all cohorts of the organisation."""
+    """Which people the monitor looks at. ``cohort_ids`` None = all cohorts of the organisation;
+    ``organisation_id`` None = every organisation (beheer's view over all organisations)."""
 
-    organisation_id: int
+    organisation_id: int | None
     instrument_id: str = "netwerkactivering"
     cohort_ids: tuple[int, ...] | None = None
     version_ids: tuple[int, ...] | None = None
@@ -159,13 +160,14 @@ def _none(value: float) -> float | None:
 @dataclass
 class Dataset:
     scope: Scope
-    organisation: Organisation
+    organisation: Organisation | None  # None: every organisation (see ``organisations``)
     instrument: Instrument
     versions: dict[int, Instrument]
     columns: Columns
     wijken: dict[int, Wijk]
     gebieden: dict[int, Gebied]
     cohorts: dict[int, Cohort]
+    organisations: dict[int, Organisation] = field(default_factory=dict)  # the organisations in scope
     derived: dict = field(default_factory=dict, repr=False, compare=False)  # built from the columns, per dataset
 
     @classmethod
@@ -198,8 +200,9 @@ def _versions(session: Session, instrument_id: str) -> dict[int, Instrument]:
 
 def people_query(scope: Scope):
     q = (select(Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id, Wijk.gebied_id)
-         .join(Cohort, Cohort.id == Enrolment.cohort_id).join(Wijk, Wijk.id == Enrolment.wijk_id)
-         .where(Cohort.organisation_id == scope.organisation_id))
+         .join(Cohort, Cohort.id == Enrolment.cohort_id).join(Wijk, Wijk.id == Enrolment.wijk_id))
+    if scope.organisation_id is not None:
+        q = q.where(Cohort.organisation_id == scope.organisation_id)
     if scope.cohort_ids is not None:
         q = q.where(Enrolment.cohort_id.in_(scope.cohort_ids))
     if scope.started_from is not None:
@@ -231,7 +234,7 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     versions = _versions(session, scope.instrument_id)
     if scope.version_ids is not None:
         versions = {k: v for k, v in versions.items() if k in scope.version_ids}
-    org = session.get(Organisation, scope.organisation_id)
+    org = session.get(Organisation, scope.organisation_id) if scope.organisation_id is not None else None
     scales = [s.id for s in instrument.scales]
     execute = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
 
@@ -391,12 +394,20 @@ def score_columns(session: Session, *, instrument_id: str, enrolment_ids: Sequen
     return c
 
 
-def _dataset(session: Session, scope: Scope, org: Organisation, instrument: Instrument,
+def _dataset(session: Session, scope: Scope, org: Organisation | None, instrument: Instrument,
              versions: dict[int, Instrument], columns: Columns) -> Dataset:
-    wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == scope.organisation_id))}
-    gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == scope.organisation_id))}
-    cohorts = {c.id: c for c in session.exec(select(Cohort).where(Cohort.organisation_id == scope.organisation_id))}
-    return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts)
+    def of_scope(model):
+        q = select(model)
+        if scope.organisation_id is not None:
+            q = q.where(model.organisation_id == scope.organisation_id)
+        return session.exec(q)
+
+    wijken = {w.id: w for w in of_scope(Wijk)}
+    gebieden = {g.id: g for g in of_scope(Gebied)}
+    cohorts = {c.id: c for c in of_scope(Cohort)}
+    organisations = ({org.id: org} if org is not None else
+                     {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.name))})
+    return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts, organisations)
 
 
 def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[int, dict[str, float]]:

@@ -20,7 +20,10 @@ from monitor import statistics as st
 from monitor.dataset import NO_GEBIED, Columns, Dataset
 from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
 
-Level = Literal["organisation", "gebied", "wijk", "cohort"]
+Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
+Root = Literal["organisation", "cohort", "overall"]
+TOP_LEVELS = ("overall", "organisation")  # where significance tests, attrition and learning × growth are shown
+OVERALL_NAME = "Alle organisaties"
 ALPHA_WARNING = 0.70
 
 # Fields of a row that rest on the respondents at one moment, and those that rest on pairs.
@@ -193,29 +196,42 @@ class _Tree:
         return out
 
 
-def build_tree(data: Dataset, *, root: Literal["organisation", "cohort"] = "organisation") -> _Node:
-    """Organisation → gebied → wijk (wijken without gebied hang directly under the organisation); or, for one
-    cohort, cohort → wijk. A node's people are positions in the data set's columns, in ascending order."""
+def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
+    """Organisation → gebied → wijk (wijken without gebied hang directly under the organisation); for one cohort,
+    cohort → wijk; over every organisation, all organisations → organisation → gebied → wijk. A node's people are
+    positions in the data set's columns, in ascending order."""
     c = data.columns
-    by_wijk = _positions_by(c.wijk_id)
-    by_gebied = {g: idx for g, idx in _positions_by(c.gebied_id).items() if g != NO_GEBIED}
     everyone = np.arange(len(c))
     if root == "cohort":
         cohort = data.cohorts[data.scope.cohort_ids[0]]
         top = _Node(f"cohort:{cohort.id}", cohort.name, "cohort", None, everyone)
-        parents = {None: top}
-    else:
-        top = _Node(f"org:{data.organisation.id}", data.organisation.name, "organisation", None, everyone)
-        parents = {None: top}
-        for gid in sorted(by_gebied, key=lambda g: data.gebieden[g].name):
-            node = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", top.key, by_gebied[gid])
-            top.children.append(node)
-            parents[gid] = node
-    for wid in sorted(by_wijk, key=lambda w: data.wijken[w].name):
-        gid = data.wijken[wid].gebied_id if root == "organisation" else None
-        parent = parents.get(gid, top)
-        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, by_wijk[wid]))
-    return top
+        for wid, idx in sorted(_positions_by(c.wijk_id).items(), key=lambda kv: data.wijken[kv[0]].name):
+            top.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", top.key, idx))
+        return top
+    if root == "overall":
+        top = _Node("overall", OVERALL_NAME, "overall", None, everyone)
+        organisation_of = np.array([data.cohorts[int(x)].organisation_id for x in c.cohort_id.tolist()],
+                                   dtype=np.int64) if len(c) else np.zeros(0, np.int64)
+        by_org = _positions_by(organisation_of)
+        for oid in sorted(by_org, key=lambda o: data.organisations[o].name):
+            top.children.append(_organisation_node(data, data.organisations[oid], by_org[oid], top.key))
+        return top
+    return _organisation_node(data, data.organisation, everyone, None)
+
+
+def _organisation_node(data: Dataset, organisation, idx: np.ndarray, parent: str | None) -> _Node:
+    """An organisation's node over the people at ``idx`` (ascending): its gebieden, and under them its wijken."""
+    c = data.columns
+    node = _Node(f"org:{organisation.id}", organisation.name, "organisation", parent, idx)
+    parents = {None: node}
+    by_gebied = {g: at for g, at in _positions_by(c.gebied_id[idx]).items() if g != NO_GEBIED}
+    for gid, at in sorted(by_gebied.items(), key=lambda kv: data.gebieden[kv[0]].name):
+        parents[gid] = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", node.key, idx[at])
+        node.children.append(parents[gid])
+    for wid, at in sorted(_positions_by(c.wijk_id[idx]).items(), key=lambda kv: data.wijken[kv[0]].name):
+        parent = parents.get(data.wijken[wid].gebied_id, node)
+        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, idx[at]))
+    return node
 
 
 def _positions_by(ids: np.ndarray) -> dict[int, np.ndarray]:
@@ -233,14 +249,14 @@ def _walk(node: _Node):
         yield from _walk(child)
 
 
-def _tree(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
+def _tree(data: Dataset, root: Root) -> _Tree:
     """The group tree of a dataset, built once per dataset and root."""
     if ("tree", root) not in data.derived:
         data.derived[("tree", root)] = _build(data, root)
     return data.derived[("tree", root)]
 
 
-def _build(data: Dataset, root: Literal["organisation", "cohort"]) -> _Tree:
+def _build(data: Dataset, root: Root) -> _Tree:
     top = build_tree(data, root=root)
     nodes = list(_walk(top))
     leaf_of = np.zeros(len(data), dtype=np.intp)
@@ -304,7 +320,7 @@ def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> 
 def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds: Thresholds,
                  t0_matrices: dict[tuple[str, str], Sequence] | None = None,
                  quality: list[ScaleQuality] | None = None,
-                 root: Literal["organisation", "cohort"] = "organisation", n_modules: int = 0,
+                 root: Root = "organisation", n_modules: int = 0,
                  only: set[str] | None = None) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
@@ -352,7 +368,7 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
             if plan_pair[node.key].shown:
                 n_paired, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
                     column[g] for column in paired)
-                if node.level == "organisation":  # per gebied/wijk/cohort too small for tests (§3.4)
+                if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (§3.4)
                     row.p_t, row.p_wilcoxon = st.paired_tests(before_all[node.idx], after_all[node.idx])
                 row.n_paired, row.mean_change = n_paired, mean_change
                 row.ci_low, row.ci_high, row.d_z, row.g_av = ci_low, ci_high, d_z, g_av
@@ -363,7 +379,7 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
-            if node.level != "organisation":  # per wijk/gebied/cohort the groups are too small for tests (§3.4)
+            if node.level not in TOP_LEVELS:  # per wijk/gebied/cohort the groups are too small for tests (§3.4)
                 for name in TESTS:
                     setattr(row, name, None)
                     if name not in row.suppressed:
@@ -378,7 +394,7 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
     report.then_test = _then_test(tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)),
                                   c, thresholds)
-    if tree.root.level == "organisation" and only is None:
+    if tree.root.level in TOP_LEVELS and only is None:
         report.attrition = _attrition(c, scales, moment_from, moment_to, thresholds)
         report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
     return report

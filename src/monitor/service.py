@@ -89,7 +89,7 @@ def _datasets(session: Session, scope: Scope, instrument: Instrument,
 def _report(session: Session, scope: Scope, *, instrument: Instrument, moment_from: str, moment_to: str,
             thresholds: Thresholds, root: str, n_modules: int = 0) -> Report:
     check_pair(moment_from, moment_to)
-    data, quality = _datasets(session, scope, instrument, learning=root == "organisation")
+    data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
     return build_report(data, moment_from=moment_from, moment_to=moment_to, thresholds=thresholds,
                         quality=quality, root=root, n_modules=n_modules)
 
@@ -111,6 +111,20 @@ def organisation_report(session: Session, *, user: User, instrument: Instrument,
                   version_ids=(version_id,) if version_id is not None else None)
     return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
                    thresholds=thresholds, root="organisation", n_modules=n_modules)
+
+
+def overall_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
+                   moment_from: str = "T0", moment_to: str = "T1", started_from: date | None = None,
+                   started_to: date | None = None, version_id: int | None = None, n_modules: int = 0) -> Report:
+    """The monitor over every organisation (beheer only): all organisations → organisation → gebied → wijk, with the
+    same small-cell rule over that tree; α and the RCI's SD pooled over everyone in scope. For a programme that
+    trains a few people from each of many organisations, only this level may have enough people to show."""
+    if user.role != Role.admin:
+        raise PermissionDenied("Alleen beheer ziet de monitor over alle organisaties.")
+    scope = Scope(organisation_id=None, instrument_id=instrument.id, started_from=started_from,
+                  started_to=started_to, version_ids=(version_id,) if version_id is not None else None)
+    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
+                   thresholds=thresholds, root="overall", n_modules=n_modules)
 
 
 def cohort_report(session: Session, *, user: User, cohort_id: int, instrument: Instrument, thresholds: Thresholds,
@@ -145,10 +159,11 @@ def wijk_reports(session: Session, *, user: User, instrument: Instrument, thresh
     """
     from training.models import Wijk
 
-    org = organisation_for(session, user=user)
     wijk = session.get(Wijk, wijk_id)
-    if wijk is None or wijk.organisation_id != org.id:
-        raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.")
+    try:  # a manager: their own organisation's wijken; an admin: any wijk (the overview of all organisations links here)
+        org = organisation_for(session, user=user, organisation_id=wijk.organisation_id if wijk else -1)
+    except NotFound:
+        raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.") from None
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
     data, quality = _datasets(session, scope, instrument, learning=False)
     key = f"wijk:{wijk_id}"

@@ -29,6 +29,19 @@ def test_manager_reads_the_monitor(page, monitored, live_server):
     check_accessibility(page)
 
 
+def test_admin_reads_the_monitor_over_all_organisations(page, monitored, live_server):
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server.url, "admin@demo.local")
+    page.goto(f"{live_server.url}/monitor")
+    page.get_by_role("link", name="Alle organisaties samen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Monitor regie-ondersteuners: alle organisaties"
+    assert page.locator("figure.chart[role=img]").count() == 5
+    assert page.get_by_role("rowheader", name="Monitorgemeente").first.is_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Noord A").first.click()  # a wijk of an organisation other than the first
+    assert page.get_by_role("heading", level=1).inner_text() == "Wijk Noord A"
+
+
 def test_trainer_reads_the_cohort_monitor(page, monitored, live_server):
     _, _, cohort = monitored
     sign_in(page, live_server.url, "t@monitor.local")

@@ -36,6 +36,20 @@ def monitor_overview_page(request: Request, session: SessionDep, user: CurrentUs
         "filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie})
 
 
+@router.get("/monitor/alle-organisaties", include_in_schema=False)
+def monitor_overall_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
+                         thresholds: ThresholdsDep, van: MomentQ = "T0", naar: MomentQ = "T1",
+                         vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
+                         versie: Annotated[int | None, Query()] = None):
+    report = service.overall_report(session, user=user, instrument=instrument, thresholds=thresholds,
+                                    moment_from=van, moment_to=naar, started_from=vanaf, started_to=tot,
+                                    version_id=versie, n_modules=len(request.app.state.modules))
+    filters = service.filter_options(session, user=user, instrument=instrument) | {"cohorts": []}
+    return render(request, "monitor_overview.html", overview_context(report, instrument) | {
+        "filters": filters, "overall": True, "groep": None, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot,
+        "versie": versie})
+
+
 @router.get("/monitor/wijk/{wijk_id}", include_in_schema=False)
 def monitor_wijk_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
                       thresholds: ThresholdsDep, wijk_id: int):
@@ -135,6 +149,16 @@ def api_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDe
     report = service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
                                          moment_from=moment_from, moment_to=moment_to, cohort_id=cohort_id,
                                          organisation_id=organisation_id)
+    return _response(report, instrument)
+
+
+@router.get("/api/v1/monitor/overall", response_model=MonitorResponse, tags=["monitor"])
+def api_overall_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
+                        moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
+    """The same figures over every organisation (beheer only): groups `overall`, then organisation, gebied and
+    wijk, under the same small-cell rule."""
+    report = service.overall_report(session, user=user, instrument=instrument, thresholds=thresholds,
+                                    moment_from=moment_from, moment_to=moment_to)
     return _response(report, instrument)
 
 
