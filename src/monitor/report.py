@@ -210,8 +210,9 @@ def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
         return top
     if root == "overall":
         top = _Node("overall", OVERALL_NAME, "overall", None, everyone)
-        organisation_of = np.array([data.cohorts[int(x)].organisation_id for x in c.cohort_id.tolist()],
-                                   dtype=np.int64) if len(c) else np.zeros(0, np.int64)
+        cohort_ids, cohort_at = np.unique(c.cohort_id, return_inverse=True)  # a look-up per cohort, not per person
+        organisation_of = np.array([data.cohorts[x].organisation_id for x in cohort_ids.tolist()],
+                                   dtype=np.int64)[cohort_at.reshape(-1)]
         by_org = _positions_by(organisation_of)
         for oid in sorted(by_org, key=lambda o: data.organisations[o].name):
             top.children.append(_organisation_node(data, data.organisations[oid], by_org[oid], top.key))
