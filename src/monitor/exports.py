@@ -22,6 +22,7 @@ from monitor.disclosure import Thresholds
 from monitor.instrument import Instrument
 from monitor.report import Report
 from training.models import User
+from training.spreadsheet import spreadsheet_safe
 
 FIGURES = ("n_from", "mean_from", "sd_from", "n_to", "mean_to", "sd_to", "n_paired", "mean_change", "ci_low",
            "ci_high", "d_z", "g_av", "p_t", "p_wilcoxon", "pct_improved", "pct_unchanged", "pct_deteriorated")
@@ -119,12 +120,13 @@ def exports_page(session: Session, *, user: User, organisation_id: int | None = 
 # --- writers ---------------------------------------------------------------------------------------------------
 
 def cell(value: Any) -> Any:
-    """CSV cell text: empty for None (missing or withheld), true/false for booleans, shortest exact form for floats."""
+    """CSV cell text: empty for None (missing or withheld), true/false for booleans, shortest exact form for floats,
+    and text that starts like a formula made inert (``training.spreadsheet``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return spreadsheet_safe(value)
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
@@ -141,19 +143,20 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
 
 
 def write_xlsx(path: Path, tables: Sequence[Table], notes: Sequence[tuple[str, str]] = ()) -> None:
-    """A workbook in openpyxl's write-only mode (rows go straight to disk), one sheet per table plus notes."""
+    """A workbook in openpyxl's write-only mode (rows go straight to disk), one sheet per table plus notes. Text that
+    starts like a formula is made inert (openpyxl would store "=…" as a live formula); numbers stay numbers."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for table in tables:
         sheet = workbook.create_sheet(table.name)
-        sheet.append(list(table.header))
+        sheet.append([spreadsheet_safe(v) for v in table.header])
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([spreadsheet_safe(v) for v in row])
     if notes:
         sheet = workbook.create_sheet("Toelichting")
         for key, text in notes:
-            sheet.append([key, text])
+            sheet.append([spreadsheet_safe(key), spreadsheet_safe(text)])
     workbook.save(path)
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from monitor.codebook import THEN_SUFFIX, missing_numeric
 from monitor.instrument import MOMENTS, Instrument
 from monitor.research_export import ResearchPlan, iter_long_rows, wide_columns, wide_rows
+from training.spreadsheet import spreadsheet_safe
 
 
 def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
@@ -51,8 +52,10 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
     frame = {name: [] for name in ["pseudonym", "wijk", "cohort", *item_columns, *wide[3:]]}
     for e, wide_row in zip(plan.people, wide_rows(session, plan), strict=True):
         frame["pseudonym"].append(e.pseudonym)
-        frame["wijk"].append(e.wijk)
-        frame["cohort"].append(e.cohort)
+        # A .sav runs no formulas, but its strings end up in Excel (pandas' to_excel writes "=…" as a formula):
+        # the same inert text as the CSV files, so the three files agree cell for cell.
+        frame["wijk"].append(spreadsheet_safe(e.wijk))
+        frame["cohort"].append(spreadsheet_safe(e.cohort))
         for column in item_columns:
             v = values[e.pseudonym].get(column)
             frame[column].append(float(v) if v is not None else math.nan)

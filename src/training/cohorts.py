@@ -15,6 +15,7 @@ from training.cohort_modules import planned_modules
 from training.content import Module
 from training.models import Cohort, Enrolment, User, Wijk
 from training.progress import ModuleStanding, standings
+from training.spreadsheet import spreadsheet_safe
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,8 @@ def progress_xlsx(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()
     sheet = workbook.active
     sheet.title = "Voortgang"
     for line in progress_table(progress, extra):
-        # Cells starting with = + - @ would be formulas in Excel: names come from people, so they stay text.
-        sheet.append([("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in line])
+        # Names come from people: text that starts like a formula stays text (training.spreadsheet).
+        sheet.append([spreadsheet_safe(v) for v in line])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "C2"
@@ -142,6 +143,5 @@ def progress_csv(progress: CohortProgress, extra: ExtraColumns = ExtraColumns())
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     for line in progress_table(progress, extra):
-        writer.writerow(["" if v is None else (("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-                         for v in line])
+        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in line])
     return out.getvalue()
