@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api import errors, monitor_charts
 from api.authz import enforce_access
 from api.csrf import csrf_protect
-from api.db import POOL_SIZE, make_engine
+from api.db import POOL_SIZE, DatabaseHealth, Timeouts, make_engine
 from api.middleware import SecurityHeadersAndLogging
 from api.content import load_content
 from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
@@ -38,11 +38,13 @@ GC_GEN0_THRESHOLD = 50_000
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # As many threads for blocking work as the database pool has connections (api.db.POOL_SIZE): requests beyond
-    # that wait in the thread limiter's first-come-first-served queue, not in the connection pool.
+    # that wait in the thread limiter's first-come-first-served queue, not in the connection pool. The commit at
+    # the end of a request and /healthz never wait in that queue (api.db.get_session, api.db.DatabaseHealth).
     anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
     yield
+    app.state.health.close()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -62,7 +64,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.engine = engine or make_engine(settings.database_url, timeouts=Timeouts(
+        lock=settings.db_lock_timeout_seconds, statement=settings.db_statement_timeout_seconds,
+        idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds))
+    app.state.health = DatabaseHealth(app.state.engine)
     # Refuses to start on invalid content (the full report of every file).
     app.state.modules, app.state.instruments = load_content(settings.content_dir)
     # Modules stay locked until the voormeting (T0) is submitted, where the cohort asks for it.

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     min_group_n: int = Field(default=5, ge=2)
     min_paired_n: int = Field(default=10, ge=2)
     log_level: str = "INFO"
+    # How long one database statement of a web request may wait (api.db.Timeouts): a stuck transaction then fails
+    # that request with a 503 "probeer het opnieuw" instead of holding up the process. Lock: PostgreSQL
+    # lock_timeout, SQLite busy_timeout. Idle in a transaction: a backstop for a leaked transaction (the waiters
+    # are already covered by the lock timeout; a streamed research download keeps its transaction while a slow
+    # client reads). The command line (migrations, imports, city data) runs without them.
+    db_lock_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0)
+    db_idle_in_transaction_timeout_seconds: float = Field(default=300.0, gt=0)
     # Outgoing mail (invitations, reminders). Without a host nothing is sent: the outbox page shows the messages.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth import CurrentUser, SessionDep
-from api.db import database_reachable
 from api.templating import render
 from training import overview
 
@@ -31,11 +30,17 @@ class Health(BaseModel):
 
 @router.get("/healthz", response_model=Health, tags=["system"],
             responses={503: {"model": Health, "description": "The database does not answer"}})
-def healthz(request: Request):
-    """Liveness and database check: 200 when the database answers, 503 otherwise."""
-    if not database_reachable(request.app.state.engine):
+async def healthz(request: Request):
+    """Liveness and database check: 200 when the database answers, 503 when it fails; 200 with status "degraded"
+    and database "unknown" when it gave no answer within a second (busy, not known to be down: restarting this
+    worker would not help). Answers within a second however busy the worker is (api.db.DatabaseHealth)."""
+    database = await request.app.state.health.check()
+    if database == "unreachable":
         log.warning("healthz database=unreachable")
         return JSONResponse(Health(status="error", database="unreachable").model_dump(), status_code=503)
+    if database == "unknown":
+        log.warning("healthz database=unknown (no answer in time)")
+        return Health(status="degraded", database="unknown")
     return Health(status="ok", database="ok")
 
 
