@@ -1,7 +1,8 @@
 """The codebook of the research export: items, wording, scales, keying, answer labels and missing codes per version.
 
 Pure: instrument versions in, rows and a JSON-ready dict out. Missing codes get a numeric code (97, 98, … in the
-order the answer format lists them) for the SPSS file, where they are declared as user-missing values.
+order the answer format lists them) for the SPSS file, where they are declared as user-missing values. With the
+summary of the export's k-anonymity (``monitor.research_anonymity``) it also says what was coarsened.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ LONG_VARIABLES = {
     "pseudonym": "Export pseudonym: a keyed hash of the enrolment with a secret made for this export only and never "
                  "stored. Not linkable to other exports or to the platform.",
     "wijk": "The wijk, or its gebied as '<name> (gebied)', or 'overig', when a wijk has too few people in this "
-            "export (the monitor's disclosure rule; see docs/exports.md).",
-    "cohort": "The training group (cohort) name.",
+            "export (the monitor's disclosure rule) or the wijk × cohort combination has fewer than k people "
+            "(k-anonymity; see docs/exports.md).",
+    "cohort": "The training group (cohort) name; empty where the wijk × cohort combination would still have fewer "
+              "than k people (suppressed).",
     "moment": "T0 (voormeting), T1 (nameting), T2 (follow-up), or T1-then: the retrospective 'before the training' "
               "rating asked at T1.",
     "instrument_version": "The first 12 characters of the instrument version hash: the exact wording answered.",
@@ -43,9 +46,24 @@ def missing_numeric(instrument: Instrument, item_id: str) -> dict[str, int]:
     return {choice.code: MISSING_NUMERIC_BASE + i for i, choice in enumerate(fmt.missing)}
 
 
-def codebook_rows(versions: dict[str, Instrument]) -> list[tuple[Any, ...]]:
-    """One row per (instrument version, item), versions in the order given (``version key -> instrument``)."""
-    rows = []
+def coarsening_notes(summary: dict[str, Any]) -> dict[str, str]:
+    """Quasi-identifier column -> one sentence on what k-anonymity changed in this export (empty without data)."""
+    if not summary:
+        return {}
+    k, wijk, cohort = summary["k"], summary["wijk"], summary["cohort"]
+    return {
+        "wijk": f"Quasi-identifier (k = {k}): {wijk['kept']} rows keep their wijk, {wijk['gebied']} are written as "
+                f"their gebied, {wijk['overig']} as 'overig'.",
+        "cohort": f"Quasi-identifier (k = {k}): {cohort['kept']} rows keep their cohort, {cohort['suppressed']} are "
+                  f"empty (suppressed).",
+    }
+
+
+def codebook_rows(versions: dict[str, Instrument], coarsening: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """One row per (instrument version, item), versions in the order given (``version key -> instrument``), after
+    one row per quasi-identifier column saying what was coarsened (when ``coarsening`` is given)."""
+    rows: list[tuple[Any, ...]] = [("", column, "", "", f"{LONG_VARIABLES[column]} {note}", "", "", None, None, None,
+                                    "", None, "", "") for column, note in coarsening_notes(coarsening or {}).items()]
     for key, inst in versions.items():
         for item in inst.items:
             scale = inst.scale(item.scale)
@@ -58,9 +76,9 @@ def codebook_rows(versions: dict[str, Instrument]) -> list[tuple[Any, ...]]:
     return rows
 
 
-def codebook_json(versions: dict[str, Instrument]) -> dict[str, Any]:
-    """The full codebook as one JSON-ready dict: the long format's columns, then every version's formats, scales and
-    items."""
+def codebook_json(versions: dict[str, Instrument], coarsening: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The full codebook as one JSON-ready dict: the long format's columns, what k-anonymity coarsened (when
+    ``coarsening`` is given), then every version's formats, scales and items."""
     first = next(iter(versions.values()), None)
     out: dict[str, Any] = {
         "instrument": {"id": first.id, "title": first.title, "status": first.status} if first else None,
@@ -82,6 +100,13 @@ def codebook_json(versions: dict[str, Instrument]) -> dict[str, Any]:
         },
         "versions": [],
     }
+    if coarsening:
+        out["disclosure_control"] = coarsening | {
+            "method": "k-anonymity over the quasi-identifiers wijk and cohort: wijk generalised to gebied, then "
+                      "'overig', then the cohort suppressed, for the people whose combination has fewer than k "
+                      "people (local recoding and suppression as in sdcMicro); k = RACT_MIN_GROUP_N. Scores and "
+                      "answers are the research data and are never changed.",
+            "notes": coarsening_notes(coarsening)}
     for key, inst in versions.items():
         out["versions"].append({
             "instrument_version": key,

@@ -4,7 +4,8 @@ Privacy (DOMAIN.md §4): every export makes a new random secret and pseudonymise
 HMAC-SHA256(secret, enrolment id), truncated to 12 hex characters; the secret lives only in memory for the export.
 Rows are ordered by pseudonym, so not even the row order links two exports. No names, e-mails, user or enrolment
 ids, background answers or open answers: the open_answer table is never read. A wijk with too few people in the
-export is reported as its gebied or as "overig", by the monitor's own disclosure plan (docs/exports.md).
+export is reported as its gebied or as "overig", by the monitor's own disclosure plan, and then every wijk × cohort
+combination is made to hold at least ``min_n`` people (``monitor.research_anonymity``; docs/exports.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_
 from monitor.dataset import Person, Scope, people_query, score_columns
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
+from monitor.research_anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
 from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
 from monitor.versions import instrument_of, list_versions
@@ -36,7 +38,6 @@ from training.errors import PermissionDenied
 from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk
 
 PSEUDONYM_LENGTH = 12
-OTHER = "overig"
 GEBIED_SUFFIX = " (gebied)"
 LONG_COLUMNS = ("pseudonym", "wijk", "cohort", "moment", "instrument_version", "item", "scale", "value",
                 "missing_code")
@@ -59,7 +60,7 @@ class Pseudonymiser:
 class ExportPerson:
     pseudonym: str
     wijk: str  # the disclosure-safe label: wijk, "<gebied> (gebied)" or "overig"
-    cohort: str
+    cohort: str  # the cohort's name, or "" where k-anonymity suppressed it
     enrolment_id: int  # internal only: never written
 
 
@@ -68,6 +69,7 @@ class _Member:
     """What the plan needs of a person: no scores (those are read per chunk while writing)."""
 
     enrolment_id: int
+    user_id: int
     cohort_id: int
     wijk_id: int
 
@@ -84,6 +86,7 @@ class ResearchPlan:
     people: list[ExportPerson]  # ordered by pseudonym
     thresholds: Thresholds
     reliability: dict[str, tuple[float | None, float | None, float | None]] = field(default_factory=dict)
+    coarsening: dict[str, Any] = field(default_factory=dict)  # what k-anonymity changed (the codebook reports it)
 
     @property
     def versions_by_key(self) -> dict[str, Instrument]:
@@ -107,26 +110,44 @@ def plan_research_export(session: Session, *, organisation: Organisation, instru
     """
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
     versions = {v.id: instrument_of(v) for v in list_versions(session, instrument_id=instrument.id)}
-    with_response = (select(QuestionnaireResponse.enrolment_id)
-                     .where(QuestionnaireResponse.status == "submitted",
-                            QuestionnaireResponse.instrument_id == instrument.id))
-    rows = session.connection().execute(people_query(scope).where(Enrolment.id.in_(with_response.scalar_subquery())))
-    people = [_Member(eid, cid, wid) for eid, _uid, cid, wid, _gid in rows]
-    wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
-    gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}
-    cohorts = {c.id: c.name for c in session.exec(select(Cohort).where(Cohort.organisation_id == organisation.id))}
-    labels = wijk_labels(people, wijken, gebieden, organisation.id, thresholds)
+    people, coarsening = coarsen_people(session, organisation=organisation, instrument=instrument,
+                                        thresholds=thresholds)
     pseudonymise = pseudonymiser or Pseudonymiser()
     pseudonyms = {p.enrolment_id: pseudonymise(p.enrolment_id) for p in people}
     if len(set(pseudonyms.values())) != len(pseudonyms):  # 48 bits: practically never; never silently merge people
         return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
-    members = sorted((ExportPerson(pseudonyms[p.enrolment_id], labels[p.enrolment_id], cohorts[p.cohort_id],
-                                   p.enrolment_id) for p in people), key=lambda e: e.pseudonym)
-    del people, pseudonyms, labels
+    members = sorted((ExportPerson(pseudonyms[p.enrolment_id], *coarsening.labels[p.enrolment_id], p.enrolment_id)
+                      for p in people), key=lambda e: e.pseudonym)
+    del people, pseudonyms
     version_keys = {vid: version_key(_hash(session, vid)) for vid in versions}
-    plan = ResearchPlan(organisation, scope, instrument, versions, version_keys, members, thresholds)
+    plan = ResearchPlan(organisation, scope, instrument, versions, version_keys, members, thresholds,
+                        coarsening=coarsening.summary)
     plan.reliability = _pooled_reliability(session, plan)
     return plan
+
+
+def coarsen_people(session: Session, *, organisation: Organisation, instrument: Instrument,
+                   thresholds: Thresholds) -> tuple[list[_Member], Coarsening]:
+    """The people of the export (everyone of the organisation with a submitted response) and their written wijk and
+    cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with k = ``min_n``."""
+    scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
+    with_response = (select(QuestionnaireResponse.enrolment_id)
+                     .where(QuestionnaireResponse.status == "submitted",
+                            QuestionnaireResponse.instrument_id == instrument.id))
+    rows = session.connection().execute(people_query(scope).where(Enrolment.id.in_(with_response.scalar_subquery())))
+    people = [_Member(eid, uid, cid, wid) for eid, uid, cid, wid, _gid in rows]
+    wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
+    gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}
+    cohorts = {c.id: c.name for c in session.exec(select(Cohort).where(Cohort.organisation_id == organisation.id))}
+    labels = wijk_labels(people, wijken, gebieden, organisation.id, thresholds)
+    subjects = []
+    for p in people:
+        label, wijk = labels[p.enrolment_id], wijken[p.wijk_id]
+        gebied = gebieden[wijk.gebied_id].name + GEBIED_SUFFIX if wijk.gebied_id is not None else OTHER
+        named = label == wijk.name
+        subjects.append(Subject(p.enrolment_id, p.user_id, label, gebied if named or label == gebied else OTHER,
+                                cohorts[p.cohort_id], named))
+    return people, k_anonymise(subjects, thresholds.min_n)
 
 
 def _hash(session: Session, version_id: int) -> str:
@@ -368,12 +389,14 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
     plan = None
     if kind.startswith("codebook"):
         versions = codebook_versions(session, instrument=instrument)
+        coarsening = coarsen_people(session, organisation=organisation, instrument=instrument,
+                                    thresholds=thresholds)[1].summary
         if kind == "codebook_json":
-            document = codebook_json(versions)
+            document = codebook_json(versions, coarsening)
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
             count = sum(len(v["items"]) for v in document["versions"])
         else:
-            rows = codebook_rows(versions)
+            rows = codebook_rows(versions, coarsening)
             from monitor.codebook import CODEBOOK_COLUMNS
 
             _write_lines(path, csv_lines(CODEBOOK_COLUMNS, rows))

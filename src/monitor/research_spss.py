@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from monitor.codebook import THEN_SUFFIX, missing_numeric
+from monitor.codebook import THEN_SUFFIX, coarsening_notes, missing_numeric
 from monitor.instrument import MOMENTS, Instrument
 from monitor.research_export import ResearchPlan, iter_long_rows, wide_columns, wide_rows
 from training.spreadsheet import spreadsheet_safe
@@ -27,8 +27,10 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
 
     inst = plan.instrument
     item_columns: list[str] = []
-    labels: dict[str, str] = {"pseudonym": "Export pseudonym (this export only)", "wijk": "Wijk, gebied or overig",
-                              "cohort": "Training group"}
+    notes = coarsening_notes(plan.coarsening)
+    labels: dict[str, str] = {"pseudonym": "Export pseudonym (this export only)",
+                              "wijk": f"Wijk, gebied or overig. {notes.get('wijk', '')}".strip(),
+                              "cohort": f"Training group, empty = suppressed. {notes.get('cohort', '')}".strip()}
     value_labels: dict[str, dict[int, str]] = {}
     missing_ranges: dict[str, list[int]] = {}
     for moment in MOMENTS:

@@ -135,9 +135,10 @@ def test_wide_export_has_scores_changes_and_rci_from_the_pooled_reliability(db, 
 
 def test_codebook_lists_items_wording_keying_labels_and_missing_codes(db, exported, tmp_path):
     org, _, _, inst = exported
-    assert _write(db, org, inst, "codebook_csv", tmp_path / "c.csv") == 32
+    assert _write(db, org, inst, "codebook_csv", tmp_path / "c.csv") == 2 + 32  # wijk, cohort, then the items
     _write(db, org, inst, "codebook_json", tmp_path / "c.json")
     rows = {r["item"]: r for r in _rows(tmp_path / "c.csv")}
+    assert "k = 5" in rows["wijk"]["text"] and "as their gebied" in rows["wijk"]["text"]
     assert rows["ATT3"]["reverse_keyed"] == "true" and rows["KEN1"]["reverse_keyed"] == "false"
     assert "weet_niet=weet ik niet (SPSS 97)" in rows["FAC1"]["missing_codes"]
     assert "1=helemaal mee oneens" in rows["KEN1"]["value_labels"]
