@@ -20,7 +20,8 @@ from api import errors, monitor_charts
 from api.authz import enforce_access
 from api.csrf import csrf_protect
 from api.db import POOL_SIZE, DatabaseHealth, Timeouts, make_engine
-from api.middleware import SecurityHeadersAndLogging
+from api.inputs import refuse_control_characters
+from api.middleware import wrap_outermost
 from api.content import load_content
 from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
 from api.routers import monitor_exports
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Training modules, pre/post self-assessment and the regie-ondersteuner monitor.",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf_protect), Depends(enforce_access)],
+        dependencies=[Depends(csrf_protect), Depends(enforce_access), Depends(refuse_control_characters)],
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -89,5 +90,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         same_site="lax",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeadersAndLogging, hsts=settings.secure_cookies)
+    # Security headers and the request log wrap everything, the 500 page of an unhandled exception included.
+    wrap_outermost(app, hsts=settings.secure_cookies)
     return app

@@ -7,11 +7,13 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.authz import NotAuthenticated
 from api.csrf import CsrfFailed
+from api.db import is_contention
 from api.templating import is_htmx, render
 from monitor import errors as me
 from training import errors as te
@@ -53,7 +55,19 @@ HTTP_MESSAGES = {
     413: "Het verzoek is te groot.",
     422: "Een of meer velden zijn niet goed ingevuld.",
     500: "Er ging aan onze kant iets mis. Probeer het later opnieuw.",
+    503: "De database is tijdelijk niet bereikbaar. Probeer het over een minuut opnieuw.",
 }
+
+# The database refused a value (PostgreSQL: an integer out of range, NUL in text, a string too long for its
+# column). The edge (api.inputs, the routes' parameter types) should have refused it first; this is the net.
+DATA_ERRORS: tuple[type[Exception], ...] = (sa_exc.DataError,)
+# The database cannot be reached or did not answer in time: a connection refused or lost (OperationalError,
+# InterfaceError), no free connection in the pool (TimeoutError). The pool pings connections before use, so the
+# app recovers by itself when the database is back.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.InterfaceError,
+                                                   sa_exc.TimeoutError, sa_exc.DisconnectionError)
+RETRY_AFTER_SECONDS = 30
+BUSY_MESSAGE = "Het is even erg druk. Probeer het opnieuw."
 
 
 # htmx routes that swap a small status element (not a page region) name the fragment that shows their errors, so
@@ -80,13 +94,14 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "").split(",")[0]
 
 
-def error_response(request: Request, status: int, message: str, *, field: str | None = None) -> Response:
+def error_response(request: Request, status: int, message: str, *, field: str | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    headers = dict(headers or {})
     if wants_json(request):
         body = {"detail": message}
         if field:
             body["field"] = field
-        return JSONResponse(body, status_code=status)
-    headers = {}
+        return JSONResponse(body, status_code=status, headers=headers)
     if status == 429 and isinstance(getattr(request.state, "error", None), LoginThrottled):
         headers["Retry-After"] = str(request.state.error.retry_after_seconds)
     route_name = getattr(request.scope.get("route"), "name", None)
@@ -136,6 +151,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if any(e.get("loc", ())[:1] == ("path",) for e in exc.errors()):
+            # /groepen/abc or /groepen/99999999999: no such page, the same answer as an id that does not exist
+            return error_response(request, 404, HTTP_MESSAGES[404])
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
         message = HTTP_MESSAGES[422]
         if fields:
@@ -149,6 +167,26 @@ def install(app: FastAPI) -> None:
         message = HTTP_MESSAGES.get(exc.status_code, "Het verzoek kon niet worden verwerkt.")
         return error_response(request, exc.status_code, message)
 
+    async def _data_error(request: Request, exc: Exception) -> Response:
+        log.warning("data_error path=%s %s", request.url.path, type(getattr(exc, "orig", exc)).__name__)
+        return error_response(request, 422, HTTP_MESSAGES[422])
+
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        if is_contention(exc):
+            # A lock or statement timeout (api.db.Timeouts): the database is there, this request waited too long
+            # behind others (e.g. many saves of one answer at once). Trying again soon will most likely work.
+            log.warning("database_contention path=%s %s", request.url.path, type(getattr(exc, "orig", exc)).__name__)
+            return error_response(request, 503, BUSY_MESSAGE, headers={"Retry-After": "1"})
+        log.error("database_unavailable path=%s %s", request.url.path, type(getattr(exc, "orig", exc)).__name__)
+        return error_response(request, 503, HTTP_MESSAGES[503], headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+    for cls in DATA_ERRORS:
+        app.add_exception_handler(cls, _data_error)
+    for cls in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(cls, _unavailable)
+
+    # Runs in Starlette's ServerErrorMiddleware, which api.middleware.wrap_outermost puts inside the security
+    # headers: the 500 page gets them too.
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error path=%s", request.url.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("ract.request")
@@ -69,3 +70,17 @@ class SecurityHeadersAndLogging:
                     (time.perf_counter() - started) * 1000,
                     getattr(user, "id", "-"),
                 )
+
+
+def wrap_outermost(app: Starlette, *, hsts: bool) -> None:
+    """Put SecurityHeadersAndLogging around the whole stack, Starlette's ServerErrorMiddleware included.
+
+    ``app.add_middleware`` can only place a middleware inside ServerErrorMiddleware, which renders the 500 page of
+    an unhandled exception: that page then left without the security headers (and was logged as no request).
+    """
+    build = app.build_middleware_stack
+
+    def build_with_headers() -> ASGIApp:
+        return SecurityHeadersAndLogging(build(), hsts=hsts)
+
+    app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]

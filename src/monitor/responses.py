@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,8 @@ from monitor.windows import require_open, require_window_open
 from training.models import Enrolment, Role, User, utcnow
 
 OPEN_ANSWER_MAX_LENGTH = 5000
+# An answer on a scale: ASCII digits only (str.isdigit() also accepts "²", which int() refuses).
+WHOLE_NUMBER_RE = re.compile(r"-?[0-9]{1,5}")
 IN_PROGRESS, SUBMITTED = "in_progress", "submitted"
 
 
@@ -190,7 +193,7 @@ def parse_value(instrument: Instrument, *, moment: str, question_id: str, then_t
     if then_test and not (item.then_test and moment == THEN_TEST_MOMENT):
         raise UnknownItem(f"Vraag {question_id} wordt niet terugkijkend gevraagd.", field=question_id)
     fmt = instrument.format_of(item)
-    value: AnswerValue = int(raw) if raw.lstrip("-").isdigit() and len(raw) < 6 else raw
+    value: AnswerValue = int(raw) if WHOLE_NUMBER_RE.fullmatch(raw) else raw
     if not instrument.is_valid_value(item, value):
         options = "".join(f" of '{choice.label}'" for choice in fmt.missing)
         raise AnswerOutOfRange(f"Kies bij vraag {question_id} een antwoord van {fmt.min} tot en met {fmt.max}{options}.",

@@ -16,7 +16,7 @@ from training.content import Module
 from training.errors import Conflict, InvalidInput, PermissionDenied
 from training.models import Cohort, CohortTrainer, Organisation, Role, User, utcnow
 
-REMINDER_DAYS_RE = re.compile(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$")
+REMINDER_DAYS_RE = re.compile(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$", re.ASCII)  # \d: 0-9 only
 
 
 @dataclass

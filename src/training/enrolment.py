@@ -108,6 +108,8 @@ def invite_trainee(session: Session, *, user: User, cohort_id: int, name: str, e
     name = name.strip()
     if not name:
         raise InvalidInput("Vul een naam in.", field="name")
+    if len(name) > 200:
+        raise InvalidInput("Een naam kan hoogstens 200 tekens lang zijn.", field="name")
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise InvalidInput("Dit is geen geldig e-mailadres.", field="email")
     wijk = session.get(Wijk, wijk_id) if wijk_id else None

@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from training.text import INVALID_CHARACTER, first_invalid_line
+
 MAX_ROWS = 5000
 MAX_BYTES = 2_000_000
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -70,6 +72,9 @@ def parse_enrolment_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedCsv:
     if len(data) > MAX_BYTES:
         return ParsedCsv([], [f"Het bestand is te groot (meer dan {MAX_BYTES // 1_000_000} MB)."])
     text = decode(data)
+    bad_line = first_invalid_line(text)
+    if bad_line is not None:  # e.g. NUL bytes from a file that is no CSV at all
+        return ParsedCsv([], [f"Regel {bad_line} van het bestand {INVALID_CHARACTER}. Haal het weg en probeer het opnieuw."])
     lines = text.splitlines()
     header_line = next((line for line in lines if line.strip().strip(",;\t")), None)
     if header_line is None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
+from api.inputs import PathId, QueryId
 from api.monitor_views import overview_context, wijk_context
 from api.templating import render
 from monitor import service
@@ -25,9 +26,9 @@ MomentQ = Literal["T0", "T1", "T2"]
 @router.get("/monitor", include_in_schema=False)
 def monitor_overview_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
                           thresholds: ThresholdsDep, van: MomentQ = "T0", naar: MomentQ = "T1",
-                          groep: Annotated[int | None, Query()] = None,
+                          groep: QueryId = None,
                           vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                          versie: Annotated[int | None, Query()] = None):
+                          versie: QueryId = None):
     report = service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
                                          moment_from=van, moment_to=naar, cohort_id=groep, started_from=vanaf,
                                          started_to=tot, version_id=versie, n_modules=len(request.app.state.modules))
@@ -40,7 +41,7 @@ def monitor_overview_page(request: Request, session: SessionDep, user: CurrentUs
 def monitor_overall_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
                          thresholds: ThresholdsDep, van: MomentQ = "T0", naar: MomentQ = "T1",
                          vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                         versie: Annotated[int | None, Query()] = None):
+                         versie: QueryId = None):
     report = service.overall_report(session, user=user, instrument=instrument, thresholds=thresholds,
                                     moment_from=van, moment_to=naar, started_from=vanaf, started_to=tot,
                                     version_id=versie, n_modules=len(request.app.state.modules))
@@ -52,7 +53,7 @@ def monitor_overall_page(request: Request, session: SessionDep, user: CurrentUse
 
 @router.get("/monitor/wijk/{wijk_id}", include_in_schema=False)
 def monitor_wijk_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                      thresholds: ThresholdsDep, wijk_id: int):
+                      thresholds: ThresholdsDep, wijk_id: PathId):
     reports, items = service.wijk_reports(session, user=user, instrument=instrument, thresholds=thresholds,
                                           wijk_id=wijk_id)
     return render(request, "monitor_wijk.html", wijk_context(reports, f"wijk:{wijk_id}", instrument, items))
@@ -60,7 +61,7 @@ def monitor_wijk_page(request: Request, session: SessionDep, user: CurrentUser, 
 
 @router.get("/groepen/{cohort_id}/monitor", include_in_schema=False)
 def cohort_monitor_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                        thresholds: ThresholdsDep, cohort_id: int, van: MomentQ = "T0", naar: MomentQ = "T1"):
+                        thresholds: ThresholdsDep, cohort_id: PathId, van: MomentQ = "T0", naar: MomentQ = "T1"):
     report = service.cohort_report(session, user=user, cohort_id=cohort_id, instrument=instrument,
                                    thresholds=thresholds, moment_from=van, moment_to=naar)
     return render(request, "monitor_cohort.html", overview_context(report, instrument) | {
@@ -142,8 +143,8 @@ def _response(report, instrument: Instrument) -> MonitorResponse:
 
 @router.get("/api/v1/monitor", response_model=MonitorResponse, tags=["monitor"])
 def api_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                moment_from: MomentQ = "T0", moment_to: MomentQ = "T1", cohort_id: int | None = None,
-                organisation_id: int | None = None) -> MonitorResponse:
+                moment_from: MomentQ = "T0", moment_to: MomentQ = "T1", cohort_id: QueryId = None,
+                organisation_id: QueryId = None) -> MonitorResponse:
     """Skill growth per group (organisation, gebied, wijk) and scale. Withheld values are null and listed in
     `suppressed` (small-cell protection: n ≥ min_n per moment, n_paired ≥ min_paired for change figures)."""
     report = service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
@@ -164,7 +165,7 @@ def api_overall_monitor(session: SessionDep, user: CurrentUser, instrument: Inst
 
 @router.get("/api/v1/monitor/cohorts/{cohort_id}", response_model=MonitorResponse, tags=["monitor"])
 def api_cohort_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                       cohort_id: int, moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
+                       cohort_id: PathId, moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
     """The same figures for one cohort (cohort → wijk), for its trainers and the organisation's managers."""
     report = service.cohort_report(session, user=user, cohort_id=cohort_id, instrument=instrument,
                                    thresholds=thresholds, moment_from=moment_from, moment_to=moment_to)

@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
+from api.inputs import QueryId
 from api.templating import render
 from monitor import exports, research_export, service
 from monitor.audit import WEB
@@ -27,7 +28,7 @@ router = APIRouter()
 InstrumentDep = Annotated[Instrument, Depends(get_instrument)]
 ThresholdsDep = Annotated[Thresholds, Depends(get_thresholds)]
 Moment = Annotated[str, Query(pattern="^T[012]$")]
-OrgQ = Annotated[int | None, Query()]
+OrgQ = QueryId
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +51,7 @@ def _file_response(path: Path, filename: str, media_type: str) -> FileResponse:
 
 @router.get("/monitor/exports", include_in_schema=False)
 def monitor_exports_page(request: Request, session: SessionDep, user: CurrentUser, thresholds: ThresholdsDep,
-                         van: Moment = "T0", naar: Moment = "T1", groep: Annotated[int | None, Query()] = None,
+                         van: Moment = "T0", naar: Moment = "T1", groep: QueryId = None,
                          organisatie: OrgQ = None):
     context = exports.exports_page(session, user=user, organisation_id=organisatie)
     return render(request, "monitor_exports.html", context | {
@@ -70,9 +71,9 @@ class MonitorFilters:
     organisatie: int | None
 
 
-def monitor_filters(van: Moment = "T0", naar: Moment = "T1", groep: Annotated[int | None, Query()] = None,
+def monitor_filters(van: Moment = "T0", naar: Moment = "T1", groep: QueryId = None,
                     vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                    versie: Annotated[int | None, Query()] = None, organisatie: OrgQ = None) -> MonitorFilters:
+                    versie: QueryId = None, organisatie: OrgQ = None) -> MonitorFilters:
     return MonitorFilters(van, naar, groep, vanaf, tot, versie, organisatie)
 
 

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from api.auth import CurrentUser, SessionDep
 from api.growth_chart import growth_chart_svg
+from api.inputs import FormId, PathId, StepNumber
 from api.templating import is_htmx, render, templates
 from monitor import growth, questionnaires, responses
 from monitor.errors import ResponseNotFound
@@ -58,7 +59,7 @@ def questionnaires_page(request: Request, session: SessionDep, user: CurrentUser
 
 @router.post("/starten", include_in_schema=False)
 def start_questionnaire(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                        module_ids: ModuleIds, enrolment_id: Annotated[int, Form()], moment: Annotated[str, Form()]):
+                        module_ids: ModuleIds, enrolment_id: FormId, moment: Annotated[str, Form(max_length=10)]):
     response = responses.start_response(session, user=user, enrolment_id=enrolment_id, moment=moment,
                                         instrument=instrument, module_ids=module_ids)
     return _redirect(f"/vragenlijsten/{response.id}", request)
@@ -72,7 +73,7 @@ def growth_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/{response_id:int}", include_in_schema=False)
-def questionnaire_page(request: Request, session: SessionDep, user: CurrentUser, response_id: int):
+def questionnaire_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId):
     own = responses.get_own_response(session, user=user, response_id=response_id)
     pages = questionnaires.pages_for(own.instrument, own.moment)
     if not own.is_submitted:
@@ -82,7 +83,7 @@ def questionnaire_page(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.get("/{response_id:int}/stap/{step:int}", include_in_schema=False)
-def questionnaire_step_page(request: Request, session: SessionDep, user: CurrentUser, response_id: int, step: int):
+def questionnaire_step_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId, step: StepNumber):
     own = responses.get_own_response(session, user=user, response_id=response_id)
     if own.is_submitted:
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
@@ -93,7 +94,7 @@ def questionnaire_step_page(request: Request, session: SessionDep, user: Current
 
 @router.post("/{response_id:int}/stap/{step:int}", include_in_schema=False)
 def save_questionnaire_step(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                            response_id: int, step: int, form: Form_):
+                            response_id: PathId, step: StepNumber, form: Form_):
     """The form without JavaScript: "Opslaan en verder" saves the page's answers and goes on."""
     own = responses.get_own_response(session, user=user, response_id=response_id)
     pages = questionnaires.pages_for(own.instrument, own.moment)
@@ -115,7 +116,7 @@ def save_questionnaire_step(request: Request, session: SessionDep, user: Current
 
 @router.post("/{response_id:int}/antwoord", include_in_schema=False)
 def save_answer_fragment(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                         response_id: int, item: Annotated[str, Form(max_length=50)],
+                         response_id: PathId, item: Annotated[str, Form(max_length=50)],
                          value: Annotated[str, Form(max_length=50)], then_test: Annotated[bool, Form()] = False):
     responses.save_answer(session, user=user, response_id=response_id, question_id=item, raw_value=value,
                           then_test=then_test, module_ids=module_ids)
@@ -126,7 +127,7 @@ def save_answer_fragment(request: Request, session: SessionDep, user: CurrentUse
 
 @router.post("/{response_id:int}/open/{question_id}", include_in_schema=False)
 def save_open_answer_fragment(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                              response_id: int, question_id: str, form: Form_):
+                              response_id: PathId, question_id: str, form: Form_):
     text = form.get(f"o-{question_id}", "")
     responses.save_open_answer(session, user=user, response_id=response_id, question_id=question_id,
                                text=text if isinstance(text, str) else "", module_ids=module_ids)
@@ -136,7 +137,7 @@ def save_open_answer_fragment(request: Request, session: SessionDep, user: Curre
 
 
 @router.get("/{response_id:int}/controle", include_in_schema=False)
-def questionnaire_review_page(request: Request, session: SessionDep, user: CurrentUser, response_id: int):
+def questionnaire_review_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId):
     own = responses.get_own_response(session, user=user, response_id=response_id)
     if own.is_submitted:
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
@@ -147,6 +148,6 @@ def questionnaire_review_page(request: Request, session: SessionDep, user: Curre
 
 @router.post("/{response_id:int}/indienen", include_in_schema=False)
 def submit_questionnaire(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                         response_id: int):
+                         response_id: PathId):
     responses.submit_response(session, user=user, response_id=response_id, module_ids=module_ids)
     return _redirect(f"/vragenlijsten/{response_id}", request)

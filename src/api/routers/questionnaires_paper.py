@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from api.auth import CurrentUser, SessionDep
+from api.inputs import PathId, QueryId, parse_id
 from api.routers.questionnaires import CurrentInstrument, Form_
 from api.templating import render
 from monitor import paper, questionnaires
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/groepen")
 
 @router.get("/{cohort_id}/papier", include_in_schema=False)
 def paper_entry_page(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                     cohort_id: int, deelnemer: Annotated[int | None, Query()] = None,
+                     cohort_id: PathId, deelnemer: QueryId = None,
                      moment: Annotated[str | None, Query(max_length=2)] = None):
     target = paper.paper_target(session, user=user, cohort_id=cohort_id)
     pages = questionnaires.pages_for(instrument, moment) if deelnemer and moment in ("T0", "T1", "T2") else []
@@ -28,14 +29,11 @@ def paper_entry_page(request: Request, session: SessionDep, user: CurrentUser, i
 
 @router.post("/{cohort_id}/papier", include_in_schema=False)
 def save_paper_entry(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                     cohort_id: int, form: Form_):
+                     cohort_id: PathId, form: Form_):
     values = {(key[2:], key[0] == "t"): value for key, value in form.multi_items()
               if key[:2] in ("a-", "t-") and isinstance(value, str)}
     texts = {key[2:]: value for key, value in form.multi_items() if key.startswith("o-") and isinstance(value, str)}
-    try:
-        enrolment_id = int(str(form.get("deelnemer", "")))
-    except ValueError:
-        enrolment_id = 0
+    enrolment_id = parse_id(form.get("deelnemer")) or 0  # 0 matches no enrolment: the service says so
     paper.enter_paper_response(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id,
                                moment=str(form.get("moment", "")), instrument=instrument, values=values,
                                open_texts=texts)

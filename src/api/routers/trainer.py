@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_modules
+from api.inputs import PathId, parse_id
 from api.templating import render
 from monitor import windows_admin
 from monitor.cohort_status import cohort_questionnaire_status, status_columns
@@ -27,10 +28,6 @@ Status = Annotated[str | None, Query(max_length=20)]
 Sort = Annotated[str, Query(max_length=20)]
 
 
-def as_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @router.get("", include_in_schema=False)
 def cohorts_page(request: Request, session: SessionDep, user: CurrentUser):
     return render(request, "cohorts.html", {"cohorts": cohorts.list_cohorts(session, user=user),
@@ -38,9 +35,9 @@ def cohorts_page(request: Request, session: SessionDep, user: CurrentUser):
 
 
 @router.get("/{cohort_id}", include_in_schema=False)
-def cohort_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: int,
+def cohort_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: PathId,
                 wijk: Wijk = None, status: Status = None, sort: Sort = "wijk"):
-    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=as_id(wijk),
+    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=parse_id(wijk),
                                    status=status, sort=sort)
     measurement = windows_admin.measurement_status(session, user=user, cohort_id=cohort_id, today=date.today())
     # per trainee: T0/T1/T2 not started, in progress or submitted (never answers); training may not import monitor
@@ -51,9 +48,9 @@ def cohort_page(request: Request, session: SessionDep, user: CurrentUser, module
 
 
 @router.get("/{cohort_id}/voortgang.csv", include_in_schema=False)
-def cohort_progress_csv(session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: int,
+def cohort_progress_csv(session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: PathId,
                         wijk: Wijk = None, status: Status = None, sort: Sort = "wijk"):
-    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=as_id(wijk),
+    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=parse_id(wijk),
                                    status=status, sort=sort)
     return Response(
         # BOM: Excel opens UTF-8 correctly
@@ -64,9 +61,9 @@ def cohort_progress_csv(session: SessionDep, user: CurrentUser, modules: Modules
 
 
 @router.get("/{cohort_id}/voortgang.xlsx", include_in_schema=False)
-def cohort_progress_xlsx(session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: int,
+def cohort_progress_xlsx(session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: PathId,
                          wijk: Wijk = None, status: Status = None, sort: Sort = "wijk"):
-    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=as_id(wijk),
+    data = cohorts.cohort_progress(session, user=user, cohort_id=cohort_id, modules=modules, wijk_id=parse_id(wijk),
                                    status=status, sort=sort)
     return Response(
         cohorts.progress_xlsx(data, status_columns(session, user=user, cohort_id=cohort_id)),

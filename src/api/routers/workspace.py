@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_modules
+from api.inputs import PathId, parse_id
 from api.mailer import deliver_queued
 from api.templating import render
 from monitor import reminders, windows_admin
@@ -65,11 +66,18 @@ def _date(form: FormData, name: str) -> date | None:
 
 def _int(form: FormData, name: str) -> int | None:
     value = _text(form, name, 20).strip()
-    return int(value) if value.isdigit() else None
+    """An id chosen in a select: None when left empty, InvalidInput when it is no id at all."""
+    if not value:
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise InvalidInput("Kies een van de mogelijkheden.", field=name)
+    return number
 
 
 def _ints(form: FormData, name: str) -> list[int]:
-    return [int(v) for v in form.getlist(name) if isinstance(v, str) and v.isdigit()]
+    """The ids ticked in a list of checkboxes; values that are no id are dropped (no such object exists)."""
+    return [n for n in (parse_id(v) for v in form.getlist(name)) if n is not None]
 
 
 def _module_choice(form: FormData, modules: list[Module]) -> cohort_modules.ModuleChoice | None:
@@ -146,7 +154,7 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
 
 
 @router.get("/groepen/{cohort_id}/bewerken", include_in_schema=False)
-def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: int):
+def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: PathId):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     return render(request, "cohort_form.html", _cohort_form_context(
         session, user, modules, cohort=cohort, values=_values_from_cohort(session, cohort, modules)))
@@ -154,7 +162,7 @@ def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, m
 
 @router.post("/groepen/{cohort_id}/bewerken", include_in_schema=False)
 def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, modules: Modules,
-                  cohort_id: int):
+                  cohort_id: PathId):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     try:
         cohort_form, windows = _cohort_form(form, modules)
@@ -171,7 +179,7 @@ def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form
 
 
 @router.post("/groepen/{cohort_id}/archiveren", include_in_schema=False)
-def archive_cohort(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+def archive_cohort(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId):
     cohort = cohort_admin.archive_cohort(session, user=user, cohort_id=cohort_id)
     flash(request, f"De groep ‘{cohort.name}’ is gearchiveerd.")
     return see_other("/groepen")
@@ -195,7 +203,7 @@ def enrolment_targets(session, user, cohort):
 
 
 @router.get("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
-def trainees_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+def trainees_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId):
     ctx = _trainees_context(session, user, cohort_id)
     ctx["flash"] = request.session.pop("flash", None)
     return render(request, "cohort_trainees.html", ctx)
@@ -203,7 +211,7 @@ def trainees_page(request: Request, session: SessionDep, user: CurrentUser, coho
 
 @router.post("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
 def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
-                   cohort_id: int):
+                   cohort_id: PathId):
     try:
         with session.begin_nested():
             enrolment.invite_trainee(session, user=user, cohort_id=cohort_id, name=_text(form, "name", 300),
@@ -219,7 +227,7 @@ def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, for
 
 
 @router.post("/groepen/{cohort_id}/import", include_in_schema=False)
-async def upload_enrolment_csv(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int,
+async def upload_enrolment_csv(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
                                bestand: UploadFile):
     data = await bestand.read(MAX_BYTES + 1)
     record = enrolment.preview_import(session, user=user, cohort_id=cohort_id, data=data,
@@ -228,7 +236,7 @@ async def upload_enrolment_csv(request: Request, session: SessionDep, user: Curr
 
 
 @router.get("/groepen/{cohort_id}/import/{import_token}", include_in_schema=False)
-def import_preview_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, import_token: str):
+def import_preview_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, import_token: str):
     preview = enrolment.get_import(session, user=user, cohort_id=cohort_id, token=import_token)
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
     return render(request, "import_preview.html", {"cohort": cohort, "preview": preview})
@@ -236,7 +244,7 @@ def import_preview_page(request: Request, session: SessionDep, user: CurrentUser
 
 @router.post("/groepen/{cohort_id}/import/{import_token}", include_in_schema=False)
 def confirm_import(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                   cohort_id: int, import_token: str):
+                   cohort_id: PathId, import_token: str):
     n = enrolment.confirm_import(session, user=user, cohort_id=cohort_id, token=import_token,
                                  base_url=base_url(request))
     deliver_after_commit(request, background)
@@ -246,7 +254,7 @@ def confirm_import(request: Request, session: SessionDep, user: CurrentUser, bac
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/opnieuw-uitnodigen", include_in_schema=False)
 def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                     cohort_id: int, enrolment_id: int):
+                     cohort_id: PathId, enrolment_id: PathId):
     enrolment.reinvite(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, base_url=base_url(request))
     deliver_after_commit(request, background)
     flash(request, "Er is een nieuwe uitnodiging verstuurd; eerdere links werken niet meer.")
@@ -254,22 +262,22 @@ def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, b
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/deactiveren", include_in_schema=False)
-def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, enrolment_id: int):
+def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId):
     enrolment.deactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     flash(request, "De deelnemer is gedeactiveerd en kan niet meer inloggen. De gegevens blijven bewaard.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/activeren", include_in_schema=False)
-def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int, enrolment_id: int):
+def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId):
     enrolment.reactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     flash(request, "De deelnemer is weer actief.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/verplaatsen", include_in_schema=False)
-def move_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: int,
-                 enrolment_id: int):
+def move_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: PathId,
+                 enrolment_id: PathId):
     target = _int(form, "target_cohort_id")
     if target is None:
         raise InvalidInput("Kies de groep waar de deelnemer naartoe gaat.", field="target_cohort_id")
@@ -290,7 +298,7 @@ def _reminders_context(session, user, cohort_id: int, values: dict | None = None
 
 
 @router.get("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
-def reminders_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: int):
+def reminders_page(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId):
     ctx = _reminders_context(session, user, cohort_id)
     ctx["flash"] = request.session.pop("flash", None)
     return render(request, "reminders.html", ctx)
@@ -298,7 +306,7 @@ def reminders_page(request: Request, session: SessionDep, user: CurrentUser, coh
 
 @router.post("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
 def send_reminders(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
-                   cohort_id: int):
+                   cohort_id: PathId):
     moment = _text(form, "moment", 10) or None
     selected = _text(form, "recipients", 20) == "selected"
     try:
