@@ -144,6 +144,9 @@ def test_codebook_lists_items_wording_keying_labels_and_missing_codes(db, export
     assert "1=helemaal mee oneens" in rows["KEN1"]["value_labels"]
     document = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     assert document["versions"][0]["items"][0]["id"] == "KEN1" and "pseudonym" in document["long_format"]
+    control = document["disclosure_control"]
+    assert control["k"] == 5 and control["quasi_identifiers"] == ["wijk", "cohort"]
+    assert control["smallest_combination"] >= 5 and sum(control["wijk"].values()) == sum(SIZES.values())
 
 
 def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported, tmp_path):

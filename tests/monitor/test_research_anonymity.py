@@ -143,7 +143,8 @@ def _assert_k_anonymous_and_complete(db, org, inst, tmp_path: Path, k: int) -> d
     for kind, name in (("long", "long.csv"), ("wide", "wide.csv"), ("spss", "data.sav")):
         _export(db, org, inst, kind, tmp_path / name, k, same)
         _export(db, org, inst, kind, tmp_path / f"open-{name}", 1, same)
-    df, _ = pyreadstat.read_sav(str(tmp_path / "data.sav"))
+    df, meta = pyreadstat.read_sav(str(tmp_path / "data.sav"))
+    assert f"(k = {k})" in meta.column_names_to_labels["wijk"] and "suppressed" in meta.column_names_to_labels["cohort"]
     sav = df.to_dict("records")
     long, wide = _csv(tmp_path / "long.csv"), _csv(tmp_path / "wide.csv")
     assert min(_smallest_combination(long), _smallest_combination(wide), _smallest_combination(sav)) >= k
