@@ -74,6 +74,8 @@ def settings(db_url_engine, tmp_path) -> Settings:
         database_url=db_url_engine[0],
         secret_key="test-secret-key-which-is-long-enough-0123456789",
         log_level="WARNING",
+        base_url="http://testserver",
+        allowed_hosts="testserver,127.0.0.1,localhost",  # TestClient, and the browser tests' live server
     )
 
 

@@ -11,6 +11,7 @@ from api.settings import DEFAULT_SECRET, Settings, get_settings
 from tests.conftest import CONTENT_DIR
 
 runner = CliRunner()
+BASE = "https://leren.example.nl"
 
 
 @pytest.fixture(autouse=True)
@@ -26,14 +27,50 @@ def test_every_environment_but_development_refuses_the_default_or_a_short_secret
         Settings(environment=environment, secret_key=DEFAULT_SECRET)
     with pytest.raises(ValidationError, match="at least 32 characters"):
         Settings(environment=environment, secret_key="x" * 31)
-    assert Settings(environment=environment, secret_key="x" * 40).secret_key == "x" * 40
+    assert Settings(environment=environment, secret_key="x" * 40, base_url=BASE).secret_key == "x" * 40
     assert Settings(environment="development").secret_key == DEFAULT_SECRET
 
 
 def test_secure_cookies_are_on_in_production_and_can_be_set_explicitly():
-    assert Settings(environment="production", secret_key="x" * 40).secure_cookies is True
+    assert Settings(environment="production", secret_key="x" * 40, base_url=BASE).secure_cookies is True
     assert Settings(environment="development").secure_cookies is False
     assert Settings(environment="development", cookie_secure=True).secure_cookies is True
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+def test_outside_development_the_base_url_is_required_and_is_the_only_allowed_host(environment):
+    with pytest.raises(ValidationError, match="RACT_BASE_URL is not set"):
+        Settings(environment=environment, secret_key="x" * 40)
+    with pytest.raises(ValidationError, match="RACT_BASE_URL must be an address"):
+        Settings(environment=environment, secret_key="x" * 40, base_url="leren.example.nl")
+    settings = Settings(environment=environment, secret_key="x" * 40, base_url=BASE + "/")
+    assert settings.public_base_url == BASE and settings.trusted_hosts == ["leren.example.nl"]
+    assert Settings(environment=environment, secret_key="x" * 40, base_url=BASE,
+                    allowed_hosts="leren.example.nl, intern.example.nl").trusted_hosts == [
+        "leren.example.nl", "intern.example.nl"]
+    development = Settings(environment="development")
+    assert development.public_base_url == "http://127.0.0.1:8000"
+    assert development.trusted_hosts == ["127.0.0.1", "localhost", "testserver"]
+
+
+def test_serve_runs_uvicorn_without_access_log_and_without_trusting_forwarded_headers(monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setenv("RACT_CONTENT_DIR", str(CONTENT_DIR))
+    result = runner.invoke(cli, ["serve"])
+    assert result.exit_code == 0, result.output
+    (args, options), = calls
+    assert args == ("api.main:app",)
+    # uvicorn's access log writes the query string, where invitation links carry their token
+    assert options["access_log"] is False
+    assert options["proxy_headers"] is False  # client addresses (login throttling) from the connection
+    monkeypatch.setenv("RACT_FORWARDED_ALLOW_IPS", "10.0.0.5")
+    get_settings.cache_clear()
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    assert calls[1][1]["proxy_headers"] is True and calls[1][1]["forwarded_allow_ips"] == "10.0.0.5"
+    assert calls[1][1]["access_log"] is False
 
 
 def test_cli_refuses_production_without_secret(monkeypatch):

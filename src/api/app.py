@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api import errors, monitor_charts
 from api.authz import enforce_access
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    # A forged Host header gets 400 before anything else runs (RACT_ALLOWED_HOSTS; links never use the Host header).
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     # Security headers and the request log wrap everything, the 500 page of an unhandled exception included.
     wrap_outermost(app, hsts=settings.secure_cookies)
     return app

@@ -1,4 +1,4 @@
-"""Who is signed in: the signed session cookie holds the user id and the user's session version."""
+"""Who is signed in: the signed cookie holds a session token; its record (training.user_sessions) must be live."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.db import get_session
-from training.accounts import get_user
+from training.user_sessions import SessionPolicy, end_session, start_session, user_for_session
 from training.models import User
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -32,23 +33,39 @@ class Principal:
         return cls(user.id, user.name, user.email, user.role, user.organisation_id, user.wijk_id)
 
 
-def sign_in(request: Request, user: User) -> None:
-    request.session.clear()  # new session on login: no fixation
-    request.session["uid"] = user.id
-    request.session["sv"] = user.session_version
+def sign_in(request: Request, session: Session, user: User) -> None:
+    """Start a server-side session and put its token in a fresh cookie (a new session on login: no fixation)."""
+    token = start_session(session, user=user, user_agent=request.headers.get("user-agent"))
+    request.session.clear()
+    request.session["sid"] = token
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, session: Session) -> None:
+    """End the server-side session, so that a copy of the cookie stops working too."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        end_session(session, token=token)
     request.session.clear()
 
 
-def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    uid = request.session.get("uid")
-    user = get_user(session, uid) if isinstance(uid, int) else None
-    if user is not None and (not user.is_active or user.session_version != request.session.get("sv")):
-        request.session.clear()
-        user = None
+def session_token(request: Request) -> str | None:
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
+
+
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    # ``async def``, the lookup in a thread only when the cookie names someone: every route depends on this
+    # (api.authz.enforce_access), and /healthz must not wait for a request thread (api.db.DatabaseHealth).
+    token = session_token(request)
+    user = None
+    if token is not None:
+        settings = request.app.state.settings
+        policy = SessionPolicy(idle_seconds=settings.session_idle_seconds,
+                               max_age_seconds=settings.session_max_age_seconds)
+        user = await run_in_threadpool(lambda: user_for_session(session, token=token, policy=policy))
+        if user is None:  # ended, expired or unknown: anonymous from here on
+            request.session.clear()
     request.state.user = Principal.of(user) if user is not None else None
     return user
 

@@ -181,6 +181,30 @@ def create_user(
         typer.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 
+@app.command("invitation-link")
+def invitation_link(
+    email: Annotated[str, typer.Argument(help="E-mail address of an account without a password")],
+) -> None:
+    """Print a fresh invitation link for an account that has not set a password yet (earlier links stop working).
+
+    For the operator's terminal only: the link is never logged nor shown on a page. This is how a developer
+    without a mail server accepts an invitation."""
+    from sqlmodel import Session
+
+    from training import invitations
+    from training.errors import TrainingError
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        try:
+            issued = invitations.reissue_invitation(session, email=email)
+        except TrainingError as exc:
+            typer.echo(f"No link: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+    typer.echo(f"{settings.public_base_url}/uitnodiging?token={issued.token}")
+
+
 ENGLISH = {
     "email": "the e-mail address is invalid or already in use",
     "password": "the password must be at least 12 characters and not trivial",
@@ -223,7 +247,7 @@ def send_reminders(
         typer.echo(f"Invalid date {today!r}: use YYYY-MM-DD.", err=True)
         raise typer.Exit(2) from None
     with Session(engine) as session:
-        result = send_due_reminders(session, today=day, base_url=settings.base_url or "http://127.0.0.1:8000",
+        result = send_due_reminders(session, today=day, base_url=settings.public_base_url,
                                     modules=load_modules(settings.content_dir / "modules"))
         session.commit()
     typer.echo(f"Reminders for {day.isoformat()}: {result.queued} queued, {result.skipped} already sent today.")
@@ -245,8 +269,16 @@ def serve(
     settings = _settings()
     _engine(settings)  # validate the URL before starting workers
     _check_content_or_exit(settings)
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, reload=reload, factory=False,
-                log_level=settings.log_level.lower(), proxy_headers=True)
+    uvicorn.run("api.main:app", **serve_options(settings, host=host, port=port, workers=workers, reload=reload))
+
+
+def serve_options(settings, *, host: str, port: int, workers: int, reload: bool) -> dict:
+    """uvicorn's options. No access log: it writes query strings, and invitation links carry their token there
+    (the app logs every request itself, path only). X-Forwarded-For only from RACT_FORWARDED_ALLOW_IPS."""
+    return {"host": host, "port": port, "workers": workers, "reload": reload, "factory": False,
+            "log_level": settings.log_level.lower(), "access_log": False,
+            "proxy_headers": bool(settings.forwarded_allow_ips),
+            "forwarded_allow_ips": settings.forwarded_allow_ips or "127.0.0.1"}
 
 
 def _check_content_or_exit(settings) -> None:

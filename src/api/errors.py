@@ -17,14 +17,15 @@ from api.db import is_contention
 from api.templating import is_htmx, render
 from monitor import errors as me
 from training import errors as te
-from training.accounts import LoginFailed, LoginThrottled
+from training.accounts import LoginFailed
 from training.invitations import InvitationGone, InvitationInvalid
+from training.throttle import Throttled
 
 log = logging.getLogger("ract.errors")
 
 # The one table from error class to status. Subclasses inherit their base's status unless listed.
 STATUS: list[tuple[type[Exception], int]] = [
-    (LoginThrottled, 429),
+    (Throttled, 429),
     (LoginFailed, 401),
     (te.NotFound, 404),
     (te.PermissionDenied, 403),
@@ -102,7 +103,7 @@ def error_response(request: Request, status: int, message: str, *, field: str | 
         if field:
             body["field"] = field
         return JSONResponse(body, status_code=status, headers=headers)
-    if status == 429 and isinstance(getattr(request.state, "error", None), LoginThrottled):
+    if status == 429 and isinstance(getattr(request.state, "error", None), Throttled):
         headers["Retry-After"] = str(request.state.error.retry_after_seconds)
     route_name = getattr(request.scope.get("route"), "name", None)
     status_fragment = HTMX_ERROR_FRAGMENTS.get(route_name) if is_htmx(request) else None

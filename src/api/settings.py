@@ -5,12 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from training.accounts import LoginPolicy
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SECRET = "dev-only-insecure-secret-change-me"
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -20,12 +24,27 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'ract.sqlite3'}"
     secret_key: str = DEFAULT_SECRET
     content_dir: Path = PROJECT_ROOT / "content"
-    # Session cookie: Secure is set automatically in production (served behind https).
-    session_max_age_seconds: int = 8 * 3600
+    # Sessions (server-side records, docs/security.md): end after session_idle_seconds without a request and
+    # session_max_age_seconds after sign-in. Cookie: Secure is set automatically in production (behind https).
+    session_max_age_seconds: int = Field(default=12 * 3600, ge=60)
+    session_idle_seconds: int = Field(default=2 * 3600, ge=60)
     cookie_secure: bool | None = None
-    # Login throttling: after this many failures in a row, the account is refused for lockout_seconds.
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 300
+    # Login throttling (docs/security.md): per window of login_lockout_seconds, at most login_max_failures password
+    # checks for one e-mail address from one client address, login_account_max_failures for one e-mail address from
+    # all addresses, login_address_max_failures from one client address over all e-mail addresses.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=300, ge=1)
+    login_account_max_failures: int = Field(default=50, ge=1)
+    login_address_max_failures: int = Field(default=100, ge=1)
+    # Wrong invitation tokens per client address per window.
+    invitation_max_failures: int = Field(default=30, ge=1)
+    invitation_lockout_seconds: int = Field(default=900, ge=1)
+    # Host headers the app answers (comma-separated); others get 400. Default: in development 127.0.0.1, localhost
+    # and testserver, elsewhere the host of base_url.
+    allowed_hosts: str | None = None
+    # Client addresses come from the connection. Behind a reverse proxy, list the proxy's addresses here
+    # (comma-separated, or *) and `ract serve` takes the client address from its X-Forwarded-For header.
+    forwarded_allow_ips: str | None = None
     # Small-cell protection of the monitor (DOMAIN.md §3.7).
     min_group_n: int = Field(default=5, ge=2)
     min_paired_n: int = Field(default=10, ge=2)
@@ -46,8 +65,8 @@ class Settings(BaseSettings):
     smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "R-ACT leerplatform <noreply@localhost>"
-    # The address people use to reach the platform, for links in e-mails. Web requests fall back to the request's
-    # own address, the command line to http://127.0.0.1:8000.
+    # The address people use to reach the platform, the only source of links in e-mails (never the request's Host
+    # header). Required outside development; development falls back to DEVELOPMENT_BASE_URL.
     base_url: str | None = None
 
     @model_validator(mode="after")
@@ -59,7 +78,31 @@ class Settings(BaseSettings):
             )
         if self.environment != "development" and len(self.secret_key) < 32:
             raise ValueError(f"RACT_SECRET_KEY must be at least 32 characters in {self.environment}")
+        if self.environment != "development" and not self.base_url:
+            raise ValueError(f"RACT_BASE_URL is not set: required in {self.environment} (links in e-mails)")
+        parts = urlsplit(self.base_url or DEVELOPMENT_BASE_URL)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"RACT_BASE_URL must be an address such as https://leren.example.nl, not {self.base_url!r}")
         return self
+
+    @property
+    def public_base_url(self) -> str:
+        """Where links in e-mails point: RACT_BASE_URL, in development http://127.0.0.1:8000 without it."""
+        return (self.base_url or DEVELOPMENT_BASE_URL).rstrip("/")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        if self.allowed_hosts:
+            return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        if self.environment == "development":
+            return ["127.0.0.1", "localhost", "testserver"]
+        return [urlsplit(self.public_base_url).hostname or ""]
+
+    @property
+    def login_policy(self) -> LoginPolicy:
+        return LoginPolicy(max_failures=self.login_max_failures, lockout_seconds=self.login_lockout_seconds,
+                           account_max_failures=self.login_account_max_failures,
+                           address_max_failures=self.login_address_max_failures)
 
     @property
     def secure_cookies(self) -> bool:

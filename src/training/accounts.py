@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from training.errors import Conflict, InvalidInput, TrainingError
 from training.models import Role, User, utcnow
 from training.passwords import hash_password, password_problem, verify_password
+from training.throttle import Limit, Throttled, release, throttle_key
+from training.user_sessions import end_sessions
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -18,66 +21,66 @@ class LoginFailed(TrainingError):
     message = "Onbekend e-mailadres of onjuist wachtwoord."
 
 
-class LoginThrottled(TrainingError):
-    message = "Te veel mislukte pogingen. Probeer het over enkele minuten opnieuw."
+class LoginThrottled(Throttled):
+    """Too many attempts for this e-mail address (from this client, or overall): the same for unknown addresses."""
 
-    def __init__(self, retry_after_seconds: int) -> None:
-        minutes = max(1, -(-retry_after_seconds // 60))
-        super().__init__(
-            f"Te veel mislukte pogingen voor dit account. Probeer het over {minutes} "
-            f"{'minuut' if minutes == 1 else 'minuten'} opnieuw."
-        )
-        self.retry_after_seconds = retry_after_seconds
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many password checks are allowed per window (docs/security.md explains the three limits)."""
+
+    max_failures: int  # per e-mail address and client address
+    lockout_seconds: int  # the window of every limit
+    account_max_failures: int  # per e-mail address, from all client addresses together
+    address_max_failures: int  # per client address, over all e-mail addresses
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC.
-    if dt is not None and dt.tzinfo is None:
-        from datetime import timezone
+@dataclass(frozen=True)
+class LoginLimits:
+    """The limits one sign-in attempt counts under; keyed on hashes, so unknown addresses count like known ones."""
 
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
+    pair: Limit  # this e-mail address from this client address
+    account: Limit  # this e-mail address from anywhere
+    address: Limit  # anything from this client address
+
+    @property
+    def all(self) -> list[Limit]:
+        return [self.pair, self.account, self.address]
 
 
-def authenticate(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    max_failures: int,
-    lockout_seconds: int,
-    now: datetime | None = None,
-) -> User:
-    """The active user with these credentials. Repeated failures lock only that account for a while."""
+def login_limits(*, email: str, client_address: str, policy: LoginPolicy) -> LoginLimits:
+    email = normalise_email(email)
+    window = policy.lockout_seconds
+    return LoginLimits(Limit(throttle_key("login-pair", email, client_address), policy.max_failures, window),
+                       Limit(throttle_key("login-account", email), policy.account_max_failures, window),
+                       Limit(throttle_key("login-address", client_address), policy.address_max_failures, window))
+
+
+def authenticate(session: Session, *, email: str, password: str, limits: LoginLimits,
+                 now: datetime | None = None) -> User:
+    """The active user with these credentials; the attempt reserved under ``limits`` is given back on success.
+
+    Always exactly one password check (against a dummy hash for an unknown address), so the answer and its timing
+    are the same for unknown and existing accounts. Throttling happens before this, in throttle.reserve."""
     now = now or utcnow()
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
-    if user is None:
-        verify_password(password, None)
+    if not verify_password(password, user.password_hash if user else None) or user is None or not user.is_active:
         raise LoginFailed()
-    locked_until = _aware(user.locked_until)
-    if locked_until and locked_until > now:
-        raise LoginThrottled(int((locked_until - now).total_seconds()))
-    if not verify_password(password, user.password_hash) or not user.is_active:
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(seconds=lockout_seconds)
-            user.failed_logins = 0
-        session.add(user)
-        session.flush()
-        raise LoginFailed()
-    user.failed_logins = 0
-    user.locked_until = None
+    # A success ends the run of failures from this client; the shared counters get their attempt back.
+    release(session, limits=[limits.account, limits.address], forget=[limits.pair])
     user.last_login_at = now
     session.add(user)
     session.flush()
     return user
 
 
-def change_password(session: Session, *, user: User, current: str, new: str, repeat: str) -> None:
+def change_password(session: Session, *, user: User, current: str, new: str, repeat: str,
+                    keep_session: str | None = None) -> None:
+    """Set a new password; every session of the user ends except ``keep_session`` (the one making the change)."""
     if not verify_password(current, user.password_hash):
         raise InvalidInput("Het huidige wachtwoord klopt niet.", field="current_password")
     if new != repeat:
@@ -86,8 +89,9 @@ def change_password(session: Session, *, user: User, current: str, new: str, rep
     if problem:
         raise InvalidInput(problem, field="new_password")
     user.password_hash = hash_password(new)
-    user.session_version += 1  # signs out every other session
+    user.session_version += 1
     session.add(user)
+    end_sessions(session, user_id=user.id, except_token=keep_session)
     session.flush()
 
 

@@ -19,6 +19,7 @@ from training.invitations import (enrolled_message, invitation_message, issue_in
 from training.models import (Cohort, Enrolment, EnrolmentImport, Invitation, OutboundMail, Role, User, Wijk,
                              utcnow)
 from training.outbox import new_mail, queue_mail
+from training.user_sessions import end_sessions
 
 
 @dataclass(frozen=True)
@@ -228,10 +229,17 @@ def _enrolment(session: Session, *, user: User, cohort_id: int, enrolment_id: in
 
 def reinvite(session: Session, *, user: User, cohort_id: int, enrolment_id: int, base_url: str,
              now: datetime | None = None) -> OutboundMail:
-    """A fresh invitation link (earlier links stop working); also how a trainee who forgot a password gets back in."""
+    """A fresh invitation link (earlier links stop working), only for an account that has no password yet.
+
+    An activated account is refused: a new link would let whoever reads it (the outbox, a forwarded mail) take the
+    account over; the person resets their own password instead."""
     cohort, enrolment, trainee = _enrolment(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     if enrolment.deactivated_at is not None or not trainee.is_active:
         raise Conflict("Deze deelnemer is gedeactiveerd.")
+    if trainee.password_hash:
+        raise Conflict("Deze deelnemer heeft de uitnodiging al gebruikt en een eigen wachtwoord ingesteld. "
+                       "Een nieuwe uitnodiging is daarom niet mogelijk: de deelnemer stelt zelf een nieuw "
+                       "wachtwoord in als die het kwijt is.")
     now = now or utcnow()
     issued = issue_invitation(session, user=trainee, cohort_id=cohort.id, now=now)
     return queue_mail(session, cohort_id=cohort.id, message=invitation_message(
@@ -251,8 +259,9 @@ def deactivate(session: Session, *, user: User, cohort_id: int, enrolment_id: in
         Enrolment.user_id == trainee.id, Enrolment.id != enrolment.id, Enrolment.deactivated_at.is_(None))).one()
     if not others and trainee.is_active:
         trainee.is_active = False
-        trainee.session_version += 1  # signs the trainee out everywhere
+        trainee.session_version += 1
         session.add(trainee)
+        end_sessions(session, user_id=trainee.id, now=now)  # signs the trainee out everywhere
         revoke_invitations(session, user_id=trainee.id, now=now)
     session.flush()
     return enrolment

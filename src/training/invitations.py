@@ -10,10 +10,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from training.errors import InvalidInput, TrainingError
+from training.errors import Conflict, InvalidInput, NotFound, TrainingError
 from training.models import Cohort, Invitation, User, utcnow
 from training.outbox import Message
 from training.passwords import hash_password, password_problem
+from training.throttle import Limit, Throttled, throttle_key
+from training.user_sessions import end_sessions
 
 VALID_DAYS = 14
 
@@ -43,6 +45,16 @@ class InvitationReplaced(InvitationGone):
                "of vraag uw trainer om een nieuwe uitnodiging.")
 
 
+class TokenGuessesThrottled(Throttled):
+    template = ("Er zijn vanaf dit adres te veel ongeldige uitnodigingslinks geprobeerd. "
+                "Probeer het over {wait} opnieuw.")
+
+
+def token_guess_limit(*, client_address: str, max_failures: int, window_seconds: int) -> Limit:
+    """Wrong invitation tokens per client address (a valid one gives its attempt back)."""
+    return Limit(throttle_key("invitation-address", client_address), max_failures, window_seconds)
+
+
 @dataclass(frozen=True)
 class IssuedInvitation:
     invitation: Invitation
@@ -66,6 +78,20 @@ def issue_invitation(session: Session, *, user: User, cohort_id: int | None, now
     session.add(issued.invitation)
     session.flush()
     return issued
+
+
+def reissue_invitation(session: Session, *, email: str, now: datetime | None = None) -> IssuedInvitation:
+    """A new link for the not yet activated account with this address (for the operator's command line)."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound("Er is geen account met dit e-mailadres.")
+    if not user.is_active:
+        raise Conflict("Dit account is gedeactiveerd.")
+    if user.password_hash:
+        raise Conflict("Dit account heeft al een wachtwoord; een uitnodiging is niet meer mogelijk.")
+    latest = session.exec(select(Invitation).where(Invitation.user_id == user.id)
+                          .order_by(Invitation.id.desc())).first()
+    return issue_invitation(session, user=user, cohort_id=latest.cohort_id if latest else None, now=now)
 
 
 def new_invitation(*, user_id: int, cohort_id: int | None, now: datetime, valid_days: int = VALID_DAYS
@@ -116,8 +142,8 @@ def accept_invitation(session: Session, *, token: str, password: str, repeat: st
         raise InvitationUsed()
     user.password_hash = hash_password(password)
     user.session_version += 1
-    user.failed_logins, user.locked_until = 0, None
     session.add(user)
+    end_sessions(session, user_id=user.id, now=now)  # whoever was signed in as this person is signed out
     session.flush()
     return user
 

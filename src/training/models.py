@@ -236,3 +236,24 @@ class Reminder(SQLModel, table=True):
     outbound_mail_id: int | None = Field(default=None, foreign_key="outbound_mail.id")
     created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, this row its hash. Live until ended or expired."""
+
+    __tablename__ = "user_session"
+    id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie's token
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(sa_column=ts_column())
+    last_seen_at: datetime = Field(sa_column=ts_column())
+    ended_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Attempts reserved under one throttle key (a hash of account and/or client address) in the current window."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=100)  # "<scope>:<sha256 hex>"
+    attempts: int = Field(default=0)
+    window_started_at: datetime = Field(sa_column=ts_column())

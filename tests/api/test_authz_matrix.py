@@ -82,7 +82,7 @@ def test_every_route_answers_every_role_as_declared(app, client, demo, samples, 
             for role in ROLES:
                 user = users.get(role)
                 client.cookies.clear()
-                client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None))
+                client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo))
                 response = client.request(
                     method, path, headers={"X-CSRF-Token": CSRF, "Accept": "text/html"}, follow_redirects=False
                 )

@@ -136,19 +136,80 @@ def test_signed_in_as_someone_else_the_link_asks_to_log_out_first_and_changes_no
     assert "Nadia Nieuw" in trainer.get("/").text
 
 
-def test_signed_in_as_the_invitee_a_new_link_just_works(make_client, login_as, invited, db):
+def test_an_activated_account_is_not_invited_again(make_client, login_as, invited, db):
     from training.models import Enrolment
 
     email, token = invited
-    client = make_client()
-    assert accept(client, token).status_code == 303  # signed in as Nadia now
+    assert accept(make_client(), token).status_code == 303  # Nadia has her own password now
     user = db.exec(select(User).where(User.email == email)).one()
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
-    login_as("trainer").post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen")
-    newest = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id.desc())).first()
-    new_token = re.search(r"token=([\w-]+)", newest.body).group(1)
-    page = client.get(f"/uitnodiging?token={new_token}")
-    assert page.status_code == 200 and "Welkom, Nadia Nieuw" in page.text and 'name="password"' in page.text
+    mails_before = len(db.exec(select(OutboundMail).where(OutboundMail.to_address == email)).all())
+    trainer = login_as("trainer")
+    r = trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen")
+    assert r.status_code == 409 and "al gebruikt en een eigen wachtwoord ingesteld" in r.text
+    assert len(db.exec(select(OutboundMail).where(OutboundMail.to_address == email)).all()) == mails_before
+    assert db.exec(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None),
+                                            Invitation.revoked_at.is_(None))).first() is None
+    roster = trainer.get(f"/groepen/{enrolment.cohort_id}/deelnemers").text
+    assert f"/deelnemers/{enrolment.id}/opnieuw-uitnodigen" not in roster  # no button that can only fail
+
+
+def test_no_staff_page_shows_a_live_invitation_token(login_as, invited, db):
+    from training.models import Enrolment
+
+    email, first_token = invited
+    user = db.exec(select(User).where(User.email == email)).one()
+    enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
+    trainer = login_as("trainer")
+    assert trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen",
+                        follow_redirects=False).status_code == 303
+    mails = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id)).all()
+    tokens = [re.search(r"token=([\w-]+)", m.body).group(1) for m in mails]
+    assert len(tokens) == 2 and first_token in tokens  # the tokens really issued (the mails keep them to send)
+    for client in (trainer, login_as("admin")):
+        for path in ("/berichten", f"/groepen/{enrolment.cohort_id}/deelnemers", f"/groepen/{enrolment.cohort_id}",
+                     f"/groepen/{enrolment.cohort_id}/herinneringen", "/gebruikers", "/"):
+            page = client.get(path)
+            assert not any(t in page.text for t in tokens), path
+        outbox = client.get("/berichten").text
+        assert outbox.count("uitnodiging?token=[verborgen]") == 2  # the messages are there, their links masked
+
+
+def test_wrong_tokens_from_one_address_are_throttled_and_real_links_are_not(make_client, invited, settings):
+    _, token = invited
+    client = make_client()
+    for _ in range(settings.invitation_max_failures - 1):
+        assert client.get("/uitnodiging?token=" + "x" * 43).status_code == 400
+    # Opening one's own link (valid or no longer usable) does not use up the allowance.
+    assert client.get(f"/uitnodiging?token={token}").status_code == 200
+    assert client.get("/uitnodiging?token=" + "x" * 43).status_code == 400  # the last wrong one allowed
+    r = client.get(f"/uitnodiging?token={token}")  # from now on nothing is checked from this address
+    assert r.status_code == 429 and "te veel ongeldige uitnodigingslinks" in r.text
+    assert int(r.headers["Retry-After"]) > 0
+    page = client.get("/login")
+    posted = client.post("/uitnodiging", data={"token": "z" * 43, "password": PASSWORD, "password_repeat": PASSWORD,
+                                               "csrf_token": csrf_from(page.text)})
+    assert posted.status_code == 429
+
+
+def test_the_command_line_prints_a_link_only_for_an_account_without_password(invited, settings, monkeypatch, db):
+    from typer.testing import CliRunner
+
+    from api import cli
+
+    email, old_token = invited
+    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    result = CliRunner().invoke(cli.app, ["invitation-link", email])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip()
+    assert link.startswith("http://testserver/uitnodiging?token=")
+    new = db.exec(select(Invitation).where(Invitation.token_hash == invitations.hash_token(link.split("=", 1)[1]))).one()
+    assert new.used_at is None and new.revoked_at is None
+    old = db.exec(select(Invitation).where(Invitation.token_hash == invitations.hash_token(old_token))).one()
+    db.refresh(old)
+    assert old.revoked_at is not None
+    refused = CliRunner().invoke(cli.app, ["invitation-link", "trainee@demo.local"])
+    assert refused.exit_code == 1 and "al een wachtwoord" in refused.output
 
 
 def test_logout_never_redirects_off_site(login_as):

@@ -28,7 +28,7 @@ def test_no_get_route_shows_a_note_to_anyone_but_its_author(app, client, demo, s
 
     def as_user(user):
         client.cookies.clear()
-        client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None))
+        client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo))
 
     def can_open_the_module(user) -> bool:
         as_user(user)

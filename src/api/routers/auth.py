@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from api.auth import CurrentUser, OptionalUser, SessionDep, sign_in, sign_out
+from api.auth import CurrentUser, OptionalUser, SessionDep, session_token, sign_in, sign_out
 from api.settings import Settings
 from api.templating import render
+from api.throttling import attempt_login, client_address
 from training import accounts
 from training.errors import InvalidInput
 
@@ -49,13 +50,8 @@ def login(
             status_code=422,
         )
     try:
-        user = accounts.authenticate(
-            session,
-            email=email,
-            password=password,
-            max_failures=settings.login_max_failures,
-            lockout_seconds=settings.login_lockout_seconds,
-        )
+        user = attempt_login(request.app.state.engine, session, email=email, password=password,
+                             client_address=client_address(request), policy=settings.login_policy)
     except (accounts.LoginFailed, accounts.LoginThrottled) as exc:
         log.info("login_failed reason=%s", type(exc).__name__)
         status = 429 if isinstance(exc, accounts.LoginThrottled) else 401
@@ -67,15 +63,16 @@ def login(
             status_code=status,
             headers=headers,
         )
-    sign_in(request, user)
+    sign_in(request, session, user)
     log.info("login user=%s role=%s", user.id, user.role)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, user: CurrentUser, next: Annotated[str, Form(max_length=500)] = "/login"):
+def logout(request: Request, session: SessionDep, user: CurrentUser,
+           next: Annotated[str, Form(max_length=500)] = "/login"):
     log.info("logout user=%s", user.id)
-    sign_out(request)
+    sign_out(request, session)
     return RedirectResponse(_safe_next(next), status_code=303)  # next: e.g. back to an invitation link
 
 
@@ -94,11 +91,9 @@ def change_password(
     new_password_repeat: Annotated[str, Form(max_length=1024)] = "",
 ):
     try:
-        accounts.change_password(
-            session, user=user, current=current_password, new=new_password, repeat=new_password_repeat
-        )
+        accounts.change_password(session, user=user, current=current_password, new=new_password,
+                                 repeat=new_password_repeat, keep_session=session_token(request))
     except InvalidInput as exc:
         return render(request, "password.html", {"error": exc.message, "field": exc.field}, status_code=422)
-    sign_in(request, user)  # keep this session, with the new session version
     log.info("password_changed user=%s", user.id)
     return render(request, "password.html", {"done": True})

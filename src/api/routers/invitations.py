@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 
 from api.auth import OptionalUser, SessionDep, sign_in
 from api.templating import render
+from api.throttling import client_address, invitation_token_guard
 from training import invitations
 from training.errors import InvalidInput
 
@@ -24,10 +25,19 @@ log = logging.getLogger("ract.auth")
 @router.get("/uitnodiging", include_in_schema=False)
 def invitation_page(request: Request, session: SessionDep, current: OptionalUser,
                     token: Annotated[str, Query(max_length=200)] = ""):
-    _, user = invitations.check_invitation(session, token=token)
+    with _token_guard(request):
+        _, user = invitations.check_invitation(session, token=token)
     if current is not None and current.id != user.id:
         return _other_account(request, invitee=user, token=token, status_code=200)
     return render(request, "invitation.html", {"invitee": user, "token": token})
+
+
+def _token_guard(request: Request):
+    """Wrong tokens from one client address are limited (RACT_INVITATION_MAX_FAILURES per window)."""
+    settings = request.app.state.settings
+    return invitation_token_guard(request.app.state.engine, invitations.token_guess_limit(
+        client_address=client_address(request), max_failures=settings.invitation_max_failures,
+        window_seconds=settings.invitation_lockout_seconds))
 
 
 def _other_account(request: Request, *, invitee, token: str, status_code: int):
@@ -41,7 +51,8 @@ def accept_invitation(request: Request, session: SessionDep, current: OptionalUs
                       token: Annotated[str, Form(max_length=200)] = "",
                       password: Annotated[str, Form(max_length=1024)] = "",
                       password_repeat: Annotated[str, Form(max_length=1024)] = ""):
-    _, invitee = invitations.check_invitation(session, token=token)
+    with _token_guard(request):
+        _, invitee = invitations.check_invitation(session, token=token)
     if current is not None and current.id != invitee.id:
         log.info("invitation_refused_other_account user=%s", current.id)
         return _other_account(request, invitee=invitee, token=token, status_code=409)
@@ -52,6 +63,6 @@ def accept_invitation(request: Request, session: SessionDep, current: OptionalUs
         _, invitee = invitations.check_invitation(session, token=token)
         return render(request, "invitation.html", {"invitee": invitee, "token": token, "error": exc.message,
                                                    "field": exc.field}, status_code=422)
-    sign_in(request, user)
+    sign_in(request, session, user)
     log.info("invitation_accepted user=%s", user.id)
     return RedirectResponse("/", status_code=303)

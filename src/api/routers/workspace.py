@@ -33,7 +33,8 @@ Modules = Annotated[list[Module], Depends(get_modules)]
 
 
 def base_url(request: Request) -> str:
-    return (request.app.state.settings.base_url or str(request.base_url)).rstrip("/")
+    # Never the request's Host header: a forged one would send invitation links (with their token) elsewhere.
+    return request.app.state.settings.public_base_url
 
 
 def deliver_after_commit(request: Request, background: BackgroundTasks) -> None:
@@ -333,10 +334,10 @@ def send_reminders(request: Request, session: SessionDep, user: CurrentUser, for
 @router.get("/berichten", include_in_schema=False)
 def outbox_page(request: Request, session: SessionDep, user: CurrentUser):
     smtp = bool(request.app.state.settings.smtp_host)
-    # With a real mail server nobody but the recipient needs a pending invitation link: hide the token.
-    show = (lambda body: outbox.redact_tokens(body)) if smtp else (lambda body: body)
+    # Never a live token, also without a mail server: an invitation link is the trainee's password-to-be, and
+    # staff who could read it could take the account over (docs/security.md: how a developer gets a link).
     return render(request, "outbox.html", {
-        "mails": outbox.list_outbox(session, user=user), "labels": outbox.STATUS_LABELS, "show": show,
+        "mails": outbox.list_outbox(session, user=user), "labels": outbox.STATUS_LABELS, "show": outbox.redact_tokens,
         "smtp": smtp, "flash": request.session.pop("flash", None)})
 
 
