@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -77,6 +78,40 @@ BUSY_MESSAGE = "Het is even erg druk. Probeer het opnieuw."
 HTMX_ERROR_FRAGMENTS: dict[str, str] = {
     "save_note_fragment": "_note_status.html",
 }
+
+
+class ErrorBody(BaseModel):
+    """What the JSON API answers on an error: a Dutch message, and the field it is about when there is one."""
+
+    detail: str
+    field: str | None = None
+
+
+class ValidationProblem(BaseModel):
+    loc: list[str]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """A 422: a request parameter failed validation (``errors``) or a domain rule refused the input (``field``)."""
+
+    errors: list[ValidationProblem] = []
+
+
+API_ERROR_DESCRIPTIONS = {
+    401: ("Not signed in", ErrorBody),
+    403: ("The signed-in role may not see this", ErrorBody),
+    404: ("No such object (or an id out of range)", ErrorBody),
+    422: ("A parameter is invalid", ValidationErrorBody),
+    503: ("The database is not reachable (Retry-After)", ErrorBody),
+}
+
+
+def api_errors(*statuses: int) -> dict[int | str, dict]:
+    """The error answers an API route documents in OpenAPI (``responses=``), with the bodies this module sends."""
+    return {status: {"model": API_ERROR_DESCRIPTIONS[status][1], "description": API_ERROR_DESCRIPTIONS[status][0]}
+            for status in statuses}
 
 
 def register_domain_errors(extra: list[tuple[type[Exception], int]]) -> None:

@@ -82,3 +82,26 @@ def test_cli_exits_1_and_writes_nothing_on_a_bad_row(demo, db_url_engine, monkey
     assert ok.exit_code == 0 and "Imported 2 response(s) with 4 answer(s)." in ok.output
     demo.expire_all()
     assert counts(demo) == (before[0] + 2, before[1] + 4)
+
+
+def test_cli_reports_non_ascii_digits_and_control_characters_as_bad_rows(demo, db_url_engine, monkeypatch, tmp_path):
+    """"²" passed str.isdigit() and crashed int() with a traceback; now it is a bad row like any other."""
+    from api.settings import get_settings
+
+    url, _ = db_url_engine
+    monkeypatch.setenv("RACT_DATABASE_URL", url)
+    get_settings.cache_clear()  # settings of an earlier test would point the CLI at that test's database
+    before = counts(demo)
+    bad = tmp_path / "digits.csv"
+    rows = [f"trainee@demo.local,{SPRING},T0,KEN3,{value},2026-01-10" for value in ("²", "٣", "３", "4\x00")]
+    bad.write_text(HEADER + "\n".join([*GOOD[:1], *rows]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["responses", "import", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for line, value in zip(range(3, 7), ("²", "٣", "３", "4\x00"), strict=True):
+        assert f"line {line}: value {value!r} is out of range for KEN3" in result.output
+    assert "4 problem(s) found; nothing was imported." in result.output
+    get_settings.cache_clear()
+    demo.expire_all()
+    assert counts(demo) == before

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth import CurrentUser, SessionDep
+from api.errors import api_errors
 from api.templating import render
 from training import overview
 
@@ -51,7 +52,7 @@ class Me(BaseModel):
     role: str
 
 
-@router.get("/api/v1/me", response_model=Me, tags=["account"])
+@router.get("/api/v1/me", response_model=Me, tags=["account"], responses=api_errors(401, 503))
 def api_me(user: CurrentUser) -> Me:
     """The signed-in user."""
     return Me(id=user.id, name=user.name, email=user.email, role=user.role)

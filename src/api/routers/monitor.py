@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
+from api.errors import api_errors
 from api.inputs import PathId, QueryId
 from api.monitor_views import overview_context, wijk_context
 from api.templating import render
@@ -141,7 +142,8 @@ def _response(report, instrument: Instrument) -> MonitorResponse:
     )
 
 
-@router.get("/api/v1/monitor", response_model=MonitorResponse, tags=["monitor"])
+@router.get("/api/v1/monitor", response_model=MonitorResponse, tags=["monitor"],
+            responses=api_errors(401, 403, 404, 422, 503))
 def api_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
                 moment_from: MomentQ = "T0", moment_to: MomentQ = "T1", cohort_id: QueryId = None,
                 organisation_id: QueryId = None) -> MonitorResponse:
@@ -153,7 +155,8 @@ def api_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDe
     return _response(report, instrument)
 
 
-@router.get("/api/v1/monitor/overall", response_model=MonitorResponse, tags=["monitor"])
+@router.get("/api/v1/monitor/overall", response_model=MonitorResponse, tags=["monitor"],
+            responses=api_errors(401, 403, 422, 503))
 def api_overall_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
                         moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
     """The same figures over every organisation (beheer only): groups `overall`, then organisation, gebied and
@@ -163,7 +166,8 @@ def api_overall_monitor(session: SessionDep, user: CurrentUser, instrument: Inst
     return _response(report, instrument)
 
 
-@router.get("/api/v1/monitor/cohorts/{cohort_id}", response_model=MonitorResponse, tags=["monitor"])
+@router.get("/api/v1/monitor/cohorts/{cohort_id}", response_model=MonitorResponse, tags=["monitor"],
+            responses=api_errors(401, 403, 404, 422, 503))
 def api_cohort_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
                        cohort_id: PathId, moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
     """The same figures for one cohort (cohort → wijk), for its trainers and the organisation's managers."""
