@@ -74,7 +74,8 @@ def parse_enrolment_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedCsv:
     text = decode(data)
     bad_line = first_invalid_line(text)
     if bad_line is not None:  # e.g. NUL bytes from a file that is no CSV at all
-        return ParsedCsv([], [f"Regel {bad_line} van het bestand {INVALID_CHARACTER}. Haal het weg en probeer het opnieuw."])
+        return ParsedCsv([], [f"Regel {bad_line} van het bestand {INVALID_CHARACTER}. "
+                              "Haal het weg en probeer het opnieuw."])
     lines = text.splitlines()
     header_line = next((line for line in lines if line.strip().strip(",;\t")), None)
     if header_line is None:

@@ -83,7 +83,8 @@ def questionnaire_page(request: Request, session: SessionDep, user: CurrentUser,
 
 
 @router.get("/{response_id:int}/stap/{step:int}", include_in_schema=False)
-def questionnaire_step_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId, step: StepNumber):
+def questionnaire_step_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId,
+                            step: StepNumber):
     own = responses.get_own_response(session, user=user, response_id=response_id)
     if own.is_submitted:
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)

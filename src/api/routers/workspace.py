@@ -66,8 +66,8 @@ def _date(form: FormData, name: str) -> date | None:
 
 
 def _int(form: FormData, name: str) -> int | None:
-    value = _text(form, name, 20).strip()
     """An id chosen in a select: None when left empty, InvalidInput when it is no id at all."""
+    value = _text(form, name, 20).strip()
     if not value:
         return None
     number = parse_id(value)
@@ -263,14 +263,16 @@ def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, b
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/deactiveren", include_in_schema=False)
-def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId):
+def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
+                       enrolment_id: PathId):
     enrolment.deactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     flash(request, "De deelnemer is gedeactiveerd en kan niet meer inloggen. De gegevens blijven bewaard.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/activeren", include_in_schema=False)
-def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId):
+def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
+                       enrolment_id: PathId):
     enrolment.reactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     flash(request, "De deelnemer is weer actief.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
