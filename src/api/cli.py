@@ -256,6 +256,12 @@ def send_reminders(
         typer.echo(f"Mail: {delivered.sent} sent, {delivered.failed} failed (retried on the next run).")
 
 
+# On SIGTERM uvicorn stops accepting and lets the requests in flight finish, by default for as long as they take:
+# a worker stuck under load then never stopped (issue 11). After this many seconds the rest are cancelled; a
+# request whose thread is inside a database call still ends within the lock or statement timeout (api.db.Timeouts).
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -278,7 +284,8 @@ def serve_options(settings, *, host: str, port: int, workers: int, reload: bool)
     return {"host": host, "port": port, "workers": workers, "reload": reload, "factory": False,
             "log_level": settings.log_level.lower(), "access_log": False,
             "proxy_headers": bool(settings.forwarded_allow_ips),
-            "forwarded_allow_ips": settings.forwarded_allow_ips or "127.0.0.1"}
+            "forwarded_allow_ips": settings.forwarded_allow_ips or "127.0.0.1",
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
 
 
 def _check_content_or_exit(settings) -> None:

@@ -50,8 +50,8 @@ class Settings(BaseSettings):
     min_paired_n: int = Field(default=10, ge=2)
     log_level: str = "INFO"
     # How long one database statement of a web request may wait (api.db.Timeouts): a stuck transaction then fails
-    # that request with a 503 "probeer het opnieuw" instead of holding up the process. Lock: PostgreSQL
-    # lock_timeout, SQLite busy_timeout. Idle in a transaction: a backstop for a leaked transaction (the waiters
+    # that request with a 503 "probeer het opnieuw" instead of holding up the process. PostgreSQL only (SQLite
+    # keeps a 30 s busy timeout, api.db). Idle in a transaction: a backstop for a leaked transaction (the waiters
     # are already covered by the lock timeout; a streamed research download keeps its transaction while a slow
     # client reads). The command line (migrations, imports, city data) runs without them.
     db_lock_timeout_seconds: float = Field(default=5.0, gt=0)
