@@ -35,6 +35,9 @@ class Principal:
 
 def sign_in(request: Request, session: Session, user: User) -> None:
     """Start a server-side session and put its token in a fresh cookie (a new session on login: no fixation)."""
+    previous = session_token(request)
+    if previous is not None:  # signing in again (as anyone) ends the session this browser had
+        end_session(session, token=previous)
     token = start_session(session, user=user, user_agent=request.headers.get("user-agent"))
     request.session.clear()
     request.session["sid"] = token
