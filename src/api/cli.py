@@ -361,7 +361,8 @@ def export_research(
             typer.echo(problem if orgs else "There are no organisations.", err=True)
             raise typer.Exit(2)
         instrument = load_instruments(settings.content_dir / "questionnaires")[0]
-        thresholds = Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n)
+        thresholds = Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n,
+                                priority=settings.disclosure_priority)
         count = write_research_file(session, organisation=chosen[0], instrument=instrument, thresholds=thresholds,
                                     kind=kind, path=out, user_id=None, channel="cli")
         name = chosen[0].name

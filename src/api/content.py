@@ -94,4 +94,5 @@ def get_thresholds(request: Request):
     from monitor.disclosure import Thresholds
 
     settings = request.app.state.settings
-    return Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n)
+    return Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n,
+                      priority=settings.disclosure_priority)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Small-cell protection of the monitor (DOMAIN.md §3.7).
     min_group_n: int = Field(default=5, ge=2)
     min_paired_n: int = Field(default=10, ge=2)
+    # Which figures survive when small cells are merged across every view (docs/disclosure.md): a wijk's figures
+    # over all cohorts ("wijk") or a cohort's figures over all its wijken ("cohort").
+    disclosure_priority: Literal["wijk", "cohort"] = "wijk"
     log_level: str = "INFO"
     # How long one database statement of a web request may wait (api.db.Timeouts): a stuck transaction then fails
     # that request with a 503 "probeer het opnieuw" instead of holding up the process. PostgreSQL only (SQLite
@@ -82,7 +85,7 @@ class Settings(BaseSettings):
             raise ValueError(f"RACT_BASE_URL is not set: required in {self.environment} (links in e-mails)")
         parts = urlsplit(self.base_url or DEVELOPMENT_BASE_URL)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"RACT_BASE_URL must be an address such as https://leren.example.nl, not {self.base_url!r}")
+            raise ValueError(f"RACT_BASE_URL must be an address like https://leren.example.nl, not {self.base_url!r}")
         return self
 
     @property

@@ -26,16 +26,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Minimum n for figures of one moment (``min_n``) and minimum pairs for change figures (``min_paired``)."""
+    """Minimum n for figures of one moment (``min_n``) and minimum pairs for change figures (``min_paired``);
+    ``priority``: which figures survive when small cells are merged across views (``monitor.lattice``): a wijk's
+    over all cohorts (``"wijk"``) or a cohort's over all its wijken (``"cohort"``)."""
 
     min_n: int = 5
     min_paired: int = 10
+    priority: str = "wijk"
 
     def __post_init__(self) -> None:
         for name in ("min_n", "min_paired"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        if self.priority not in ("wijk", "cohort"):
+            raise ValueError(f"priority must be 'wijk' or 'cohort', got {self.priority!r}")
 
     def for_measure(self, measure: Measure) -> int:
         if measure == "n":

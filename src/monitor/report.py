@@ -7,8 +7,6 @@ applied once, identically everywhere (``monitor.disclosure``).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,7 +16,8 @@ import numpy as np
 from monitor import grouped
 from monitor import statistics as st
 from monitor.dataset import NO_GEBIED, Columns, Dataset
-from monitor.disclosure import Decision, Group, Thresholds, plan_suppression, round_pct
+from monitor import lattice
+from monitor.disclosure import Decision, Reason, Thresholds, round_pct
 
 Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
 Root = Literal["organisation", "cohort", "overall"]
@@ -277,33 +276,75 @@ def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
     return data.derived[key]
 
 
-_PLANS: OrderedDict[tuple, dict[str, Decision]] = OrderedDict()
-_PLANS_SIZE = 4096
-_plans_lock = threading.Lock()
+Spec = tuple  # a measure: ("score", m, s), ("pair", a, b, s), ("then", s), ("submitted", m), ("both", a, b),
+#               ("invited",), ("completer", a, b, s), ("dropout", a, b, s)
 
 
-def _plan(tree: _Tree, mask: np.ndarray, thresholds: Thresholds, measure: str) -> dict[str, Decision]:
-    """The suppression plan for a count: per node, how many of its people have ``mask`` set.
+class _Lattice:
+    """The small-cell decisions of one view, planned on the reference data set (``monitor.lattice``).
 
-    A plan is a pure function of the tree's shape, its counts and the threshold, so it is memoised on exactly
-    those (the three pairs of moments of a wijk page share most of their plans, and so do repeated views).
-    """
-    counts = tree.counts(mask)
-    key = (tree.shape, tuple(counts[n.key] for n in tree.nodes), thresholds.for_measure(measure), measure)
-    with _plans_lock:
-        if key in _PLANS:
-            _PLANS.move_to_end(key)
-            return _PLANS[key]
+    The reference is the whole organisation (over every organisation for the total of all organisations), without
+    the view's filters, so that every view of it — any cohort, period or version filter, a cohort page, a wijk
+    page — is judged against the same atoms."""
 
-    def to_group(n: _Node) -> Group:
-        return Group(n.key, counts[n.key], tuple(to_group(c) for c in n.children))
+    def __init__(self, data: Dataset, ref: Dataset, thresholds: Thresholds) -> None:
+        self.thresholds = thresholds
+        self.ref = ref.columns
+        self.filtered = data is not ref
+        self.versioned = data.scope.version_ids is not None
+        view, rc = data.columns, ref.columns
+        self.at = np.searchsorted(rc.enrolment_id, view.enrolment_id)
+        if len(view) and (self.at.max() >= len(rc) or np.any(rc.enrolment_id[self.at] != view.enrolment_id)):
+            raise ValueError("the view holds people outside its reference data set")
+        if ref.organisation is not None:
+            organisation = np.full(len(rc), ref.organisation.id or 0, np.int64)
+        else:  # every organisation: each person's through their cohort (a look-up per cohort, not per person)
+            cohort_ids, at = np.unique(rc.cohort_id, return_inverse=True)
+            organisation = np.array([ref.cohorts[x].organisation_id for x in cohort_ids.tolist()],
+                                    np.int64)[at.reshape(-1)]
+        self.base = (organisation, rc.gebied_id, rc.wijk_id, rc.cohort_id)
 
-    plan = plan_suppression(to_group(tree.root), thresholds, measure=measure)
-    with _plans_lock:
-        _PLANS[key] = plan
-        while len(_PLANS) > _PLANS_SIZE:
-            _PLANS.popitem(last=False)
-    return plan
+    def _measure(self, spec: Spec) -> tuple[np.ndarray, list[np.ndarray]]:
+        c = self.ref
+        kind = spec[0]
+        if kind == "score":
+            return np.isfinite(c.scores[(spec[1], spec[2])]), [c.version[spec[1]]]
+        if kind == "pair":
+            _, a, b, s = spec
+            return np.isfinite(c.scores[(a, s)]) & np.isfinite(c.scores[(b, s)]), [c.version[a], c.version[b]]
+        if kind == "then":
+            return (np.isfinite(c.scores[("T0", spec[1])]) & np.isfinite(c.then[spec[1]]),
+                    [c.version["T0"], c.version["T1"]])
+        if kind == "submitted":
+            return c.submitted[spec[1]], [c.version[spec[1]]]
+        if kind == "both":
+            return c.submitted[spec[1]] & c.submitted[spec[2]], [c.version[spec[1]], c.version[spec[2]]]
+        if kind == "invited":
+            return np.ones(len(c), bool), []
+        if kind in ("completer", "dropout"):
+            _, a, b, s = spec
+            later = c.submitted[b] if kind == "completer" else ~c.submitted[b]
+            return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
+        raise ValueError(f"unknown measure {spec!r}")
+
+    def plan(self, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: str) -> dict[str, Decision]:
+        """Per node, shown or withheld (and why), for the view's people in ``mask`` counted in ``spec``."""
+        threshold = self.thresholds.for_measure(measure)
+        ref_mask, versions = self._measure(spec)
+        ref_atom, atoms = lattice.atoms_of_people((*self.base, *versions), ref_mask, threshold,
+                                                  self.thresholds.priority)
+        atom_of = ref_atom[self.at] if len(self.at) else np.zeros(0, np.intp)
+        atom_of = np.where(mask, atom_of, -1)
+        if np.any(mask & (atom_of < 0)):  # counted in the view but not in the reference: fail closed
+            atom_of = np.where(mask & (atom_of < 0), len(atoms.n), atom_of)
+            atoms = lattice.Atoms(atoms.of_cell, np.append(atoms.n, -1), np.append(atoms.safe, False))
+        shown = lattice.decide([n.idx for n in nodes], atom_of, atoms)
+        out = {}
+        for node, ok in zip(nodes, shown, strict=True):
+            n = int(np.count_nonzero(mask[node.idx]))
+            reason = None if ok else (Reason.TOO_FEW if n < threshold else Reason.COMPLEMENTARY)
+            out[node.key] = Decision(key=node.key, n=n, shown=ok, reason=reason)
+        return out
 
 
 # --- figures ------------------------------------------------------------------------------------------------
@@ -322,14 +363,18 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                  t0_matrices: dict[tuple[str, str], Sequence] | None = None,
                  quality: list[ScaleQuality] | None = None,
                  root: Root = "organisation", n_modules: int = 0,
-                 only: set[str] | None = None) -> Report:
+                 only: set[str] | None = None, ref: Dataset | None = None) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
     Reliability comes from ``quality`` (pooled α per scale and moment) or is computed from ``t0_matrices``.
     ``only``: compute rows, flows and then-tests just for these group keys (the suppression plans always cover
     the whole tree, so a row is withheld exactly as in the full report); attrition and learning are left out.
+    ``ref``: the data set this view is a part of (the organisation without the view's filters; default ``data``
+    itself): small cells are merged on it once, and a group is shown only when it is a union of its atoms
+    (``monitor.lattice``), so that no two views can be subtracted to reveal a small group.
     """
     tree = _tree(data, root)
+    lat = _Lattice(data, ref if ref is not None else data, thresholds)
     nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
     c = data.columns
@@ -354,9 +399,9 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     for k, scale in enumerate(scales):
         before_all, after_all = c.scores[(moment_from, scale)], c.scores[(moment_to, scale)]
         has_from, has_to = np.isfinite(before_all), np.isfinite(after_all)
-        plan_from = _plan(tree, has_from, thresholds, "n")
-        plan_to = _plan(tree, has_to, thresholds, "n")
-        plan_pair = _plan(tree, has_from & has_to, thresholds, "paired")
+        plan_from = lat.plan(wanted, has_from, ("score", moment_from, scale), "n")
+        plan_to = lat.plan(wanted, has_to, ("score", moment_to, scale), "n")
+        plan_pair = lat.plan(wanted, has_from & has_to, ("pair", moment_from, moment_to, scale), "paired")
         before, after, change = described[2 * k], described[2 * k + 1], changes[k]
         paired = [change.column(name) for name in ("n_paired", "mean_change", "ci_low", "ci_high", "d_z", "g_av",
                                                    "rci.frac_improved", "rci.frac_unchanged", "rci.frac_deteriorated")]
@@ -388,27 +433,32 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
-    flows = _flows(tree, wanted, c, moment_from, moment_to, thresholds)
+    flows = _flows(lat, wanted, c, moment_from, moment_to)
     mixed = int(np.count_nonzero(c.submitted[moment_from] & c.submitted[moment_to]
                                  & (c.version[moment_from] != c.version[moment_to])))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)),
-                                  c, thresholds)
+    report.then_test = _then_test(lat, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
-        report.attrition = _attrition(c, scales, moment_from, moment_to, thresholds)
-        report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
+        # Attrition compares T0-only people with completers: on one instrument version the two would be defined
+        # by the version filter, not by who dropped out, so it is shown without that filter only.
+        if not lat.versioned:
+            report.attrition = _attrition(lat, tree.root, c, scales, moment_from, moment_to, thresholds)
+        # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
+        # so there is exactly one table of it to compare with.
+        if not lat.filtered:
+            report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
-def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes], c: Columns,
-               thresholds: Thresholds) -> list[ThenTest]:
+def _then_test(lat: _Lattice, nodes: list[_Node], changes: dict[str, grouped.Changes],
+               c: Columns) -> list[ThenTest]:
     """Per then-test scale and group: T0 against the retrospective rating (``changes``: their paired change)."""
     out = []
     for scale, change in changes.items():
         t0, then = c.scores[("T0", scale)], c.then[scale]
         complete = np.isfinite(t0) & np.isfinite(then)
-        plan = _plan(tree, complete, thresholds, "paired")
+        plan = lat.plan(nodes, complete, ("then", scale), "paired")
         figures = [change.column(name) for name in ("n_paired", "mean_from", "mean_to", "mean_change")]
         for g, node in enumerate(nodes):
             shown = plan[node.key].shown
@@ -417,15 +467,17 @@ def _then_test(tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Chang
     return out
 
 
-def _attrition(c: Columns, scales: list[str], moment_from: str, moment_to: str,
+def _attrition(lat: _Lattice, root: _Node, c: Columns, scales: list[str], moment_from: str, moment_to: str,
                thresholds: Thresholds) -> list[AttritionRow]:
     out = []
     later = c.submitted[moment_to]
     for scale in scales:
         base = c.scores[(moment_from, scale)]
-        completers = base[np.isfinite(base) & later]
-        dropouts = base[np.isfinite(base) & ~later]
-        show_c, show_d = completers.size >= thresholds.min_n, dropouts.size >= thresholds.min_n
+        is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later
+        completers, dropouts = base[is_c], base[is_d]
+        show_c = lat.plan([root], is_c, ("completer", moment_from, moment_to, scale), "n")[root.key].shown
+        show_d = lat.plan([root], is_d, ("dropout", moment_from, moment_to, scale), "n")[root.key].shown
+        show_c, show_d = show_c and completers.size >= thresholds.min_n, show_d and dropouts.size >= thresholds.min_n
         a = st.attrition(completers, dropouts) if show_c and show_d else None
         out.append(AttritionRow(
             scale, int(completers.size) if show_c else None, st.describe(completers).mean if show_c else None,
@@ -470,12 +522,14 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str,
-           thresholds: Thresholds) -> list[GroupFlow]:
+def _flows(lat: _Lattice, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str) -> list[GroupFlow]:
     had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
-    masks = {"invited": np.ones(len(c), bool), "responded_from": had_from, "responded_to": had_to,
-             "paired": had_from & had_to}
-    plans = {name: _plan(tree, mask, thresholds, "n") for name, mask in masks.items()}
+    masks = {"invited": (np.ones(len(c), bool), ("invited",)),
+             "responded_from": (had_from, ("submitted", moment_from)),
+             "responded_to": (had_to, ("submitted", moment_to)),
+             "paired": (had_from & had_to, ("both", moment_from, moment_to))}
+    plans = {name: lat.plan(nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
+    masks = {name: mask for name, (mask, _) in masks.items()}
     out = []
     for node in nodes:
         values = {name: int(np.count_nonzero(mask[node.idx])) if plans[name][node.key].shown else None

@@ -78,20 +78,21 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
 
 
 def _datasets(session: Session, scope: Scope, instrument: Instrument,
-              learning: bool = True) -> tuple[Dataset, list[ScaleQuality]]:
+              learning: bool = True) -> tuple[Dataset, Dataset, list[ScaleQuality]]:
+    """The view's data set, the whole organisation's (the reference of its small-cell plan and of α) and α."""
     data = load_dataset(session, scope=scope, instrument=instrument, learning=learning)
     org_scope = Scope(organisation_id=scope.organisation_id, instrument_id=scope.instrument_id)
     org_data = data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument,
                                                             learning=False)
-    return data, pooled_quality(session, org_data)
+    return data, org_data, pooled_quality(session, org_data)
 
 
 def _report(session: Session, scope: Scope, *, instrument: Instrument, moment_from: str, moment_to: str,
             thresholds: Thresholds, root: str, n_modules: int = 0) -> Report:
     check_pair(moment_from, moment_to)
-    data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
+    data, org_data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
     return build_report(data, moment_from=moment_from, moment_to=moment_to, thresholds=thresholds,
-                        quality=quality, root=root, n_modules=n_modules)
+                        quality=quality, root=root, n_modules=n_modules, ref=org_data)
 
 
 def organisation_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
@@ -165,7 +166,7 @@ def wijk_reports(session: Session, *, user: User, instrument: Instrument, thresh
     except NotFound:
         raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.") from None
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
-    data, quality = _datasets(session, scope, instrument, learning=False)
+    data, _, quality = _datasets(session, scope, instrument, learning=False)
     key = f"wijk:{wijk_id}"
     reports = {(a, b): build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, quality=quality,
                                     only={key}) for a, b in PAIRS}

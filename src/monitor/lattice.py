@@ -1,0 +1,142 @@
+"""Small-cell protection across every view of the monitor: cells merged once into atoms, views show unions of atoms.
+
+Every figure the monitor publishes about a group — a count, a sum, a mean with its n, a percentage — is a sum over
+the group's people, and every group that any view can show (organisation, gebied or wijk, for all cohorts, one
+cohort, the cohorts of a start period, one instrument version; a cohort page and its wijken) is made of whole
+*cells*: the people of one wijk in one cohort who answered on one instrument version. The cells are the finest
+lattice all views share.
+
+Once per organisation and measure (say: "who has a KEN score at T0", "who has a T0–T1 pair on FAC") the cells are
+merged into **atoms** (``merge_cells``): a cell with fewer than the threshold is merged with the other small cells
+of the same wijk and cohort (other versions), then — with the default priority ``"wijk"`` — of the same wijk
+(other cohorts), of the same gebied, of the organisation; when the small ones together still fall short, the
+smallest large atom at that level joins them. Every atom then holds 0 or at least the threshold people, or
+(only when the whole organisation has fewer) is marked unsafe.
+
+A group in any view is shown only when it is a union of whole, safe atoms (``decide``). Every published figure is
+therefore a sum over atoms, and so is every linear combination of published figures: subtracting one view from
+another can isolate at most a union of atoms — never fewer than the threshold people. A group that is not a union
+of atoms cannot be derived either: moving a value between two people of an atom it splits changes the group's
+figure and no published one. docs/disclosure.md explains the rule; tests/monitor/test_disclosure_attack.py plays
+the attacker over every view.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Priority = Literal["wijk", "cohort"]
+PRIORITIES: tuple[Priority, ...] = ("wijk", "cohort")
+
+# A cell's key: (organisation, gebied, wijk, cohort, *versions). The levels at which cells merge, finest first; each
+# level's key is a function of the previous one's, so an atom never spans two keys of a finer level's parent.
+CellKey = tuple[int, ...]
+_LEVELS: dict[Priority, tuple[Callable[[CellKey], tuple], ...]] = {
+    # Wijk first: a wijk's figures over all cohorts survive; one cohort's figures in a wijk give way.
+    "wijk": (lambda k: k[:4], lambda k: k[:3], lambda k: k[:2], lambda k: k[:1], lambda k: ()),
+    # Cohort first: a cohort's figures survive (its page, the cohort filter); a wijk's figures give way.
+    "cohort": (lambda k: k[:4], lambda k: (k[0], k[1], k[3]), lambda k: (k[0], k[3]), lambda k: k[:1],
+               lambda k: ()),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Atoms:
+    """The atoms of one measure: per cell its atom, per atom its people and whether it may be published at all."""
+
+    of_cell: np.ndarray  # intp, per cell (in the order of the cells given)
+    n: np.ndarray  # int64, people per atom
+    safe: np.ndarray  # bool per atom: 0 or ≥ threshold people
+
+
+def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int,
+                priority: Priority = "wijk") -> Atoms:
+    """Merge cells (``keys`` with their ``counts``) into atoms of 0 or ≥ ``threshold`` people along the hierarchy of
+    ``priority``. Deterministic: the result depends only on the keys and counts, not on their order."""
+    if priority not in _LEVELS:
+        raise ValueError(f"priority must be one of {PRIORITIES}, got {priority!r}")
+    if len(keys) != len(counts):
+        raise ValueError("every cell needs a count")
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    # atoms: [first cell key (for ties), members, n]; start with one atom per cell
+    atoms: list[list] = [[keys[i], [i], int(counts[i])] for i in order]
+    for level in _LEVELS[priority]:
+        by_parent: dict[tuple, list[list]] = {}
+        for atom in atoms:
+            by_parent.setdefault(level(atom[0]), []).append(atom)
+        merged_atoms: list[list] = []
+        for members in by_parent.values():
+            small = [a for a in members if 0 < a[2] < threshold]
+            if not small:
+                merged_atoms.extend(members)
+                continue
+            rest = [a for a in members if not 0 < a[2] < threshold]
+            block = [min(a[0] for a in small), [c for a in small for c in a[1]], sum(a[2] for a in small)]
+            if block[2] < threshold:
+                large = [a for a in rest if a[2] >= threshold]
+                if large:
+                    joined = min(large, key=lambda a: (a[2], a[0]))
+                    rest.remove(joined)
+                    block = [min(block[0], joined[0]), block[1] + joined[1], block[2] + joined[2]]
+            merged_atoms.extend([*rest, block])
+        atoms = sorted(merged_atoms, key=lambda a: a[0])
+    of_cell = np.empty(len(keys), np.intp)
+    for number, atom in enumerate(atoms):
+        of_cell[atom[1]] = number
+    n = np.array([a[2] for a in atoms], np.int64)
+    return Atoms(of_cell, n, (n == 0) | (n >= threshold))
+
+
+_ATOMS: OrderedDict[tuple, Atoms] = OrderedDict()
+_ATOMS_SIZE = 1024
+_atoms_lock = threading.Lock()
+
+
+def atoms_of_people(cell_columns: Sequence[np.ndarray], mask: np.ndarray, threshold: int,
+                    priority: Priority) -> tuple[np.ndarray, Atoms]:
+    """Per person the atom of their cell for the people in ``mask`` (-1 elsewhere), and the atoms.
+
+    ``cell_columns``: per person (organisation, gebied, wijk, cohort, *versions). Memoised on the cells and their
+    counts (many measures of a report share them: the scales answered by the same people)."""
+    atom_of = np.full(len(mask), -1, np.intp)
+    if not mask.any():
+        return atom_of, Atoms(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0, bool))
+    stacked = np.column_stack([np.asarray(col)[mask] for col in cell_columns])
+    cells, cell_of, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    key = (cells.tobytes(), cells.shape, counts.tobytes(), threshold, priority)
+    with _atoms_lock:
+        atoms = _ATOMS.get(key)
+        if atoms is not None:
+            _ATOMS.move_to_end(key)
+    if atoms is None:
+        atoms = merge_cells([tuple(row) for row in cells.tolist()], counts.tolist(), threshold, priority)
+        with _atoms_lock:
+            _ATOMS[key] = atoms
+            while len(_ATOMS) > _ATOMS_SIZE:
+                _ATOMS.popitem(last=False)
+    atom_of[mask] = atoms.of_cell[cell_of.reshape(-1)]
+    return atom_of, atoms
+
+
+def decide(node_people: Sequence[np.ndarray], atom_of: np.ndarray, atoms: Atoms) -> list[bool]:
+    """Per group (the positions of its people in the view), whether it is a non-empty union of whole, safe atoms.
+
+    ``atom_of``: per person of the view, the atom of the reference data set (the whole organisation) they count
+    in for this measure, -1 where they do not count. A group whose people hold only part of an atom — because the
+    view's filter leaves the rest out, or because the atom spans other groups — is not shown."""
+    out = []
+    for idx in node_people:
+        held = atom_of[idx]
+        held = held[held >= 0]
+        if not held.size:  # nobody: nothing to show (withheld like any group below the threshold)
+            out.append(False)
+            continue
+        ids, counts = np.unique(held, return_counts=True)
+        out.append(bool(np.all(counts == atoms.n[ids]) and np.all(atoms.safe[ids])))
+    return out

@@ -1,0 +1,173 @@
+"""The attacker's test: everything a manager (and a trainer) can see, over every view, pins down no small group.
+
+A manager reaches the organisation overview for each pair of moments under every filter (all cohorts, each cohort,
+every start period — a period selects a run of cohorts by start date —, each instrument version, and each of those
+combined), every cohort page, and the wijk pages, API and exports, which show the overview's rows. The attacker
+(``tests.monitor.attacker``) writes each published n (and n × mean) as an equation over the wijk × cohort × version
+cells and checks that no cell below the threshold and no withheld group lies in their span. Randomised data sets
+(Hypothesis) under both priorities and several thresholds; the city data through the real services in
+``tests/monitor/test_disclosure_attack_city.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hst
+
+from monitor.dataset import Dataset, Person, Scope
+from monitor.disclosure import Thresholds
+from monitor.lattice import merge_cells
+from monitor.report import build_report
+from monitor.service import PAIRS
+from tests.monitor.attacker import Attack, ViewFilter
+from tests.monitor.builders import instrument
+from training.models import Cohort, Gebied, Organisation, Wijk
+
+INST = instrument()
+SCALES = [s.id for s in INST.scales]
+MOMENTS = ("T0", "T1", "T2")
+
+
+def make_reference(seed: int, n_wijken: int, n_cohorts: int, n_people: int, two_versions: bool) -> Dataset:
+    rng = np.random.default_rng(seed)
+    org = Organisation(id=1, name="Org")
+    gebieden = {g: Gebied(id=g, organisation_id=1, name=f"G{g}") for g in (1, 2)}
+    wijken = {w: Wijk(id=w, organisation_id=1, gebied_id=(None if w == n_wijken else 1 + w % 2), name=f"W{w:02d}")
+              for w in range(1, n_wijken + 1)}
+    cohorts = {c: Cohort(id=c, organisation_id=1, name=f"C{c}", start_date=date(2026, c, 1),
+                         end_date=date(2026, 12, 31)) for c in range(1, n_cohorts + 1)}
+    # Uneven wijk and cohort sizes: some cells of 1–4 people, some large.
+    wijk_p = rng.dirichlet(np.ones(n_wijken) * 0.7)
+    cohort_p = rng.dirichlet(np.ones(n_cohorts) * 1.5)
+    people = []
+    for i in range(n_people):
+        w = int(rng.choice(n_wijken, p=wijk_p)) + 1
+        c = int(rng.choice(n_cohorts, p=cohort_p)) + 1
+        p = Person(i + 1, i + 1, c, w, wijken[w].gebied_id)
+        for m, share in zip(MOMENTS, (0.9, 0.7, 0.4), strict=True):
+            if rng.random() < share:
+                p.submitted.add(m)
+                p.version[m] = 2 if two_versions and rng.random() < 0.3 else 1
+                p.scores[m] = {s: (None if rng.random() < 0.05 else round(float(rng.uniform(1, 5)), 2))
+                               for s in SCALES}
+        if "T1" in p.submitted:
+            p.then_scores = {s: round(float(rng.uniform(1, 5)), 2) for s in SCALES}
+        people.append(p)
+    return Dataset.of_people(Scope(organisation_id=1), org, INST, {}, people, wijken, gebieden, cohorts)
+
+
+def view(ref: Dataset, flt: ViewFilter) -> Dataset:
+    """The data set a view loads: only the filter's cohorts, only responses on the filter's version."""
+    people = []
+    for p in ref.people:
+        if flt.cohorts is not None and p.cohort_id not in flt.cohorts:
+            continue
+        p = copy.deepcopy(p)
+        if flt.version is not None:
+            for m in MOMENTS:
+                if m in p.submitted and p.version.get(m) != flt.version:
+                    p.submitted.discard(m)
+                    p.scores.pop(m, None)
+                    p.version.pop(m, None)
+            if "T1" not in p.submitted:
+                p.then_scores = {}
+        people.append(p)
+    scope = Scope(organisation_id=1, cohort_ids=tuple(sorted(flt.cohorts)) if flt.cohorts is not None else None,
+                  version_ids=(flt.version,) if flt.version is not None else None)
+    return Dataset.of_people(scope, ref.organisation, INST, {}, people, ref.wijken, ref.gebieden, ref.cohorts)
+
+
+def manager_views(ref: Dataset) -> list[ViewFilter]:
+    ordered = sorted(ref.cohorts, key=lambda c: ref.cohorts[c].start_date)
+    cohort_sets: list[frozenset[int] | None] = [None]
+    cohort_sets += [frozenset(ordered[i:j]) for i in range(len(ordered)) for j in range(i + 1, len(ordered) + 1)]
+    versions = sorted({int(v) for m in MOMENTS for v in ref.columns.version[m] if v})
+    return [ViewFilter(cs, v) for cs in cohort_sets for v in (None, *versions)]
+
+
+def attack(ref: Dataset, thresholds: Thresholds) -> Attack:
+    attacker = Attack(ref, thresholds.min_n, thresholds.min_paired)
+    for flt in manager_views(ref):
+        data = ref if flt == ViewFilter() else view(ref, flt)
+        for a, b in PAIRS:
+            report = build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={},
+                                  root="organisation", ref=ref)
+            attacker.add_report(report, flt)
+    for cohort in ref.cohorts:  # the cohort pages (a trainer's, and every manager's of the organisation)
+        flt = ViewFilter(frozenset({cohort}))
+        data = view(ref, flt)
+        if not len(data):
+            continue
+        for a, b in PAIRS:
+            attacker.add_report(build_report(data, moment_from=a, moment_to=b, thresholds=thresholds,
+                                             t0_matrices={}, root="cohort", ref=ref), flt)
+    return attacker
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(seed=hst.integers(0, 10_000), n_wijken=hst.integers(2, 6), n_cohorts=hst.integers(1, 4),
+       n_people=hst.integers(5, 90), two_versions=hst.booleans(),
+       thresholds=hst.sampled_from([Thresholds(), Thresholds(priority="cohort"), Thresholds(min_n=3, min_paired=4),
+                                    Thresholds(min_n=3, min_paired=4, priority="cohort")]))
+def test_no_view_combination_pins_down_a_small_or_withheld_group(seed, n_wijken, n_cohorts, n_people, two_versions,
+                                                                 thresholds):
+    ref = make_reference(seed, n_wijken, n_cohorts, n_people, two_versions)
+    findings = attack(ref, thresholds).findings()
+    assert findings == []
+
+
+def test_the_reported_subtraction_no_longer_works():
+    """The issue's example: a gebied over one cohort minus a wijk on that cohort's page gave the third wijk."""
+    ref = make_reference(7, 3, 2, 0, False)
+    people = []
+    spec = [(1, 1, 6), (2, 1, 2), (1, 2, 7), (2, 2, 6), (3, 1, 9)]  # (wijk, cohort, people)
+    for w, c, k in spec:
+        for _ in range(k):
+            p = Person(len(people) + 1, len(people) + 1, c, w, ref.wijken[w].gebied_id)
+            p.submitted.add("T0")
+            p.version["T0"] = 1
+            p.scores["T0"] = {s: 1.0 + len(people) % 5 for s in SCALES}
+            people.append(p)
+    ref = Dataset.of_people(Scope(organisation_id=1), ref.organisation, INST, {}, people, ref.wijken, ref.gebieden,
+                            ref.cohorts)
+    assert attack(ref, Thresholds()).findings() == []
+    assert attack(ref, Thresholds(priority="cohort")).findings() == []
+
+
+def test_the_attacker_finds_the_old_leak():
+    """The attacker is not blind: planning each view on its own data (the old way) is caught."""
+    ref = make_reference(3, 4, 3, 60, False)
+    attacker = Attack(ref, 5, 10)
+    for flt in manager_views(ref):
+        data = ref if flt == ViewFilter() else view(ref, flt)
+        report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={},
+                              root="organisation", ref=data)  # each view its own reference: the old behaviour
+        attacker.add_report(report, flt)
+    assert any("determined" in f for f in attacker.findings())
+
+
+@pytest.mark.parametrize("priority", ["wijk", "cohort"])
+def test_atoms_hold_zero_or_enough_people_and_keep_the_priority_margin(priority):
+    # (organisation, gebied, wijk, cohort, version)
+    keys = [(1, 1, 1, 1, 1), (1, 1, 1, 2, 1), (1, 1, 2, 1, 1), (1, 1, 2, 2, 1), (1, 2, 3, 1, 1), (1, 2, 3, 2, 1)]
+    counts = [2, 3, 6, 1, 8, 9]
+    atoms = merge_cells(keys, counts, 5, priority)
+    assert all(n == 0 or n >= 5 for n in atoms.n)
+    groups: dict[int, set] = {}
+    for key, atom in zip(keys, atoms.of_cell.tolist(), strict=True):
+        groups.setdefault(atom, set()).add(key)
+    if priority == "wijk":  # no atom spans two wijken: every wijk total is a union of atoms
+        assert all(len({k[2] for k in cells}) == 1 for cells in groups.values())
+    else:  # no atom spans two cohorts: every cohort total is a union of atoms
+        assert all(len({k[3] for k in cells}) == 1 for cells in groups.values())
+    assert merge_cells(list(reversed(keys)), list(reversed(counts)), 5, priority).n.tolist() == atoms.n.tolist()
+
+
+def test_an_organisation_below_the_threshold_has_only_unsafe_atoms():
+    atoms = merge_cells([(1, 1, 1, 1), (1, 1, 2, 1)], [1, 2], 5)
+    assert atoms.n.tolist() == [3] and atoms.safe.tolist() == [False]
