@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Small-cell protection of the monitor (DOMAIN.md §3.7).
     min_group_n: int = Field(default=5, ge=2)
     min_paired_n: int = Field(default=10, ge=2)
+    # Which figures survive when small cells are merged across every view (docs/disclosure.md): a wijk's figures
+    # over all cohorts ("wijk") or a cohort's figures over all its wijken ("cohort").
+    disclosure_priority: Literal["wijk", "cohort"] = "wijk"
     log_level: str = "INFO"
     # How long one database statement of a web request may wait (api.db.Timeouts): a stuck transaction then fails
     # that request with a 503 "probeer het opnieuw" instead of holding up the process. PostgreSQL only (SQLite
