@@ -82,6 +82,25 @@ def test_a_value_the_database_refuses_is_a_422_not_a_500(login_as, monkeypatch):
     assert_security_headers(r)
 
 
+@pytest.mark.parametrize("error", [
+    sa_exc.OperationalError("SELECT ...", {}, Exception("server closed the connection unexpectedly")),
+    sa_exc.InterfaceError("SELECT ...", {}, Exception("connection already closed")),
+    sa_exc.TimeoutError("QueuePool limit of size 20 overflow 10 reached, connection timed out"),
+], ids=["operational", "interface", "pool-timeout"])
+def test_lost_connections_and_pool_timeouts_are_a_503(login_as, monkeypatch, error):
+    from api.routers import trainer
+
+    def fail(*args, **kwargs):
+        raise error
+
+    c = login_as("trainer")
+    monkeypatch.setattr(trainer.cohorts, "list_cohorts", fail)
+    r = c.get("/groepen")
+    assert r.status_code == 503
+    assert "De database is tijdelijk niet bereikbaar" in r.text and r.headers["retry-after"] == "30"
+    assert_security_headers(r)
+
+
 @pytest.fixture
 def outage(engine):
     """Make every new database connection fail as a stopped server would, until the test ends it."""
