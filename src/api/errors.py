@@ -213,7 +213,7 @@ def install(app: FastAPI) -> None:
             # behind others (e.g. many saves of one answer at once). Trying again soon will most likely work.
             log.warning("database_contention path=%s %s", request.url.path, type(getattr(exc, "orig", exc)).__name__)
             return error_response(request, 503, BUSY_MESSAGE, headers={"Retry-After": "1"})
-        log.error("database_unavailable path=%s %s", request.url.path, type(getattr(exc, "orig", exc)).__name__)
+        log.error("database_unavailable path=%s %s", request.url.path, _driver_message(exc))
         return error_response(request, 503, HTTP_MESSAGES[503], headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     for cls in DATA_ERRORS:
@@ -227,6 +227,14 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error path=%s", request.url.path)
         return error_response(request, 500, HTTP_MESSAGES[500])
+
+
+def _driver_message(exc: Exception) -> str:
+    """The driver's own first line ("connection refused", "no such table: x"): enough to tell an outage from a bug
+    that also raises OperationalError, without SQLAlchemy's statement and parameters (which may hold personal data)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).splitlines()
+    return f"{type(orig).__name__}: {lines[0][:200] if lines else ''}"
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict]:

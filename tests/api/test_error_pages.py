@@ -153,3 +153,19 @@ def test_an_unreachable_postgresql_server_is_a_503(settings):
     assert r.status_code == 503
     assert "De database is tijdelijk niet bereikbaar" in r.text
     assert_security_headers(r)
+
+
+def test_the_503_is_logged_with_the_driver_message_and_no_parameters(login_as, monkeypatch, caplog):
+    from api.routers import trainer
+
+    def fail(*args, **kwargs):
+        raise sa_exc.OperationalError("SELECT * FROM x WHERE email = %s", ("someone@example.org",),
+                                      Exception("connection refused\nIs the server running?"))
+
+    c = login_as("trainer")
+    monkeypatch.setattr(trainer.cohorts, "list_cohorts", fail)
+    caplog.set_level(logging.INFO)
+    assert c.get("/groepen").status_code == 503
+    logged = "\n".join(rec.getMessage() for rec in caplog.records if rec.name == "ract.errors")
+    assert "database_unavailable path=/groepen Exception: connection refused" in logged
+    assert "someone@example.org" not in logged
