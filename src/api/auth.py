@@ -66,10 +66,20 @@ async def get_optional_user(request: Request, session: SessionDep) -> User | Non
         settings = request.app.state.settings
         policy = SessionPolicy(idle_seconds=settings.session_idle_seconds,
                                max_age_seconds=settings.session_max_age_seconds)
-        user = await run_in_threadpool(lambda: user_for_session(session, token=token, policy=policy))
+        user = await run_in_threadpool(_look_up, session, token, policy)
         if user is None:  # ended, expired or unknown: anonymous from here on
             request.session.clear()
     request.state.user = Principal.of(user) if user is not None else None
+    return user
+
+
+def _look_up(session: Session, token: str, policy: SessionPolicy) -> User | None:
+    """The session's user, in a transaction of its own: committed here (the touch of last_seen_at included), so
+    the request holds no pooled connection, and no lock, while it waits for a thread for its handler. Held, 100
+    saves at once exhausted the pool: requests holding connections waited for threads that waited for connections
+    (docs/performance.md, bursts)."""
+    user = user_for_session(session, token=token, policy=policy)
+    session.commit()
     return user
 
 
