@@ -61,18 +61,20 @@ def csrf(html: str) -> str:
 
 # -- processes: the probe and the load ---------------------------------------------------------------------------
 
-def probe(base: str, seconds: float, out) -> None:
-    """GET /healthz every PROBE_EVERY s on a new connection for ``seconds``: (latency, status or error) each."""
+def probe(base: str, seconds: float, ready, out) -> None:
+    """GET /healthz every PROBE_EVERY s on a new connection for ``seconds``: (seconds since the probe started,
+    latency, status or error) each."""
     import httpx
 
-    samples, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
+    samples, begin = [], time.monotonic()
+    ready.set()
+    while time.monotonic() < begin + seconds:
         started = time.perf_counter()
         try:
             outcome = httpx.get(base + "/healthz", timeout=PROBE_TIMEOUT).status_code
         except httpx.HTTPError as exc:
             outcome = type(exc).__name__
-        samples.append((time.perf_counter() - started, outcome))
+        samples.append((time.monotonic() - begin, time.perf_counter() - started, outcome))
         time.sleep(max(0.0, PROBE_EVERY - (time.perf_counter() - started)))
     out.put(samples)
 
@@ -183,9 +185,10 @@ def phase(kind: str, *, server_root: Path, url: str, seconds: float, quiet: floa
     ctx = multiprocessing.get_context("spawn")
     try:
         request = prepare(kind, base)
-        probes, loads = ctx.Queue(), ctx.Queue()
-        prober = ctx.Process(target=probe, args=(base, quiet + seconds, probes))
+        probes, loads, ready = ctx.Queue(), ctx.Queue(), ctx.Event()
+        prober = ctx.Process(target=probe, args=(base, quiet + seconds, ready, probes))
         prober.start()
+        ready.wait(60)
         time.sleep(quiet)
         loader = ctx.Process(target=load, args=(base, kind, seconds, concurrency, request, loads))
         loader.start()
@@ -205,8 +208,9 @@ def phase(kind: str, *, server_root: Path, url: str, seconds: float, quiet: floa
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
-    quiet_n = round(quiet / PROBE_EVERY)
-    return {"kind": kind, "baseline": samples[:quiet_n], "burst": samples[quiet_n:], "statuses": statuses,
+    # Split by when each probe was sent (a probe sent during the quiet seconds that ends in the burst is quiet).
+    return {"kind": kind, "baseline": [(lat, o) for t, lat, o in samples if t - lat < quiet],
+            "burst": [(lat, o) for t, lat, o in samples if t - lat >= quiet], "statuses": statuses,
             "abandoned": abandoned, "alive": alive, "stop": stop}
 
 
