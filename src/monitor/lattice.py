@@ -98,6 +98,17 @@ _ATOMS_SIZE = 1024
 _atoms_lock = threading.Lock()
 
 
+def _cells(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct rows, per row its number, per distinct row its count), like ``np.unique(axis=0)`` but through one
+    integer key per row: each column numbered by its distinct values, the numbers combined in mixed radix."""
+    key = np.zeros(len(stacked), np.int64)
+    for column in stacked.T:
+        values, number = np.unique(column, return_inverse=True)
+        key = key * len(values) + number.reshape(-1)
+    _, first, cell_of, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    return stacked[first], cell_of.reshape(-1), counts
+
+
 def atoms_of_people(cell_columns: Sequence[np.ndarray], mask: np.ndarray, threshold: int,
                     priority: Priority) -> tuple[np.ndarray, Atoms]:
     """Per person the atom of their cell for the people in ``mask`` (-1 elsewhere), and the atoms.
@@ -108,7 +119,7 @@ def atoms_of_people(cell_columns: Sequence[np.ndarray], mask: np.ndarray, thresh
     if not mask.any():
         return atom_of, Atoms(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0, bool))
     stacked = np.column_stack([np.asarray(col)[mask] for col in cell_columns])
-    cells, cell_of, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    cells, cell_of, counts = _cells(stacked)
     key = (cells.tobytes(), cells.shape, counts.tobytes(), threshold, priority)
     with _atoms_lock:
         atoms = _ATOMS.get(key)
@@ -120,23 +131,58 @@ def atoms_of_people(cell_columns: Sequence[np.ndarray], mask: np.ndarray, thresh
             _ATOMS[key] = atoms
             while len(_ATOMS) > _ATOMS_SIZE:
                 _ATOMS.popitem(last=False)
-    atom_of[mask] = atoms.of_cell[cell_of.reshape(-1)]
+    atom_of[mask] = atoms.of_cell[cell_of]
     return atom_of, atoms
 
 
-def decide(node_people: Sequence[np.ndarray], atom_of: np.ndarray, atoms: Atoms) -> list[bool]:
-    """Per group (the positions of its people in the view), whether it is a non-empty union of whole, safe atoms.
+def decide(parent: Sequence[int], leaf_of: np.ndarray, atom_of: np.ndarray, atoms: Atoms) -> np.ndarray:
+    """Per node of a tree of groups, whether its people in the view are a non-empty union of whole, safe atoms.
 
-    ``atom_of``: per person of the view, the atom of the reference data set (the whole organisation) they count
-    in for this measure, -1 where they do not count. A group whose people hold only part of an atom — because the
-    view's filter leaves the rest out, or because the atom spans other groups — is not shown."""
-    out = []
-    for idx in node_people:
-        held = atom_of[idx]
-        held = held[held >= 0]
-        if not held.size:  # nobody: nothing to show (withheld like any group below the threshold)
-            out.append(False)
-            continue
-        ids, counts = np.unique(held, return_counts=True)
-        out.append(bool(np.all(counts == atoms.n[ids]) and np.all(atoms.safe[ids])))
-    return out
+    ``parent``: per node the number of its parent (-1 for the root), parents before children; ``leaf_of``: per
+    person of the view the number of their leaf; ``atom_of``: per person the atom of the reference data set (the
+    whole organisation) they count in for this measure, -1 where they do not count. A group whose people hold only
+    part of an atom — because the view's filter leaves the rest out, or because the atom reaches into another
+    group — is not shown: an atom cut by the view withholds every group that holds any of it, an atom spread over
+    several leaves every group below the lowest one holding all of them."""
+    n_nodes = len(parent)
+    counted = atom_of >= 0
+    people = np.bincount(leaf_of[counted], minlength=n_nodes)
+    for node in range(n_nodes - 1, 0, -1):  # children after parents: add each node's people to its parent
+        people[parent[node]] += people[node]
+    bad = np.zeros(n_nodes, bool)
+    if counted.any():
+        width = len(atoms.n) + 1
+        pairs, hits = np.unique(leaf_of[counted].astype(np.int64) * width + atom_of[counted], return_counts=True)
+        order = np.argsort(pairs % width, kind="stable")  # grouped by atom
+        pairs, hits = pairs[order], hits[order]
+        leaves, held = pairs // width, pairs % width
+        in_view = np.bincount(held, weights=hits, minlength=len(atoms.n)).astype(np.int64)
+        whole = (in_view == atoms.n) & atoms.safe
+        starts = np.flatnonzero(np.r_[True, held[1:] != held[:-1]])
+        for start, stop in zip(starts, [*starts[1:], len(held)], strict=True):
+            atom, atom_leaves = int(held[start]), leaves[start:stop].tolist()
+            top = _lowest_common(parent, atom_leaves) if whole[atom] else -1
+            for leaf in atom_leaves:
+                node = leaf
+                while node != top and node >= 0:
+                    bad[node] = True
+                    node = parent[node]
+    return (people > 0) & ~bad
+
+
+def _lowest_common(parent: Sequence[int], leaves: list[int]) -> int:
+    """The lowest node that holds every one of ``leaves``."""
+    chains = []
+    for leaf in leaves:
+        chain, node = [], leaf
+        while node >= 0:
+            chain.append(node)
+            node = parent[node]
+        chains.append(chain[::-1])
+    common = -1
+    for level in zip(*chains, strict=False):
+        if all(n == level[0] for n in level):
+            common = level[0]
+        else:
+            break
+    return common

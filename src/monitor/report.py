@@ -183,7 +183,9 @@ class _Tree:
     root: _Node
     nodes: list[_Node]  # tree order: parents before children
     leaf_of: np.ndarray  # per person, the number of their wijk node
-    shape: tuple  # (key, parent key, is a wijk) per node: what a suppression plan depends on besides the counts
+    shape: tuple  # (key, parent key, is a wijk) per node
+    parent: list[int]  # per node the number of its parent (-1: the root)
+    number: dict[str, int]  # node key -> its number
 
     def counts(self, mask: np.ndarray) -> dict[str, int]:
         """Per node key, how many of its people have ``mask`` set: one bincount over the wijken, summed upwards
@@ -265,7 +267,9 @@ def _build(data: Dataset, root: Root) -> _Tree:
             node.leaf = number
             leaf_of[node.idx] = number
     shape = tuple((n.key, n.parent, n.leaf >= 0) for n in nodes)
-    return _Tree(top, nodes, leaf_of, shape)
+    number = {n.key: i for i, n in enumerate(nodes)}
+    parent = [number[n.parent] if n.parent is not None else -1 for n in nodes]
+    return _Tree(top, nodes, leaf_of, shape, parent, number)
 
 
 def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
@@ -327,7 +331,8 @@ class _Lattice:
             return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
         raise ValueError(f"unknown measure {spec!r}")
 
-    def plan(self, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: str) -> dict[str, Decision]:
+    def plan(self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec,
+             measure: str) -> dict[str, Decision]:
         """Per node, shown or withheld (and why), for the view's people in ``mask`` counted in ``spec``."""
         threshold = self.thresholds.for_measure(measure)
         ref_mask, versions = self._measure(spec)
@@ -338,10 +343,12 @@ class _Lattice:
         if np.any(mask & (atom_of < 0)):  # counted in the view but not in the reference: fail closed
             atom_of = np.where(mask & (atom_of < 0), len(atoms.n), atom_of)
             atoms = lattice.Atoms(atoms.of_cell, np.append(atoms.n, -1), np.append(atoms.safe, False))
-        shown = lattice.decide([n.idx for n in nodes], atom_of, atoms)
+        shown = lattice.decide(tree.parent, tree.leaf_of, atom_of, atoms)
+        number = tree.number
         out = {}
-        for node, ok in zip(nodes, shown, strict=True):
+        for node in nodes:
             n = int(np.count_nonzero(mask[node.idx]))
+            ok = bool(shown[number[node.key]])
             reason = None if ok else (Reason.TOO_FEW if n < threshold else Reason.COMPLEMENTARY)
             out[node.key] = Decision(key=node.key, n=n, shown=ok, reason=reason)
         return out
@@ -399,9 +406,9 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     for k, scale in enumerate(scales):
         before_all, after_all = c.scores[(moment_from, scale)], c.scores[(moment_to, scale)]
         has_from, has_to = np.isfinite(before_all), np.isfinite(after_all)
-        plan_from = lat.plan(wanted, has_from, ("score", moment_from, scale), "n")
-        plan_to = lat.plan(wanted, has_to, ("score", moment_to, scale), "n")
-        plan_pair = lat.plan(wanted, has_from & has_to, ("pair", moment_from, moment_to, scale), "paired")
+        plan_from = lat.plan(tree, wanted, has_from, ("score", moment_from, scale), "n")
+        plan_to = lat.plan(tree, wanted, has_to, ("score", moment_to, scale), "n")
+        plan_pair = lat.plan(tree, wanted, has_from & has_to, ("pair", moment_from, moment_to, scale), "paired")
         before, after, change = described[2 * k], described[2 * k + 1], changes[k]
         paired = [change.column(name) for name in ("n_paired", "mean_change", "ci_low", "ci_high", "d_z", "g_av",
                                                    "rci.frac_improved", "rci.frac_unchanged", "rci.frac_deteriorated")]
@@ -433,17 +440,17 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
-    flows = _flows(lat, wanted, c, moment_from, moment_to)
+    flows = _flows(lat, tree, wanted, c, moment_from, moment_to)
     mixed = int(np.count_nonzero(c.submitted[moment_from] & c.submitted[moment_to]
                                  & (c.version[moment_from] != c.version[moment_to])))
     report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
                     flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(lat, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)), c)
+    report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
         # Attrition compares T0-only people with completers: on one instrument version the two would be defined
         # by the version filter, not by who dropped out, so it is shown without that filter only.
         if not lat.versioned:
-            report.attrition = _attrition(lat, tree.root, c, scales, moment_from, moment_to, thresholds)
+            report.attrition = _attrition(lat, tree, c, scales, moment_from, moment_to, thresholds)
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
@@ -451,14 +458,14 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     return report
 
 
-def _then_test(lat: _Lattice, nodes: list[_Node], changes: dict[str, grouped.Changes],
+def _then_test(lat: _Lattice, tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes],
                c: Columns) -> list[ThenTest]:
     """Per then-test scale and group: T0 against the retrospective rating (``changes``: their paired change)."""
     out = []
     for scale, change in changes.items():
         t0, then = c.scores[("T0", scale)], c.then[scale]
         complete = np.isfinite(t0) & np.isfinite(then)
-        plan = lat.plan(nodes, complete, ("then", scale), "paired")
+        plan = lat.plan(tree, nodes, complete, ("then", scale), "paired")
         figures = [change.column(name) for name in ("n_paired", "mean_from", "mean_to", "mean_change")]
         for g, node in enumerate(nodes):
             shown = plan[node.key].shown
@@ -467,7 +474,7 @@ def _then_test(lat: _Lattice, nodes: list[_Node], changes: dict[str, grouped.Cha
     return out
 
 
-def _attrition(lat: _Lattice, root: _Node, c: Columns, scales: list[str], moment_from: str, moment_to: str,
+def _attrition(lat: _Lattice, tree: _Tree, c: Columns, scales: list[str], moment_from: str, moment_to: str,
                thresholds: Thresholds) -> list[AttritionRow]:
     out = []
     later = c.submitted[moment_to]
@@ -475,8 +482,10 @@ def _attrition(lat: _Lattice, root: _Node, c: Columns, scales: list[str], moment
         base = c.scores[(moment_from, scale)]
         is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later
         completers, dropouts = base[is_c], base[is_d]
-        show_c = lat.plan([root], is_c, ("completer", moment_from, moment_to, scale), "n")[root.key].shown
-        show_d = lat.plan([root], is_d, ("dropout", moment_from, moment_to, scale), "n")[root.key].shown
+        show_c = lat.plan(tree, [tree.root], is_c, ("completer", moment_from, moment_to, scale),
+                          "n")[tree.root.key].shown
+        show_d = lat.plan(tree, [tree.root], is_d, ("dropout", moment_from, moment_to, scale),
+                          "n")[tree.root.key].shown
         show_c, show_d = show_c and completers.size >= thresholds.min_n, show_d and dropouts.size >= thresholds.min_n
         a = st.attrition(completers, dropouts) if show_c and show_d else None
         out.append(AttritionRow(
@@ -522,13 +531,13 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(lat: _Lattice, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str) -> list[GroupFlow]:
+def _flows(lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str) -> list[GroupFlow]:
     had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
     masks = {"invited": (np.ones(len(c), bool), ("invited",)),
              "responded_from": (had_from, ("submitted", moment_from)),
              "responded_to": (had_to, ("submitted", moment_to)),
              "paired": (had_from & had_to, ("both", moment_from, moment_to))}
-    plans = {name: lat.plan(nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
+    plans = {name: lat.plan(tree, nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
     masks = {name: mask for name, (mask, _) in masks.items()}
     out = []
     for node in nodes:

@@ -172,6 +172,7 @@ def test_ract_send_reminders_sends_module_reminders(demo, settings, monkeypatch)
     monkeypatch.setenv("RACT_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("RACT_ENVIRONMENT", "test")
     monkeypatch.setenv("RACT_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("RACT_BASE_URL", settings.base_url)
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli.app, ["send-reminders", "--today", TODAY.isoformat()])

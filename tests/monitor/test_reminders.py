@@ -173,6 +173,7 @@ def test_ract_send_reminders_is_idempotent_and_recorded(demo, settings, monkeypa
     monkeypatch.setenv("RACT_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("RACT_ENVIRONMENT", "test")
     monkeypatch.setenv("RACT_SECRET_KEY", settings.secret_key)  # outside development the default is refused
+    monkeypatch.setenv("RACT_BASE_URL", settings.base_url)  # required outside development
     get_settings.cache_clear()
     try:
         runner = CliRunner()
