@@ -30,8 +30,34 @@ class ViewFilter:
     version: int | None = None
 
 
+class ReportReader:
+    """Reads a report as a page, the API or an export shows it: every published n (None: withheld) by measure."""
+
+    def _see(self, label: str, measure: tuple, key: str, flt: ViewFilter, value: int | None) -> None:
+        raise NotImplementedError
+
+    def add_report(self, report, flt: ViewFilter) -> None:
+        a, b = report.moment_from, report.moment_to
+        for row in report.rows:
+            s = row.scale
+            self._see("from", ("score", a, s), row.group_key, flt, row.n_from)
+            self._see("to", ("score", b, s), row.group_key, flt, row.n_to)
+            self._see("pairs", ("pair", a, b, s), row.group_key, flt, row.n_paired)
+        for flow in report.flows:
+            self._see("invited", ("invited",), flow.group_key, flt, flow.invited)
+            self._see("responded", ("submitted", a), flow.group_key, flt, flow.responded_from)
+            self._see("responded", ("submitted", b), flow.group_key, flt, flow.responded_to)
+            self._see("paired", ("both", a, b), flow.group_key, flt, flow.paired)
+        for t in report.then_test:
+            self._see("then", ("then", t.scale), t.group_key, flt, t.n)
+        root = report.groups[0][0]
+        for r in report.attrition:
+            self._see("completers", ("completer", a, b, r.scale), root, flt, r.n_completers)
+            self._see("dropouts", ("dropout", a, b, r.scale), root, flt, r.n_dropouts)
+
+
 @dataclass
-class Attack:
+class Attack(ReportReader):
     ref: Dataset  # the whole organisation: the ground truth the attacker's equations are about
     min_n: int
     min_paired: int
@@ -123,25 +149,6 @@ class Attack:
         if n < limit:
             self.shown_too_small.append(f"{label} {key} {flt}: n={n}")
         self.published[measure].add(vec.tobytes())
-
-    def add_report(self, report, flt: ViewFilter) -> None:
-        a, b = report.moment_from, report.moment_to
-        for row in report.rows:
-            s = row.scale
-            self._see("from", ("score", a, s), row.group_key, flt, row.n_from)
-            self._see("to", ("score", b, s), row.group_key, flt, row.n_to)
-            self._see("pairs", ("pair", a, b, s), row.group_key, flt, row.n_paired)
-        for flow in report.flows:
-            self._see("invited", ("invited",), flow.group_key, flt, flow.invited)
-            self._see("responded", ("submitted", a), flow.group_key, flt, flow.responded_from)
-            self._see("responded", ("submitted", b), flow.group_key, flt, flow.responded_to)
-            self._see("paired", ("both", a, b), flow.group_key, flt, flow.paired)
-        for t in report.then_test:
-            self._see("then", ("then", t.scale), t.group_key, flt, t.n)
-        root = report.groups[0][0]
-        for r in report.attrition:
-            self._see("completers", ("completer", a, b, r.scale), root, flt, r.n_completers)
-            self._see("dropouts", ("dropout", a, b, r.scale), root, flt, r.n_dropouts)
 
     # --- what can be pinned down ----------------------------------------------------------------------------------
     def findings(self) -> list[str]:
