@@ -9,10 +9,16 @@ WORKERS="${RACT_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}"
 PG_URL="${RACT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 
 echo "== Suite on SQLite =="
-env -u RACT_TEST_DATABASE_URL -u RACT_REQUIRE_POSTGRES "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@"
+env -u RACT_TEST_DATABASE_URL -u RACT_REQUIRE_POSTGRES "${PYTEST[@]}" -n "$WORKERS" -m "not browser and not serial" "$@"
+
+echo "== Latency under load, alone (SQLite) =="
+env -u RACT_TEST_DATABASE_URL -u RACT_REQUIRE_POSTGRES "${PYTEST[@]}" -m serial "$@"
 
 echo "== Browser tests (Chromium, SQLite) =="
 env -u RACT_TEST_DATABASE_URL -u RACT_REQUIRE_POSTGRES "${PYTEST[@]}" -m browser "$@"
 
 echo "== Suite on PostgreSQL (${PG_URL##*@}) =="
-RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -n "$WORKERS" -m "not browser" "$@"
+RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -n "$WORKERS" -m "not browser and not serial" "$@"
+
+echo "== Latency under load, alone (PostgreSQL) =="
+RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m serial "$@"

@@ -31,6 +31,8 @@ from monitor.models import Answer
 from tests.conftest import DEMO_PASSWORD, csrf_from
 from tests.monitor.test_questionnaire_versions import demo_enrolment
 
+pytestmark = pytest.mark.serial  # /healthz latency: measured without other tests on the same two cores
+
 BURST = 100
 PROBE_EVERY = 0.1
 HEALTHZ_LIMIT = 1.0
