@@ -26,7 +26,7 @@ def test_two_ract_send_reminders_processes_send_each_reminder_once(demo, setting
     db.commit()
     n = len(enrolments(db, cohort))
     env = {**os.environ, "RACT_DATABASE_URL": settings.database_url, "RACT_ENVIRONMENT": "test",
-           "RACT_SECRET_KEY": settings.secret_key, "RACT_LOG_LEVEL": "WARNING"}
+           "RACT_SECRET_KEY": settings.secret_key, "RACT_BASE_URL": settings.base_url, "RACT_LOG_LEVEL": "WARNING"}
     procs = [subprocess.Popen([str(RACT), "send-reminders", "--today", TODAY.isoformat()], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
