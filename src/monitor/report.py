@@ -183,18 +183,8 @@ class _Tree:
     root: _Node
     nodes: list[_Node]  # tree order: parents before children
     leaf_of: np.ndarray  # per person, the number of their wijk node
-    shape: tuple  # (key, parent key, is a wijk) per node
     parent: list[int]  # per node the number of its parent (-1: the root)
     number: dict[str, int]  # node key -> its number
-
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        """Per node key, how many of its people have ``mask`` set: one bincount over the wijken, summed upwards
-        (every person is in exactly one wijk, so a parent's count is the sum of its children's)."""
-        per_leaf = np.bincount(self.leaf_of, weights=mask, minlength=len(self.nodes)).astype(int)
-        out: dict[str, int] = {}
-        for node in reversed(self.nodes):
-            out[node.key] = int(per_leaf[node.leaf]) if node.leaf >= 0 else sum(out[c.key] for c in node.children)
-        return out
 
 
 def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
@@ -266,10 +256,9 @@ def _build(data: Dataset, root: Root) -> _Tree:
         if node.level == "wijk":
             node.leaf = number
             leaf_of[node.idx] = number
-    shape = tuple((n.key, n.parent, n.leaf >= 0) for n in nodes)
     number = {n.key: i for i, n in enumerate(nodes)}
     parent = [number[n.parent] if n.parent is not None else -1 for n in nodes]
-    return _Tree(top, nodes, leaf_of, shape, parent, number)
+    return _Tree(top, nodes, leaf_of, parent, number)
 
 
 def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
