@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PY := .venv/bin/python
 RACT := .venv/bin/ract
 
-.PHONY: run test install bench check-content clean
+.PHONY: run test lint install bench check-content clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -20,6 +20,12 @@ run: install
 
 test: install
 	@bash scripts/test.sh
+
+# ruff (lint and format) and mypy, configured in pyproject.toml; zero findings expected.
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 check-content: install
 	$(RACT) content check
