@@ -75,14 +75,26 @@ def arrange(url: str, n_users: int, n_submit: int) -> tuple[list[Session_], list
         db.add(org)
         db.flush()
         wijk = Wijk(organisation_id=org.id, name="Benchwijk")
-        cohort = Cohort(organisation_id=org.id, name="Bench", start_date=date.today(), end_date=date.today() + timedelta(days=90))
+        cohort = Cohort(
+            organisation_id=org.id, name="Bench", start_date=date.today(), end_date=date.today() + timedelta(days=90)
+        )
         db.add_all([wijk, cohort])
         db.flush()
-        set_window(db, cohort_id=cohort.id, moment="T0", opens_on=date.today() - timedelta(days=1),
-                   closes_on=date.today() + timedelta(days=30))
+        set_window(
+            db,
+            cohort_id=cohort.id,
+            moment="T0",
+            opens_on=date.today() - timedelta(days=1),
+            closes_on=date.today() + timedelta(days=30),
+        )
         for i in range(n_users):
-            user = User(name=f"Bench {i}", email=f"bench{i}@bench.local", role=Role.trainee, organisation_id=org.id,
-                        wijk_id=wijk.id)
+            user = User(
+                name=f"Bench {i}",
+                email=f"bench{i}@bench.local",
+                role=Role.trainee,
+                organisation_id=org.id,
+                wijk_id=wijk.id,
+            )
             db.add(user)
             db.flush()
             enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, wijk_id=wijk.id)
@@ -92,8 +104,9 @@ def arrange(url: str, n_users: int, n_submit: int) -> tuple[list[Session_], list
             csrf = secrets.token_urlsafe(16)
             sessions.append((cookie(user.id, csrf), csrf, response.id))
         db.commit()
-        ready = _ready_to_submit(db, instrument=instrument, organisation_id=org.id, wijk_id=wijk.id,
-                                 cohort_id=cohort.id, n=n_submit)
+        ready = _ready_to_submit(
+            db, instrument=instrument, organisation_id=org.id, wijk_id=wijk.id, cohort_id=cohort.id, n=n_submit
+        )
         db.commit()
     engine.dispose()
     # A fresh bulk insert would otherwise set autovacuum off in the middle of the timed phases.
@@ -102,8 +115,9 @@ def arrange(url: str, n_users: int, n_submit: int) -> tuple[list[Session_], list
     return sessions, ready
 
 
-def _ready_to_submit(db: Session, *, instrument, organisation_id: int, wijk_id: int, cohort_id: int,
-                     n: int) -> list[Session_]:
+def _ready_to_submit(
+    db: Session, *, instrument, organisation_id: int, wijk_id: int, cohort_id: int, n: int
+) -> list[Session_]:
     """``n`` trainees each with a fully answered T0 response in progress, inserted in bulk."""
     from sqlalchemy import insert
 
@@ -112,23 +126,45 @@ def _ready_to_submit(db: Session, *, instrument, organisation_id: int, wijk_id: 
     from training.models import Enrolment, Role, User, utcnow
 
     version = get_or_create_version(db, instrument=instrument)
-    users = [User(name=f"Indiener {i}", email=f"submit{i}@bench.local", role=Role.trainee,
-                  organisation_id=organisation_id, wijk_id=wijk_id) for i in range(n)]
+    users = [
+        User(
+            name=f"Indiener {i}",
+            email=f"submit{i}@bench.local",
+            role=Role.trainee,
+            organisation_id=organisation_id,
+            wijk_id=wijk_id,
+        )
+        for i in range(n)
+    ]
     db.add_all(users)
     db.flush()
     enrolments = [Enrolment(cohort_id=cohort_id, user_id=user.id, wijk_id=wijk_id) for user in users]
     db.add_all(enrolments)
     db.flush()
-    responses = [QuestionnaireResponse(enrolment_id=e.id, moment="T0", instrument_id=instrument.id,
-                                       instrument_version_id=version.id) for e in enrolments]
+    responses = [
+        QuestionnaireResponse(
+            enrolment_id=e.id, moment="T0", instrument_id=instrument.id, instrument_version_id=version.id
+        )
+        for e in enrolments
+    ]
     db.add_all(responses)
     db.flush()
     rng, now = random.Random(7), utcnow()
     items = [item.id for item in instrument.items_for("T0")]
-    rows = [{"response_id": r.id, "item_id": item, "then_test": False, "value": rng.randint(1, 5),
-             "missing_code": None, "answered_at": now} for r in responses for item in items]
+    rows = [
+        {
+            "response_id": r.id,
+            "item_id": item,
+            "then_test": False,
+            "value": rng.randint(1, 5),
+            "missing_code": None,
+            "answered_at": now,
+        }
+        for r in responses
+        for item in items
+    ]
     for start in range(0, len(rows), 10_000):
-        db.execute(insert(Answer), rows[start:start + 10_000])
+        db.execute(insert(Answer), rows[start : start + 10_000])
     ready = []
     for user, response in zip(users, responses):
         csrf = secrets.token_urlsafe(16)
@@ -220,8 +256,17 @@ def wrk_script(workdir: Path, *, mode: str, sessions: list[Session_], items: lis
     """A wrk Lua script for one phase: the sessions and items are written into it (wrk has no other input)."""
     rows = ",".join(f'{{"{c}","{t}",{rid}}}' for c, t, rid in sessions)
     path = workdir / f"{mode}.lua"
-    path.write_text(WRK_LUA % {"what": mode, "sessions": rows, "items": ",".join(f'"{i}"' for i in items),
-                               "mode": mode, "expected": expected, "seed": 7})
+    path.write_text(
+        WRK_LUA
+        % {
+            "what": mode,
+            "sessions": rows,
+            "items": ",".join(f'"{i}"' for i in items),
+            "mode": mode,
+            "expected": expected,
+            "seed": 7,
+        }
+    )
     return path
 
 
@@ -229,8 +274,17 @@ def wrk(base: str, script: Path, *, seconds: float, connections: int) -> dict:
     """Run wrk (one thread: the machine has two cores and the server needs them) and parse its summary.
     Latency is wrk's, from sending a request to its whole response, per connection (closed loop)."""
     retrans_before = tcp_retransmits()
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script),
-               base]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     line = next((l for l in done.stdout.splitlines() if l.startswith("WRK-RESULT ")), None)
     if done.returncode != 0 or line is None:
@@ -246,8 +300,17 @@ def wrk(base: str, script: Path, *, seconds: float, connections: int) -> dict:
     requests = raw["requests"] - raw["filler"]
     retrans_after = tcp_retransmits()
     retransmits = retrans_after - retrans_before if None not in (retrans_before, retrans_after) else None
-    return {"requests": requests, "good": raw["good"], "rate": requests / seconds_run, "p50": raw["p50"], "p95": raw["p95"],
-            "p99": raw["p99"], "errors": errors, "connections": connections, "retransmits": retransmits}
+    return {
+        "requests": requests,
+        "good": raw["good"],
+        "rate": requests / seconds_run,
+        "p50": raw["p50"],
+        "p95": raw["p95"],
+        "p99": raw["p99"],
+        "errors": errors,
+        "connections": connections,
+        "retransmits": retransmits,
+    }
 
 
 def tcp_retransmits() -> int | None:
@@ -302,10 +365,16 @@ def _submitted(url: str, n_items: int) -> tuple[int, int]:
     """Submitted responses, and how many of them lack an answer or their stored scores (must be none)."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        submitted = conn.execute(text("SELECT count(*) FROM questionnaire_response WHERE status = 'submitted'")).scalar_one()
-        broken = conn.execute(text(
-            "SELECT count(*) FROM questionnaire_response r WHERE r.status = 'submitted' AND (r.scores_json IS NULL "
-            "OR (SELECT count(*) FROM answer a WHERE a.response_id = r.id) <> :n)"), {"n": n_items}).scalar_one()
+        submitted = conn.execute(
+            text("SELECT count(*) FROM questionnaire_response WHERE status = 'submitted'")
+        ).scalar_one()
+        broken = conn.execute(
+            text(
+                "SELECT count(*) FROM questionnaire_response r WHERE r.status = 'submitted' AND (r.scores_json IS NULL "
+                "OR (SELECT count(*) FROM answer a WHERE a.response_id = r.id) <> :n)"
+            ),
+            {"n": n_items},
+        ).scalar_one()
     engine.dispose()
     return submitted, broken
 
@@ -313,21 +382,34 @@ def _submitted(url: str, n_items: int) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=lambda v: [int(c) for c in v.split(",")], default=[8, 16, 32],
-                        help="open connections (closed loop) of each save phase, comma-separated (default 8,16,32)")
+    parser.add_argument(
+        "--concurrency",
+        type=lambda v: [int(c) for c in v.split(",")],
+        default=[8, 16, 32],
+        help="open connections (closed loop) of each save phase, comma-separated (default 8,16,32)",
+    )
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--warm-up", type=float, default=5, help="seconds of untimed saves and /healthz before timing")
-    parser.add_argument("--submit-pool", type=int, default=4000,
-                        help="fully answered responses waiting to be submitted; the submit phase ends when all are")
+    parser.add_argument(
+        "--submit-pool",
+        type=int,
+        default=4000,
+        help="fully answered responses waiting to be submitted; the submit phase ends when all are",
+    )
     parser.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
-    parser.add_argument("--smoke", action="store_true",
-                        help="prove the script works: 2 s per phase, 4 clients, little data, no doc update")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="prove the script works: 2 s per phase, 4 clients, little data, no doc update",
+    )
     args, _ = parser.parse_known_args()  # scripts/bench.sh passes its arguments to every benchmark
     if args.smoke:
         args.seconds, args.concurrency, args.users, args.submit_pool, args.no_doc, args.warm_up = 2, [4], 5, 50, True, 1
     if shutil.which("wrk") is None:
-        print("wrk is not installed: `apt-get install -y wrk` (scripts/bench.sh installs it when run as root)",
-              file=sys.stderr)
+        print(
+            "wrk is not installed: `apt-get install -y wrk` (scripts/bench.sh installs it when run as root)",
+            file=sys.stderr,
+        )
         return 2
 
     pressure = cpu_pressure()  # before anything of ours runs
@@ -345,11 +427,28 @@ def main() -> int:
 
         items = [item.id for item in load_instruments(ROOT / "content" / "questionnaires")[0].items_for("T0")]
         port = free_port()
-        env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_SECRET_KEY": SECRET, "RACT_ENVIRONMENT": "development",
-               "RACT_LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ract"), "serve", "--host", "127.0.0.1", "--port",
-                                   str(port), "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
+        env = {
+            **os.environ,
+            "RACT_DATABASE_URL": url,
+            "RACT_SECRET_KEY": SECRET,
+            "RACT_ENVIRONMENT": "development",
+            "RACT_LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "ract"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120  # a busy machine: importing, the content check and 2 workers
         while True:
@@ -371,8 +470,12 @@ def main() -> int:
         for script in (save_lua, health_lua):
             wrk(base, script, seconds=args.warm_up, connections=max(args.concurrency))
         saves = [wrk(base, save_lua, seconds=args.seconds, connections=c) for c in args.concurrency]
-        submits = wrk(base, wrk_script(workdir, mode="submit", sessions=ready, items=items, expected=303),
-                      seconds=args.seconds, connections=max(args.concurrency))
+        submits = wrk(
+            base,
+            wrk_script(workdir, mode="submit", sessions=ready, items=items, expected=303),
+            seconds=args.seconds,
+            connections=max(args.concurrency),
+        )
         submitted, broken = _submitted(url, len(items))
         submits["exhausted"] = submitted >= len(ready)
         # Every 303 to the read-only page is one submitted response; wrk abandons the requests still in flight when
@@ -399,32 +502,44 @@ def main() -> int:
     rows = [(f"POST one answer (htmx), {r['connections']} connections", r) for r in saves]
     rows += [(f"POST submit a response, {submits['connections']} connections", submits)]
     rows += [(f"GET /healthz, {r['connections']} connections", r) for r in healthz]
-    table = "\n".join([
-        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}): `ract serve --workers 2` (uvicorn) on PostgreSQL; load from wrk "
-        f"(one thread, closed loop: each connection sends its next request when the last one is answered) on the "
-        f"same machine, {args.seconds:.0f} s per phase after the workers' start-up work ({warm_up:.0f} s), a "
-        f"VACUUM ANALYZE of the fresh data and {args.warm_up:.0f} s each of untimed saves and /healthz; {args.users} trainees saving answers, {args.submit_pool} fully answered responses ready "
-        f"to submit" + (" (all submitted before the time was up)" if submits["exhausted"] else "") + ".",
-        "",
-        "| endpoint | requests | per second | p50 ms | p95 ms | p99 ms | errors | TCP retransmits |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
-        *(f"| {label} | {r['requests']} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
-          f"{r['errors'] or 'none'} | {'?' if r['retransmits'] is None else r['retransmits']} |" for label, r in rows),
-        "",
-        f"Target: ≥ {TARGET_RATE} saves/s with p99 < {TARGET_P99_MS} ms and no errors: "
-        + (f"**met** with {', '.join(str(r['connections']) for r in met)} connections"
-           if met else "**NOT met** at any number of connections measured")
-        + "; " + "; ".join(f"{r['connections']} connections: {r['rate']:.0f}/s, p99 {r['p99']:.0f} ms "
-                           f"({'met' if verdict(r) else 'not met'})" for r in saves)
-        + f". CPU pressure before the run, with nothing of ours running (/proc/pressure/cpu, some): {pressure}."
-        + " TCP retransmits: segments the kernel retransmitted during the phase (/proc/net/snmp, the whole machine;"
-          " on loopback each one waits at least 200 ms)."
-        + f" Submits (no rate target): {'no errors' if not submits['errors'] else '**errors**'}; afterwards the "
-          f"database held {submits['good'] + submits['in_flight']} submitted responses, each with all its answers "
-          f"and stored scores: the {submits['good']} answered submits and {submits['in_flight']} still in flight when "
-          "wrk stopped.",
-    ])
+    table = "\n".join(
+        [
+            f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}): `ract serve --workers 2` (uvicorn) on PostgreSQL; load from wrk "
+            f"(one thread, closed loop: each connection sends its next request when the last one is answered) on the "
+            f"same machine, {args.seconds:.0f} s per phase after the workers' start-up work ({warm_up:.0f} s), a "
+            f"VACUUM ANALYZE of the fresh data and {args.warm_up:.0f} s each of untimed saves and /healthz; {args.users} trainees saving answers, {args.submit_pool} fully answered responses ready "
+            f"to submit" + (" (all submitted before the time was up)" if submits["exhausted"] else "") + ".",
+            "",
+            "| endpoint | requests | per second | p50 ms | p95 ms | p99 ms | errors | TCP retransmits |",
+            "|---|---:|---:|---:|---:|---:|---|---:|",
+            *(
+                f"| {label} | {r['requests']} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
+                f"{r['errors'] or 'none'} | {'?' if r['retransmits'] is None else r['retransmits']} |"
+                for label, r in rows
+            ),
+            "",
+            f"Target: ≥ {TARGET_RATE} saves/s with p99 < {TARGET_P99_MS} ms and no errors: "
+            + (
+                f"**met** with {', '.join(str(r['connections']) for r in met)} connections"
+                if met
+                else "**NOT met** at any number of connections measured"
+            )
+            + "; "
+            + "; ".join(
+                f"{r['connections']} connections: {r['rate']:.0f}/s, p99 {r['p99']:.0f} ms "
+                f"({'met' if verdict(r) else 'not met'})"
+                for r in saves
+            )
+            + f". CPU pressure before the run, with nothing of ours running (/proc/pressure/cpu, some): {pressure}."
+            + " TCP retransmits: segments the kernel retransmitted during the phase (/proc/net/snmp, the whole machine;"
+            " on loopback each one waits at least 200 ms)."
+            + f" Submits (no rate target): {'no errors' if not submits['errors'] else '**errors**'}; afterwards the "
+            f"database held {submits['good'] + submits['in_flight']} submitted responses, each with all its answers "
+            f"and stored scores: the {submits['good']} answered submits and {submits['in_flight']} still in flight when "
+            "wrk stopped.",
+        ]
+    )
     print(table)
     if not args.no_doc and DOC.exists() and BEGIN in DOC.read_text():
         before, rest = DOC.read_text().split(BEGIN, 1)

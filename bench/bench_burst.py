@@ -61,6 +61,7 @@ def csrf(html: str) -> str:
 
 # -- processes: the probe and the load ---------------------------------------------------------------------------
 
+
 def probe(base: str, seconds: float, ready, out) -> None:
     """GET /healthz every PROBE_EVERY s on a new connection for ``seconds``: (seconds since the probe started,
     latency, status or error) each."""
@@ -116,14 +117,26 @@ def load(base: str, kind: str, seconds: float, concurrency: int, request: dict, 
 
 # -- one phase on one fresh server --------------------------------------------------------------------------------
 
+
 def serve(server_root: Path, url: str, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_ENVIRONMENT": "development", "RACT_SECRET_KEY": SECRET,
-           "RACT_LOG_LEVEL": "WARNING", "RACT_ALLOWED_HOSTS": "127.0.0.1",
-           "PYTHONPATH": str(server_root / "src")}
+    env = {
+        **os.environ,
+        "RACT_DATABASE_URL": url,
+        "RACT_ENVIRONMENT": "development",
+        "RACT_SECRET_KEY": SECRET,
+        "RACT_LOG_LEVEL": "WARNING",
+        "RACT_ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONPATH": str(server_root / "src"),
+    }
     with log.open("ab") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=err, cwd=server_root)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=server_root,
+        )
     base = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -148,10 +161,16 @@ def serve(server_root: Path, url: str, log: Path) -> tuple[subprocess.Popen, str
 
 
 def cli(server_root: Path, url: str, *args: str) -> None:
-    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_ENVIRONMENT": "development", "RACT_SECRET_KEY": SECRET,
-           "PYTHONPATH": str(server_root / "src")}
-    subprocess.run([sys.executable, "-m", "api.cli", *args], env=env, cwd=server_root, check=True,
-                   capture_output=True, timeout=300)
+    env = {
+        **os.environ,
+        "RACT_DATABASE_URL": url,
+        "RACT_ENVIRONMENT": "development",
+        "RACT_SECRET_KEY": SECRET,
+        "PYTHONPATH": str(server_root / "src"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], env=env, cwd=server_root, check=True, capture_output=True, timeout=300
+    )
 
 
 def prepare(kind: str, base: str) -> dict:
@@ -161,26 +180,37 @@ def prepare(kind: str, base: str) -> dict:
     with httpx.Client(base_url=base, timeout=30) as client:
         token = csrf(client.get("/login").text)
         if kind == "login":
-            return {"path": "/login", "data": {"email": "admin@demo.local"},
-                    "headers": {"X-CSRF-Token": token, "Cookie": f"ract_session={client.cookies['ract_session']}"}}
+            return {
+                "path": "/login",
+                "data": {"email": "admin@demo.local"},
+                "headers": {"X-CSRF-Token": token, "Cookie": f"ract_session={client.cookies['ract_session']}"},
+            }
         done = client.post("/login", data={"email": "trainee@demo.local", "password": PASSWORD, "csrf_token": token})
         if done.status_code != 303:
             raise RuntimeError(f"sign-in failed: {done.status_code}")
         token = csrf(client.get("/").text)
         page = client.get("/vragenlijsten").text
         enrolment = re.search(r'name="enrolment_id" value="(\d+)"', page)
-        started = client.post("/vragenlijsten/starten", headers={"X-CSRF-Token": token},
-                              data={"enrolment_id": enrolment.group(1) if enrolment else "", "moment": "T0"})
+        started = client.post(
+            "/vragenlijsten/starten",
+            headers={"X-CSRF-Token": token},
+            data={"enrolment_id": enrolment.group(1) if enrolment else "", "moment": "T0"},
+        )
         rid = re.search(r"/vragenlijsten/(\d+)", started.headers.get("location", ""))
         if not rid:
             raise RuntimeError(f"could not start the T0 response: {started.status_code}")
-        return {"path": f"/vragenlijsten/{rid.group(1)}/antwoord", "data": {"item": "KEN1"},
-                "headers": {"X-CSRF-Token": token, "HX-Request": "true",
-                            "Cookie": f"ract_session={client.cookies['ract_session']}"}}
+        return {
+            "path": f"/vragenlijsten/{rid.group(1)}/antwoord",
+            "data": {"item": "KEN1"},
+            "headers": {
+                "X-CSRF-Token": token,
+                "HX-Request": "true",
+                "Cookie": f"ract_session={client.cookies['ract_session']}",
+            },
+        }
 
 
-def phase(kind: str, *, server_root: Path, url: str, seconds: float, quiet: float, concurrency: int,
-          log: Path) -> dict:
+def phase(kind: str, *, server_root: Path, url: str, seconds: float, quiet: float, concurrency: int, log: Path) -> dict:
     proc, base = serve(server_root, url, log)
     ctx = multiprocessing.get_context("spawn")
     try:
@@ -209,22 +239,33 @@ def phase(kind: str, *, server_root: Path, url: str, seconds: float, quiet: floa
             proc.kill()
             proc.wait(timeout=10)
     # Split by when each probe was sent (a probe sent during the quiet seconds that ends in the burst is quiet).
-    return {"kind": kind, "baseline": [(lat, o) for t, lat, o in samples if t - lat < quiet],
-            "burst": [(lat, o) for t, lat, o in samples if t - lat >= quiet], "statuses": statuses,
-            "abandoned": abandoned, "alive": alive, "stop": stop}
+    return {
+        "kind": kind,
+        "baseline": [(lat, o) for t, lat, o in samples if t - lat < quiet],
+        "burst": [(lat, o) for t, lat, o in samples if t - lat >= quiet],
+        "statuses": statuses,
+        "abandoned": abandoned,
+        "alive": alive,
+        "stop": stop,
+    }
 
 
 def summary(samples: list) -> dict:
     latencies = sorted(PROBE_TIMEOUT if not isinstance(o, int) else s for s, o in samples)
     if not latencies:
         return {"n": 0, "p50": 0, "p95": 0, "max": 0, "slow": 0, "errors": 0}
-    return {"n": len(latencies), "p50": statistics.median(latencies) * 1000,
-            "p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] * 1000,
-            "max": latencies[-1] * 1000, "slow": sum(1 for x in latencies if x > LIMIT),
-            "errors": sum(1 for _, o in samples if o != 200)}
+    return {
+        "n": len(latencies),
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))] * 1000,
+        "max": latencies[-1] * 1000,
+        "slow": sum(1 for x in latencies if x > LIMIT),
+        "errors": sum(1 for _, o in samples if o != 200),
+    }
 
 
 # -- databases ----------------------------------------------------------------------------------------------------
+
 
 class Database:
     def __init__(self, backend: str) -> None:
@@ -264,8 +305,15 @@ def run_backend(backend: str, kind: str, args) -> dict:
     try:
         cli(args.server_root, database.url, "migrate")
         cli(args.server_root, database.url, "demo-data")
-        return phase(kind, server_root=args.server_root, url=database.url, seconds=args.seconds, quiet=args.quiet,
-                     concurrency=args.concurrency, log=args.log)
+        return phase(
+            kind,
+            server_root=args.server_root,
+            url=database.url,
+            seconds=args.seconds,
+            quiet=args.quiet,
+            concurrency=args.concurrency,
+            log=args.log,
+        )
     finally:
         database.drop()
 
@@ -276,25 +324,34 @@ def table(results: list[dict], args, pressure: str) -> str:
     for r in results:
         for part in ("baseline", "burst"):
             s = summary(r[part])
-            load_text = "—" if part == "baseline" else (
-                ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items(), key=str))
-                + (f"; {r['abandoned']} connections still waiting at the end" if r["abandoned"] else ""))
+            load_text = (
+                "—"
+                if part == "baseline"
+                else (
+                    ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items(), key=str))
+                    + (f"; {r['abandoned']} connections still waiting at the end" if r["abandoned"] else "")
+                )
+            )
             stop = "—" if part == "baseline" else ("no exit in 60 s" if r["stop"] is None else f"{r['stop']:.1f} s")
-            rows.append(f"| {r['backend']} | {label[r['kind']]} | {'quiet, ' + str(args.quiet) + ' s' if part == 'baseline' else 'burst, ' + str(args.seconds) + ' s'} "
-                        f"| {s['n']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {s['slow']} | {s['errors']} "
-                        f"| {load_text} | {stop} |")
-    return "\n".join([
-        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}), server code from `{args.server_root}`"
-        f"{' (' + args.label + ')' if args.label else ''}: `ract serve` (one worker) on fresh demo data per phase; "
-        f"{args.concurrency} connections in a closed loop for {args.seconds:.0f} s after a quiet {args.quiet:.0f} s; "
-        f"/healthz probed every {PROBE_EVERY * 1000:.0f} ms on a new connection ({PROBE_TIMEOUT:.0f} s timeout). "
-        f"CPU pressure before the run (/proc/pressure/cpu, some): {pressure}.",
-        "",
-        "| database | burst | phase | /healthz probes | p50 ms | p95 ms | max ms | > 1 s | failed | burst answers (status: count) | SIGTERM → exit |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
-        *rows,
-    ])
+            rows.append(
+                f"| {r['backend']} | {label[r['kind']]} | {'quiet, ' + str(args.quiet) + ' s' if part == 'baseline' else 'burst, ' + str(args.seconds) + ' s'} "
+                f"| {s['n']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {s['slow']} | {s['errors']} "
+                f"| {load_text} | {stop} |"
+            )
+    return "\n".join(
+        [
+            f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}), server code from `{args.server_root}`"
+            f"{' (' + args.label + ')' if args.label else ''}: `ract serve` (one worker) on fresh demo data per phase; "
+            f"{args.concurrency} connections in a closed loop for {args.seconds:.0f} s after a quiet {args.quiet:.0f} s; "
+            f"/healthz probed every {PROBE_EVERY * 1000:.0f} ms on a new connection ({PROBE_TIMEOUT:.0f} s timeout). "
+            f"CPU pressure before the run (/proc/pressure/cpu, some): {pressure}.",
+            "",
+            "| database | burst | phase | /healthz probes | p50 ms | p95 ms | max ms | > 1 s | failed | burst answers (status: count) | SIGTERM → exit |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
+            *rows,
+        ]
+    )
 
 
 def cpu_pressure() -> str:
@@ -330,15 +387,19 @@ def main() -> int:
             result["backend"] = "PostgreSQL" if backend == "postgresql" else "SQLite"
             results.append(result)
             s = summary(result["burst"])
-            print(f"{backend} {kind}: /healthz p50 {s['p50']:.0f} ms, max {s['max']:.0f} ms, {s['slow']} > 1 s, "
-                  f"{s['errors']} failed; {result['statuses']}", flush=True)
+            print(
+                f"{backend} {kind}: /healthz p50 {s['p50']:.0f} ms, max {s['max']:.0f} ms, {s['slow']} > 1 s, "
+                f"{s['errors']} failed; {result['statuses']}",
+                flush=True,
+            )
     text = table(results, args, pressure)
     print(text)
     if not args.no_doc and DOC.exists() and BEGIN in DOC.read_text():
         before, rest = DOC.read_text().split(BEGIN, 1)
         DOC.write_text(before + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
-    healthy = all(summary(r["burst"])["slow"] == 0 and summary(r["burst"])["errors"] == 0 and r["alive"]
-                  for r in results)
+    healthy = all(
+        summary(r["burst"])["slow"] == 0 and summary(r["burst"])["errors"] == 0 and r["alive"] for r in results
+    )
     return 0 if healthy else 1
 
 

@@ -76,9 +76,12 @@ def generate(url: str, multiplier: int) -> tuple[float, dict]:
     engine = make_engine(url)
     started = time.perf_counter()
     with Session(engine) as session:
-        counts = generate_city(session, multiplier=multiplier,
-                               instrument=load_instruments(ROOT / "content" / "questionnaires")[0],
-                               modules=load_modules(ROOT / "content" / "modules"))
+        counts = generate_city(
+            session,
+            multiplier=multiplier,
+            instrument=load_instruments(ROOT / "content" / "questionnaires")[0],
+            modules=load_modules(ROOT / "content" / "modules"),
+        )
         session.commit()
     elapsed = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
@@ -107,9 +110,13 @@ class BareQuery:
         self.session = Session(self.engine)
         org_id = self.session.execute(select(User.organisation_id).where(User.email == MANAGER)).scalar_one()
         assert self.session.get(Organisation, org_id) is not None
-        sizes = self.session.execute(select(Enrolment.wijk_id, func.count()).join(User, User.id == Enrolment.user_id)
-                                     .where(User.organisation_id == org_id).group_by(Enrolment.wijk_id)
-                                     .order_by(func.count(), Enrolment.wijk_id)).all()
+        sizes = self.session.execute(
+            select(Enrolment.wijk_id, func.count())
+            .join(User, User.id == Enrolment.user_id)
+            .where(User.organisation_id == org_id)
+            .group_by(Enrolment.wijk_id)
+            .order_by(func.count(), Enrolment.wijk_id)
+        ).all()
         self.wijk_id = sizes[len(sizes) // 2][0]  # the wijk of median size
         self.scope = Scope(organisation_id=org_id, instrument_id=self.instrument.id)
         self.session.rollback()
@@ -127,10 +134,18 @@ class BareQuery:
 
 def serve(url: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_SECRET_KEY": SECRET, "RACT_ENVIRONMENT": "development",
-           "RACT_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "ract"), "serve", "--host", "127.0.0.1", "--port",
-                             str(port), "--workers", "1"], env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "RACT_DATABASE_URL": url,
+        "RACT_SECRET_KEY": SECRET,
+        "RACT_ENVIRONMENT": "development",
+        "RACT_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "ract"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -180,19 +195,47 @@ def export_long(url: str) -> dict:
     the child's peak RSS (ru_maxrss of a wrapper whose only child is the export)."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        org = conn.execute(text("SELECT o.name FROM organisation o JOIN user_account u ON u.organisation_id = o.id "
-                                "WHERE u.email = :e"), {"e": MANAGER}).scalar_one()
+        org = conn.execute(
+            text(
+                "SELECT o.name FROM organisation o JOIN user_account u ON u.organisation_id = o.id WHERE u.email = :e"
+            ),
+            {"e": MANAGER},
+        ).scalar_one()
     engine.dispose()
     out = ROOT / "var" / "bench" / "research-long.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "RACT_DATABASE_URL": url, "RACT_SECRET_KEY": SECRET, "RACT_ENVIRONMENT": "development",
-           "RACT_LOG_LEVEL": "WARNING"}
-    wrapper = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)")
+    env = {
+        **os.environ,
+        "RACT_DATABASE_URL": url,
+        "RACT_SECRET_KEY": SECRET,
+        "RACT_ENVIRONMENT": "development",
+        "RACT_LOG_LEVEL": "WARNING",
+    }
+    wrapper = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(r.returncode)"
+    )
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", wrapper, str(ROOT / ".venv" / "bin" / "ract"), "export", "research",
-                             "--format", "long", "--out", str(out), "--organisation", org],
-                            env=env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            str(ROOT / ".venv" / "bin" / "ract"),
+            "export",
+            "research",
+            "--format",
+            "long",
+            "--out",
+            str(out),
+            "--organisation",
+            org,
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise RuntimeError(f"export failed: {result.stderr.strip()[-500:]}")
@@ -245,15 +288,29 @@ def run_backend(backend: str, sizes: list[int], args) -> list[dict]:
             print(f"-- {backend} {m}×: generating…", flush=True)
             gen_s, counts = generate(urls[m], m)
             print(f"   {counts} in {gen_s:.1f} s", flush=True)
-            out[m] = {"backend": backend, "size": m, "trainees": counts["trainees"], "answers": counts["answers"],
-                      "gen_s": gen_s, "overview": [], "wijk": [], "bare": []}
+            out[m] = {
+                "backend": backend,
+                "size": m,
+                "trainees": counts["trainees"],
+                "answers": counts["answers"],
+                "gen_s": gen_s,
+                "overview": [],
+                "wijk": [],
+                "bare": [],
+            }
         for m in sizes:
             bare[m] = BareQuery(urls[m])
             procs[m], base = serve(urls[m])
             clients[m] = httpx.Client(base_url=base, timeout=300)
             sign_in(clients[m])
-        actions = {m: {"bare": bare[m], "overview": lambda c=clients[m]: get(c, "/monitor"),
-                       "wijk": lambda c=clients[m], w=bare[m].wijk_id: get(c, f"/monitor/wijk/{w}")} for m in sizes}
+        actions = {
+            m: {
+                "bare": bare[m],
+                "overview": lambda c=clients[m]: get(c, "/monitor"),
+                "wijk": lambda c=clients[m], w=bare[m].wijk_id: get(c, f"/monitor/wijk/{w}"),
+            }
+            for m in sizes
+        }
         print(f"   warming up ({args.warmup} of each)…", flush=True)
         for m in sizes:
             bare[m]()  # the first call opens the connection and parses the snapshot
@@ -294,10 +351,12 @@ def run_backend(backend: str, sizes: list[int], args) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| backend | size | trainees | answer rows | generate | overview p50 / p95 (n) | wijk page p50 / p95 (n) "
-             "| load_dataset p50 / p95 (n) | overview ÷ query (p95) | server peak RSS "
-             "| research export (long): rows, time, peak RSS |",
-             "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = [
+        "| backend | size | trainees | answer rows | generate | overview p50 / p95 (n) | wijk page p50 / p95 (n) "
+        "| load_dataset p50 / p95 (n) | overview ÷ query (p95) | server peak RSS "
+        "| research export (long): rows, time, peak RSS |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for r in results:
         ratio = pct(r["overview"], 95) / pct(r["bare"], 95)
         lines.append(
@@ -305,7 +364,8 @@ def table(results: list[dict]) -> str:
             f"| {pct(r['overview'], 50):,.0f} / {pct(r['overview'], 95):,.0f} ms ({len(r['overview'])}) "
             f"| {pct(r['wijk'], 50):,.0f} / {pct(r['wijk'], 95):,.0f} ms ({len(r['wijk'])}) "
             f"| {pct(r['bare'], 50):,.0f} / {pct(r['bare'], 95):,.0f} ms ({len(r['bare'])}) | {ratio:.1f}× "
-            f"| {r['rss_mb']:,.0f} MB | {r['export_rows']:,} rows, {r['export_s']:.1f} s, {r['export_rss_mb']:,.0f} MB |")
+            f"| {r['rss_mb']:,.0f} MB | {r['export_rows']:,} rows, {r['export_s']:.1f} s, {r['export_rss_mb']:,.0f} MB |"
+        )
     return "\n".join(lines)
 
 
@@ -317,40 +377,51 @@ def verdicts(results: list[dict]) -> list[str]:
             r = rows[1]
             o, w = pct(r["overview"], 95), pct(r["wijk"], 95)
             ratio = o / pct(r["bare"], 95)
-            out.append(f"- {backend}, 1×: overview p95 {o:,.0f} ms — target ≤ {TARGET_OVERVIEW_MS} ms "
-                       f"**{'met' if o <= TARGET_OVERVIEW_MS else 'missed'}**; wijk page p95 {w:,.0f} ms — target "
-                       f"≤ {TARGET_WIJK_MS} ms **{'met' if w <= TARGET_WIJK_MS else 'missed'}**; overview ÷ bare "
-                       f"query {ratio:.1f}× — target ≤ {TARGET_RATIO:.0f}× "
-                       f"**{'met' if ratio <= TARGET_RATIO else 'missed'}**.")
+            out.append(
+                f"- {backend}, 1×: overview p95 {o:,.0f} ms — target ≤ {TARGET_OVERVIEW_MS} ms "
+                f"**{'met' if o <= TARGET_OVERVIEW_MS else 'missed'}**; wijk page p95 {w:,.0f} ms — target "
+                f"≤ {TARGET_WIJK_MS} ms **{'met' if w <= TARGET_WIJK_MS else 'missed'}**; overview ÷ bare "
+                f"query {ratio:.1f}× — target ≤ {TARGET_RATIO:.0f}× "
+                f"**{'met' if ratio <= TARGET_RATIO else 'missed'}**."
+            )
         sizes = sorted(rows)
         for small, big in zip(sizes, sizes[1:]):
             data = rows[big]["answers"] / rows[small]["answers"]
             growth = {k: pct(rows[big][k], 50) / pct(rows[small][k], 50) for k in ("overview", "wijk", "bare")}
             ok = all(g <= data * 1.1 for g in growth.values())
-            out.append(f"- {backend}, {small}× → {big}×: data ×{data:.1f}; overview ×{growth['overview']:.1f}, "
-                       f"wijk page ×{growth['wijk']:.1f}, load_dataset ×{growth['bare']:.1f} (p50) — target: no "
-                       f"faster than the data (≤ 1.1 × its growth, for run-to-run noise) **{'met' if ok else 'missed'}**.")
+            out.append(
+                f"- {backend}, {small}× → {big}×: data ×{data:.1f}; overview ×{growth['overview']:.1f}, "
+                f"wijk page ×{growth['wijk']:.1f}, load_dataset ×{growth['bare']:.1f} (p50) — target: no "
+                f"faster than the data (≤ 1.1 × its growth, for run-to-run noise) **{'met' if ok else 'missed'}**."
+            )
             rss_growth = rows[big]["export_rss_mb"] / rows[small]["export_rss_mb"]
             flat = rss_growth <= 1.25
-            out.append(f"- {backend}, {small}× → {big}×: research export rows ×"
-                       f"{rows[big]['export_rows'] / rows[small]['export_rows']:.1f}, its peak RSS ×{rss_growth:.2f} — "
-                       f"target: flat memory (≤ ×1.25) **{'met' if flat else 'missed'}**.")
+            out.append(
+                f"- {backend}, {small}× → {big}×: research export rows ×"
+                f"{rows[big]['export_rows'] / rows[small]['export_rows']:.1f}, its peak RSS ×{rss_growth:.2f} — "
+                f"target: flat memory (≤ ×1.25) **{'met' if flat else 'missed'}**."
+            )
         if len(sizes) > 2:
             small, big = sizes[0], sizes[-1]
             data = rows[big]["answers"] / rows[small]["answers"]
             growth = {k: pct(rows[big][k], 50) / pct(rows[small][k], 50) for k in ("overview", "wijk", "bare")}
-            out.append(f"- {backend}, {small}× → {big}× (the whole range, for reference): data ×{data:.1f}; overview "
-                       f"×{growth['overview']:.1f}, wijk page ×{growth['wijk']:.1f}, load_dataset "
-                       f"×{growth['bare']:.1f} (p50).")
+            out.append(
+                f"- {backend}, {small}× → {big}× (the whole range, for reference): data ×{data:.1f}; overview "
+                f"×{growth['overview']:.1f}, wijk page ×{growth['wijk']:.1f}, load_dataset "
+                f"×{growth['bare']:.1f} (p50)."
+            )
     return out
 
 
 def machine() -> str:
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal:"))
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
     load = os.getloadavg()
-    return (f"{os.cpu_count()} CPUs (nproc), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {sys.version.split()[0]}; "
-            f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)")
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {sys.version.split()[0]}; "
+        f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
+    )
 
 
 def write_doc(results_block: str) -> None:
@@ -378,8 +449,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1× only, 10 requests after 1 warm-up")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite files under var/bench/")
     parser.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
-    parser.add_argument("--pg-url", default=os.environ.get("RACT_BENCH_PG_URL",
-                                                           "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("RACT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    )
     args, _ = parser.parse_known_args()  # scripts/bench.sh passes its arguments to every benchmark
     if args.quick:
         args.sizes, args.requests, args.warmup = "1", 10, 1
@@ -391,10 +463,12 @@ def main() -> int:
     lines = verdicts(results)
     print("\n".join(lines))
     if not args.no_doc:
-        write_doc(f"Measured {date.today().isoformat()} on {machine()}.\n\nCommand: `{command.strip()}`\n\n"
-                  f"{text_table}\n\nTargets at city scale (1×): overview p95 ≤ {TARGET_OVERVIEW_MS} ms, wijk page "
-                  f"p95 ≤ {TARGET_WIJK_MS} ms, page ≤ {TARGET_RATIO:.0f}× the bare query, time growing no faster "
-                  f"than the data.\n\n" + "\n".join(lines))
+        write_doc(
+            f"Measured {date.today().isoformat()} on {machine()}.\n\nCommand: `{command.strip()}`\n\n"
+            f"{text_table}\n\nTargets at city scale (1×): overview p95 ≤ {TARGET_OVERVIEW_MS} ms, wijk page "
+            f"p95 ≤ {TARGET_WIJK_MS} ms, page ≤ {TARGET_RATIO:.0f}× the bare query, time growing no faster "
+            f"than the data.\n\n" + "\n".join(lines)
+        )
     return 0
 
 

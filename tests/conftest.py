@@ -135,7 +135,9 @@ def csrf_from(html: str) -> str:
 def login(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> TestClient:
     page = client.get("/login")
     response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}, follow_redirects=False
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text[:500]
     client.headers["X-CSRF-Token"] = csrf_from(client.get("/").text)

@@ -59,8 +59,15 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 def smtp_settings(settings, port: int):
     """The test settings with mail going to 127.0.0.1:port without TLS."""
-    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_tls": "none",
-                                       "mail_from": "R-ACT <noreply@test.local>", "smtp_timeout_seconds": 5})
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_tls": "none",
+            "mail_from": "R-ACT <noreply@test.local>",
+            "smtp_timeout_seconds": 5,
+        }
+    )
 
 
 def body_of(message: EmailMessage) -> str:

@@ -45,9 +45,9 @@ def test_outside_development_the_base_url_is_required_and_is_the_only_allowed_ho
         Settings(environment=environment, secret_key="x" * 40, base_url="leren.example.nl")
     settings = Settings(environment=environment, secret_key="x" * 40, base_url=BASE + "/")
     assert settings.public_base_url == BASE and settings.trusted_hosts == ["leren.example.nl"]
-    assert Settings(environment=environment, secret_key="x" * 40, base_url=BASE,
-                    allowed_hosts="leren.example.nl, intern.example.nl").trusted_hosts == [
-        "leren.example.nl", "intern.example.nl"]
+    assert Settings(
+        environment=environment, secret_key="x" * 40, base_url=BASE, allowed_hosts="leren.example.nl, intern.example.nl"
+    ).trusted_hosts == ["leren.example.nl", "intern.example.nl"]
     development = Settings(environment="development")
     assert development.public_base_url == "http://127.0.0.1:8000"
     assert development.trusted_hosts == ["127.0.0.1", "localhost", "testserver"]
@@ -61,7 +61,7 @@ def test_serve_runs_uvicorn_without_access_log_and_without_trusting_forwarded_he
     monkeypatch.setenv("RACT_CONTENT_DIR", str(CONTENT_DIR))
     result = runner.invoke(cli, ["serve"])
     assert result.exit_code == 0, result.output
-    (args, options), = calls
+    ((args, options),) = calls
     assert args == ("api.main:app",)
     # uvicorn's access log writes the query string, where invitation links carry their token
     assert options["access_log"] is False
@@ -106,17 +106,46 @@ def test_demo_data_and_create_user_via_cli(monkeypatch, db_url_engine):
     assert [a for a in accounts if f"{a}@demo.local" not in first.output] == []  # every account the README lists
     again = runner.invoke(cli, ["demo-data"])
     assert "already present" in again.output
-    ok = runner.invoke(cli, ["create-user", "--email", "Nieuw@Example.org", "--name", "Nieuwe Trainer", "--role",
-                             "trainer", "--organisation", "Gemeente Rotterdam", "--password", "een goed wachtwoord"])
+    ok = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "--email",
+            "Nieuw@Example.org",
+            "--name",
+            "Nieuwe Trainer",
+            "--role",
+            "trainer",
+            "--organisation",
+            "Gemeente Rotterdam",
+            "--password",
+            "een goed wachtwoord",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "nieuw@example.org" in ok.output
-    dup = runner.invoke(cli, ["create-user", "--email", "nieuw@example.org", "--name", "X", "--role", "trainer",
-                              "--password", "een goed wachtwoord"])
+    dup = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "--email",
+            "nieuw@example.org",
+            "--name",
+            "X",
+            "--role",
+            "trainer",
+            "--password",
+            "een goed wachtwoord",
+        ],
+    )
     assert dup.exit_code == 2 and "already in use" in dup.output
-    bad_role = runner.invoke(cli, ["create-user", "--email", "a@b.nl", "--name", "X", "--role", "boss",
-                                   "--password", "een goed wachtwoord"])
+    bad_role = runner.invoke(
+        cli, ["create-user", "--email", "a@b.nl", "--name", "X", "--role", "boss", "--password", "een goed wachtwoord"]
+    )
     assert bad_role.exit_code == 2 and "Unknown role" in bad_role.output
-    weak = runner.invoke(cli, ["create-user", "--email", "c@d.nl", "--name", "X", "--role", "admin", "--password", "short"])
+    weak = runner.invoke(
+        cli, ["create-user", "--email", "c@d.nl", "--name", "X", "--role", "admin", "--password", "short"]
+    )
     assert weak.exit_code == 2 and "at least 12 characters" in weak.output
 
 
@@ -200,7 +229,9 @@ def test_the_readme_documents_every_command_and_every_setting():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     commands = _commands(cli)
-    assert {"ract responses import", "ract export research", "ract content check", "ract send-reminders"} <= set(commands)
+    assert {"ract responses import", "ract export research", "ract content check", "ract send-reminders"} <= set(
+        commands
+    )
     assert [c for c in commands if f"`{c}" not in readme] == []
     variables = [f"RACT_{name.upper()}" for name in Settings.model_fields]
     assert [v for v in variables if v not in readme] == []

@@ -64,8 +64,9 @@ async def get_optional_user(request: Request, session: SessionDep) -> User | Non
     user = None
     if token is not None:
         settings = request.app.state.settings
-        policy = SessionPolicy(idle_seconds=settings.session_idle_seconds,
-                               max_age_seconds=settings.session_max_age_seconds)
+        policy = SessionPolicy(
+            idle_seconds=settings.session_idle_seconds, max_age_seconds=settings.session_max_age_seconds
+        )
         user = await run_in_threadpool(_look_up, session, token, policy)
         if user is None:  # ended, expired or unknown: anonymous from here on
             request.session.clear()

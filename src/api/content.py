@@ -94,5 +94,6 @@ def get_thresholds(request: Request):
     from monitor.disclosure import Thresholds
 
     settings = request.app.state.settings
-    return Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n,
-                      priority=settings.disclosure_priority)
+    return Thresholds(
+        min_n=settings.min_group_n, min_paired=settings.min_paired_n, priority=settings.disclosure_priority
+    )

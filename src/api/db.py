@@ -45,9 +45,14 @@ class Timeouts:
     idle_in_transaction: float  # a transaction left open between statements (idle_in_transaction_session_timeout)
 
     def postgres_options(self) -> str:
-        return " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in (
-            ("lock_timeout", self.lock), ("statement_timeout", self.statement),
-            ("idle_in_transaction_session_timeout", self.idle_in_transaction)))
+        return " ".join(
+            f"-c {name}={round(seconds * 1000)}"
+            for name, seconds in (
+                ("lock_timeout", self.lock),
+                ("statement_timeout", self.statement),
+                ("idle_in_transaction_session_timeout", self.idle_in_transaction),
+            )
+        )
 
 
 def make_engine(url: str, *, timeouts: Timeouts | None = None) -> Engine:
@@ -66,7 +71,11 @@ def make_engine(url: str, *, timeouts: Timeouts | None = None) -> Engine:
         busy = SQLITE_BUSY_TIMEOUT_SECONDS
         # The same pool as PostgreSQL's (a file database gets a QueuePool, 5 + 10 by default: fewer connections
         # than request threads); an in-memory database keeps SQLAlchemy's single-connection pool.
-        pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW} if parsed.database not in (None, "", ":memory:") else {}
+        pool = (
+            {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+            if parsed.database not in (None, "", ":memory:")
+            else {}
+        )
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, **pool)
 
         @event.listens_for(engine, "connect")
@@ -81,8 +90,9 @@ def make_engine(url: str, *, timeouts: Timeouts | None = None) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     connect_args = {"options": timeouts.postgres_options()} if timeouts else {}
-    return create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
-                         connect_args=connect_args)
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, connect_args=connect_args
+    )
 
 
 # SQLSTATEs of a statement that gave up waiting: lock_not_available (lock_timeout, NOWAIT) and query_canceled
@@ -116,20 +126,23 @@ class DatabaseHealth:
             connect_args: dict = {"check_same_thread": False, "timeout": 0.5}
         else:
             connect_args = {"connect_timeout": 2, "options": "-c statement_timeout=1000 -c lock_timeout=500"}
-        pool = {} if url.database in (None, "", ":memory:") else {"pool_size": 1, "max_overflow": 1, "pool_timeout": 0.5}
+        pool = (
+            {} if url.database in (None, "", ":memory:") else {"pool_size": 1, "max_overflow": 1, "pool_timeout": 0.5}
+        )
         self.engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
         self._slots = threading.BoundedSemaphore(2)
 
     async def check(self) -> str:
-        """"ok", "unreachable" (the database refused or failed), or "unknown" (no answer in time)."""
+        """ "ok", "unreachable" (the database refused or failed), or "unknown" (no answer in time)."""
         if not self._slots.acquire(blocking=False):
             return "unknown"  # two earlier checks are still waiting for the database
         slot = _Slot(self._slots)
         try:
             with anyio.move_on_after(HEALTH_TIMEOUT_SECONDS):
                 # A fresh limiter: never waits for a thread that requests hold.
-                reachable = await anyio.to_thread.run_sync(self._probe, slot, limiter=anyio.CapacityLimiter(1),
-                                                           abandon_on_cancel=True)
+                reachable = await anyio.to_thread.run_sync(
+                    self._probe, slot, limiter=anyio.CapacityLimiter(1), abandon_on_cancel=True
+                )
                 return "ok" if reachable else "unreachable"
         except BaseException:
             slot.release()  # cancelled from outside (the client left): the probe may never have started

@@ -66,8 +66,12 @@ DATA_ERRORS: tuple[type[Exception], ...] = (sa_exc.DataError,)
 # The database cannot be reached or did not answer in time: a connection refused or lost (OperationalError,
 # InterfaceError), no free connection in the pool (TimeoutError). The pool pings connections before use, so the
 # app recovers by itself when the database is back.
-UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.InterfaceError,
-                                                   sa_exc.TimeoutError, sa_exc.DisconnectionError)
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
 RETRY_AFTER_SECONDS = 30
 BUSY_MESSAGE = "Het is even erg druk. Probeer het opnieuw."
 
@@ -110,8 +114,10 @@ API_ERROR_DESCRIPTIONS = {
 
 def api_errors(*statuses: int) -> dict[int | str, dict]:
     """The error answers an API route documents in OpenAPI (``responses=``), with the bodies this module sends."""
-    return {status: {"model": API_ERROR_DESCRIPTIONS[status][1], "description": API_ERROR_DESCRIPTIONS[status][0]}
-            for status in statuses}
+    return {
+        status: {"model": API_ERROR_DESCRIPTIONS[status][1], "description": API_ERROR_DESCRIPTIONS[status][0]}
+        for status in statuses
+    }
 
 
 def register_domain_errors(extra: list[tuple[type[Exception], int]]) -> None:
@@ -130,8 +136,9 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "").split(",")[0]
 
 
-def error_response(request: Request, status: int, message: str, *, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str, *, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     headers = dict(headers or {})
     if wants_json(request):
         body = {"detail": message}
@@ -173,7 +180,9 @@ def install(app: FastAPI) -> None:
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         log.warning("csrf_failed path=%s", request.url.path)
         return error_response(
-            request, 403, "Uw sessie is verlopen of het formulier is ongeldig. Laad de pagina opnieuw en probeer het nog eens."
+            request,
+            403,
+            "Uw sessie is verlopen of het formulier is ongeldig. Laad de pagina opnieuw en probeer het nog eens.",
         )
 
     @app.exception_handler(te.TrainingError)
@@ -238,4 +247,7 @@ def _driver_message(exc: Exception) -> str:
 
 
 def jsonable_errors(exc: RequestValidationError) -> list[dict]:
-    return [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+    return [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]

@@ -33,17 +33,25 @@ def growth_chart_svg(profile: GrowthProfile) -> Markup:
             x=alt.X("score:Q", title="Schaalscore (1 = laag, 5 = hoog)", scale=alt.Scale(domain=[1, 5], clamp=True)),
             y=alt.Y("meting:N", title=None, sort=list(SERIES)),
             row=alt.Row("schaal:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13)),
-            color=alt.Color("meting:N", title="Meting", scale=alt.Scale(domain=list(SERIES), range=list(COLOURS)),
-                            legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "meting:N",
+                title="Meting",
+                scale=alt.Scale(domain=list(SERIES), range=list(COLOURS)),
+                legend=alt.Legend(orient="bottom"),
+            ),
         )
         .properties(width=420, height=alt.Step(18))
         .configure(aria=False, font="system-ui, sans-serif")
     )
     svg = vl_convert.vegalite_to_svg(chart.to_json())
     label = "Staafdiagram van uw schaalscores per meting. " + " ".join(
-        f"{s.title}: " + ", ".join(f"{name} {score:.1f}".replace(".", ",")
-                                   for name, score in zip(SERIES, (s.t0, s.then, s.t1), strict=True)
-                                   if score is not None) + "."
+        f"{s.title}: "
+        + ", ".join(
+            f"{name} {score:.1f}".replace(".", ",")
+            for name, score in zip(SERIES, (s.t0, s.then, s.t1), strict=True)
+            if score is not None
+        )
+        + "."
         for s in profile.scales
     )
     # One accessible image with one text alternative: the marks' own roles and labels would be read one by one.

@@ -46,8 +46,9 @@ CONTROL_CHARACTER_MESSAGE = f"De invoer {INVALID_CHARACTER}. Haal het weg en pro
 async def refuse_control_characters(request: Request) -> None:
     """App-wide dependency: a NUL byte or other control character in the path, the query or a form field (names,
     values, upload file names) is refused with one 422, whatever the route does with the text."""
-    texts: list[tuple[str, str]] = [(name, value) for name, value in request.path_params.items()
-                                    if isinstance(value, str)]
+    texts: list[tuple[str, str]] = [
+        (name, value) for name, value in request.path_params.items() if isinstance(value, str)
+    ]
     texts += [(name, name) for name in request.query_params] + list(request.query_params.multi_items())
     if request.headers.get("content-type", "").startswith(FORM_TYPES):
         form = await request.form()

@@ -28,8 +28,9 @@ class DeliveryResult:
 def _connect(settings: Settings) -> smtplib.SMTP:
     timeout = settings.smtp_timeout_seconds
     if settings.smtp_tls == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=timeout,
-                                              context=ssl.create_default_context())
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.smtp_host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
+        )
     else:
         smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
         if settings.smtp_tls == "starttls":

@@ -28,6 +28,7 @@ _charts_lock = threading.Lock()
 
 def cached(draw: Callable[..., str]) -> Callable[..., str]:
     """Memoise a chart function on its (JSON-serialisable) arguments."""
+
     @wraps(draw)
     def wrapper(*args: Any, **kwargs: Any) -> str:
         key = json.dumps([draw.__name__, args, kwargs], sort_keys=True, default=str)
@@ -62,7 +63,8 @@ def forest_plot(points: list[dict], *, reference: float | None, title: str) -> s
     base = alt.Chart(data)
     layers = [
         base.mark_rule(strokeWidth=2, color="#0b5394").encode(
-            x=alt.X("lo:Q", title="Gemiddelde verandering (95%-BI)"), x2="hi:Q", y=y),
+            x=alt.X("lo:Q", title="Gemiddelde verandering (95%-BI)"), x2="hi:Q", y=y
+        ),
         base.mark_point(filled=True, size=70, color="#0b5394").encode(x="mean:Q", y=y),
         alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#4a4a4a", strokeDash=[2, 2]).encode(x="x:Q"),
     ]
@@ -77,11 +79,16 @@ def trend_chart(points: list[dict], *, title: str) -> str:
     """Mean per moment per scale (rows with 'moment', 'scale', 'mean')."""
     import altair as alt
 
-    chart = (alt.Chart(alt.Data(values=points)).mark_line(point=True)
-             .encode(x=alt.X("moment:O", title="Meetmoment", sort=["T0", "T1", "T2"]),
-                     y=alt.Y("mean:Q", title="Gemiddelde schaalscore (1–5)", scale=alt.Scale(domain=[1, 5])),
-                     color=alt.Color("scale:N", title="Schaal"))
-             .properties(width=420, height=240, title=title))
+    chart = (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("moment:O", title="Meetmoment", sort=["T0", "T1", "T2"]),
+            y=alt.Y("mean:Q", title="Gemiddelde schaalscore (1–5)", scale=alt.Scale(domain=[1, 5])),
+            color=alt.Color("scale:N", title="Schaal"),
+        )
+        .properties(width=420, height=240, title=title)
+    )
     return render(chart)
 
 
@@ -90,11 +97,16 @@ def heatmap(points: list[dict], *, title: str) -> str:
     """Mean change per item (rows with 'item', 'scale', 'change')."""
     import altair as alt
 
-    chart = (alt.Chart(alt.Data(values=points)).mark_rect()
-             .encode(x=alt.X("scale:N", title="Schaal"), y=alt.Y("item:N", title="Item", sort=None),
-                     color=alt.Color("change:Q", title="Verandering",
-                                     scale=alt.Scale(scheme="blueorange", domainMid=0)))
-             .properties(width=160, height=max(60, 14 * len(points)), title=title))
+    chart = (
+        alt.Chart(alt.Data(values=points))
+        .mark_rect()
+        .encode(
+            x=alt.X("scale:N", title="Schaal"),
+            y=alt.Y("item:N", title="Item", sort=None),
+            color=alt.Color("change:Q", title="Verandering", scale=alt.Scale(scheme="blueorange", domainMid=0)),
+        )
+        .properties(width=160, height=max(60, 14 * len(points)), title=title)
+    )
     return render(chart)
 
 

@@ -23,8 +23,13 @@ def p_value(value: float | None) -> str:
     return "< 0,001" if value < 0.001 else nl(value, 3)
 
 
-LEVEL_NAMES = {"overall": "totaal", "organisation": "organisatie", "gebied": "gebied", "wijk": "wijk",
-               "cohort": "groep"}  # read out by screen readers beside each group's name
+LEVEL_NAMES = {
+    "overall": "totaal",
+    "organisation": "organisatie",
+    "gebied": "gebied",
+    "wijk": "wijk",
+    "cohort": "groep",
+}  # read out by screen readers beside each group's name
 
 
 def scale_rows(rows: list[GroupFigures], min_paired: int, link_wijken: bool) -> Markup:
@@ -38,25 +43,33 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     if r.level == "wijk" and link_wijken:
         name = f'<a href="/monitor/wijk/{escape(r.group_key.split(":")[1])}">{name}</a>'
     if r.n_from is None:
-        before = f'<td colspan="2" class="withheld">{escape(r.reasons.get("from", "te weinig deelnemers"))}</td>\n          '
+        before = (
+            f'<td colspan="2" class="withheld">{escape(r.reasons.get("from", "te weinig deelnemers"))}</td>\n          '
+        )
     else:
         before = f'<td class="num">{r.n_from}</td><td class="num">{nl(r.mean_from)} ({nl(r.sd_from)})</td>'
     if r.n_to is None:
-        after = f'<td colspan="2" class="withheld">{escape(r.reasons.get("to", "te weinig deelnemers"))}</td>\n          '
+        after = (
+            f'<td colspan="2" class="withheld">{escape(r.reasons.get("to", "te weinig deelnemers"))}</td>\n          '
+        )
     else:
         after = f'<td class="num">{r.n_to}</td><td class="num">{nl(r.mean_to)} ({nl(r.sd_to)})</td>'
     if r.n_paired is None:
         reason = escape(r.reasons.get("paired", "te weinig deelnemers"))
         change = f'<td colspan="4" class="withheld">{reason} (minder dan {min_paired} paren)</td>\n          '
     else:
-        change = (f'<td class="num">{r.n_paired}</td>\n            <td class="num">{nl(r.mean_change)} [{nl(r.ci_low)}; '
-                  f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)}</td>')
+        change = (
+            f'<td class="num">{r.n_paired}</td>\n            <td class="num">{nl(r.mean_change)} [{nl(r.ci_low)}; '
+            f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)}</td>'
+        )
     tests = f"{escape(p_value(r.p_t))} / {escape(p_value(r.p_wilcoxon))}" if r.p_t is not None else "—"
-    rci = (f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—")
-    return (f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
-            f'<span class="visually-hidden">({LEVEL_NAMES.get(r.level, r.level)})</span></th>\n          {before}\n          {after}\n'
-            f'          {change}\n          <td class="num">{tests}</td>\n          <td class="num">{rci}</td>\n'
-            f'        </tr>\n      ')
+    rci = f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—"
+    return (
+        f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
+        f'<span class="visually-hidden">({LEVEL_NAMES.get(r.level, r.level)})</span></th>\n          {before}\n          {after}\n'
+        f'          {change}\n          <td class="num">{tests}</td>\n          <td class="num">{rci}</td>\n'
+        f"        </tr>\n      "
+    )
 
 
 def overview_context(report: Report, instrument) -> dict:
@@ -65,29 +78,65 @@ def overview_context(report: Report, instrument) -> dict:
     for scale, title in report.scale_titles.items():
         rows = report.rows_for(scale)
         org = next(r for r in rows if r.group_key == top)
-        points = [{"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
-                  for r in rows if r.level == "wijk" and r.mean_change is not None and r.ci_low is not None]
+        points = [
+            {"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
+            for r in rows
+            if r.level == "wijk" and r.mean_change is not None and r.ci_low is not None
+        ]
         if org.mean_change is not None and org.ci_low is not None:
-            points.append({"group": f"{org.group} (totaal)", "mean": org.mean_change, "lo": org.ci_low, "hi": org.ci_high})
-        chart = charts.forest_plot(points, reference=org.mean_change,
-                                   title=f"{title}: verandering {report.moment_from} → {report.moment_to}") if points else None
+            points.append(
+                {"group": f"{org.group} (totaal)", "mean": org.mean_change, "lo": org.ci_low, "hi": org.ci_high}
+            )
+        chart = (
+            charts.forest_plot(
+                points,
+                reference=org.mean_change,
+                title=f"{title}: verandering {report.moment_from} → {report.moment_to}",
+            )
+            if points
+            else None
+        )
         described = ", ".join(f"{p['group']} {nl(p['mean'])} ({nl(p['lo'])} tot {nl(p['hi'])})" for p in points)
-        scales.append({"id": scale, "title": title, "rows": rows, "org": org, "chart": chart,
-                       "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per wijk: {described}."
-                       if points else ""})
-    return {"report": report, "scales": scales, "instrument": instrument, "nl": nl, "p_value": p_value,
-            "scale_rows": scale_rows, "flows": report.flows, "quality": report.quality}
+        scales.append(
+            {
+                "id": scale,
+                "title": title,
+                "rows": rows,
+                "org": org,
+                "chart": chart,
+                "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per wijk: {described}."
+                if points
+                else "",
+            }
+        )
+    return {
+        "report": report,
+        "scales": scales,
+        "instrument": instrument,
+        "nl": nl,
+        "p_value": p_value,
+        "scale_rows": scale_rows,
+        "flows": report.flows,
+        "quality": report.quality,
+    }
 
 
 def wijk_context(reports: dict[tuple[str, str], Report], key: str, instrument, items: dict) -> dict:
     base = reports[("T0", "T1")]
-    name = next(n for k, n, _, _ in base.groups if k == key) if any(k == key for k, *_ in base.groups) else items["wijk"].name
+    name = (
+        next(n for k, n, _, _ in base.groups if k == key)
+        if any(k == key for k, *_ in base.groups)
+        else items["wijk"].name
+    )
     trend_rows, points = [], []
     for scale, title in base.scale_titles.items():
         r01 = next((r for r in base.rows if r.group_key == key and r.scale == scale), None)
         r02 = next((r for r in reports[("T0", "T2")].rows if r.group_key == key and r.scale == scale), None)
-        means = {"T0": r01.mean_from if r01 else None, "T1": r01.mean_to if r01 else None,
-                 "T2": r02.mean_to if r02 else None}
+        means = {
+            "T0": r01.mean_from if r01 else None,
+            "T1": r01.mean_to if r01 else None,
+            "T2": r02.mean_to if r02 else None,
+        }
         ns = {"T0": r01.n_from if r01 else None, "T1": r01.n_to if r01 else None, "T2": r02.n_to if r02 else None}
         trend_rows.append({"scale": scale, "title": title, "means": means, "ns": ns, "row": r01})
         points += [{"moment": m, "scale": title, "mean": v} for m, v in means.items() if v is not None]
@@ -95,5 +144,14 @@ def wijk_context(reports: dict[tuple[str, str], Report], key: str, instrument, i
     heat = [{"item": i["item"], "scale": i["scale"], "change": i["change"]} for i in items["items"]]
     heatmap = charts.heatmap(heat, title="Verandering per item (T0 → T1)") if heat else None
     flow = next((f for f in base.flows if f.group_key == key), None)
-    return {"name": name, "trend_rows": trend_rows, "trend_chart": trend_chart, "heatmap": heatmap, "items": items,
-            "flow": flow, "nl": nl, "instrument": instrument, "thresholds": base.thresholds}
+    return {
+        "name": name,
+        "trend_rows": trend_rows,
+        "trend_chart": trend_chart,
+        "heatmap": heatmap,
+        "items": items,
+        "flow": flow,
+        "nl": nl,
+        "instrument": instrument,
+        "thresholds": base.thresholds,
+    }

@@ -67,8 +67,16 @@ def _purge_now_and_then(engine: Engine, *, older_than: datetime) -> None:
         log.warning("throttle_purge_failed", exc_info=True)
 
 
-def attempt_login(engine: Engine, session: Session, *, email: str, password: str, client_address: str,
-                  policy: accounts.LoginPolicy, now: datetime | None = None) -> User:
+def attempt_login(
+    engine: Engine,
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    policy: accounts.LoginPolicy,
+    now: datetime | None = None,
+) -> User:
     """The signed-in user, or LoginFailed / LoginThrottled. At most policy.max_failures passwords are checked per
     e-mail and client address and window, however many requests arrive at once."""
     limits = accounts.login_limits(email=email, client_address=client_address, policy=policy)

@@ -59,13 +59,17 @@ def cohort_questionnaire_status(session: Session, *, user: User, cohort_id: int)
         new = ResponseStatus.submitted if status == "submitted" else ResponseStatus.in_progress
         if current is not ResponseStatus.submitted:  # with two instruments, submitted wins
             by_user[user_id][moment] = new
-    rates = [MomentRate(m, sum(1 for s in by_user.values() if s.get(m) is ResponseStatus.submitted), enrolled)
-             for m in moments]
+    rates = [
+        MomentRate(m, sum(1 for s in by_user.values() if s.get(m) is ResponseStatus.submitted), enrolled)
+        for m in moments
+    ]
     return CohortQuestionnaireStatus(moments, by_user, rates)
 
 
 def status_columns(session: Session, *, user: User, cohort_id: int) -> ExtraColumns:
     """T0/T1/T2 status per trainee as extra columns of the progress downloads, as in the matrix (never answers)."""
     status = cohort_questionnaire_status(session, user=user, cohort_id=cohort_id)
-    return ExtraColumns([f"vragenlijst {m}" for m in status.moments],
-                        lambda user_id: [status.status(user_id, m).value for m in status.moments])
+    return ExtraColumns(
+        [f"vragenlijst {m}" for m in status.moments],
+        lambda user_id: [status.status(user_id, m).value for m in status.moments],
+    )

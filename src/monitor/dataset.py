@@ -101,11 +101,22 @@ class Columns:
         def ints() -> np.ndarray:
             return np.zeros(n, np.int64)
 
-        return cls(ints(), ints(), ints(), ints(), np.full(n, NO_GEBIED, np.int64),
-                   {m: np.zeros(n, bool) for m in MOMENTS}, {m: ints() for m in MOMENTS},
-                   {m: ints() for m in MOMENTS}, {m: np.zeros(n, bool) for m in MOMENTS},
-                   {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales},
-                   {s: np.full(n, math.nan) for s in scales}, ints(), ints(), np.full(n, math.nan))
+        return cls(
+            ints(),
+            ints(),
+            ints(),
+            ints(),
+            np.full(n, NO_GEBIED, np.int64),
+            {m: np.zeros(n, bool) for m in MOMENTS},
+            {m: ints() for m in MOMENTS},
+            {m: ints() for m in MOMENTS},
+            {m: np.zeros(n, bool) for m in MOMENTS},
+            {(m, s): np.full(n, math.nan) for m in MOMENTS for s in scales},
+            {s: np.full(n, math.nan) for s in scales},
+            ints(),
+            ints(),
+            np.full(n, math.nan),
+        )
 
     @classmethod
     def of_people(cls, people: Sequence[Person], scales: Sequence[str]) -> Columns:
@@ -114,7 +125,11 @@ class Columns:
         c = cls.empty(n, scales)
         for i, p in enumerate(people):
             c.enrolment_id[i], c.user_id[i], c.cohort_id[i], c.wijk_id[i] = (
-                p.enrolment_id, p.user_id, p.cohort_id, p.wijk_id)
+                p.enrolment_id,
+                p.user_id,
+                p.cohort_id,
+                p.wijk_id,
+            )
             c.gebied_id[i] = NO_GEBIED if p.gebied_id is None else p.gebied_id
             for m in p.submitted & set(MOMENTS):
                 c.submitted[m][i] = True
@@ -133,11 +148,16 @@ class Columns:
         return c
 
     def person(self, i: int, scales: Sequence[str]) -> Person:
-        p = Person(int(self.enrolment_id[i]), int(self.user_id[i]), int(self.cohort_id[i]), int(self.wijk_id[i]),
-                   None if self.gebied_id[i] == NO_GEBIED else int(self.gebied_id[i]),
-                   modules_completed=int(self.modules_completed[i]),
-                   modules_required=int(self.modules_required[i]) or None,
-                   mean_check_score=_none(self.mean_check[i]))
+        p = Person(
+            int(self.enrolment_id[i]),
+            int(self.user_id[i]),
+            int(self.cohort_id[i]),
+            int(self.wijk_id[i]),
+            None if self.gebied_id[i] == NO_GEBIED else int(self.gebied_id[i]),
+            modules_completed=int(self.modules_completed[i]),
+            modules_required=int(self.modules_required[i]) or None,
+            mean_check_score=_none(self.mean_check[i]),
+        )
         for m in MOMENTS:
             if self.submitted[m][i]:
                 p.submitted.add(m)
@@ -171,13 +191,22 @@ class Dataset:
     derived: dict = field(default_factory=dict, repr=False, compare=False)  # built from the columns, per dataset
 
     @classmethod
-    def of_people(cls, scope: Scope, organisation: Organisation, instrument: Instrument,
-                  versions: dict[int, Instrument], people: Sequence[Person], wijken: dict[int, Wijk],
-                  gebieden: dict[int, Gebied], cohorts: dict[int, Cohort]) -> Dataset:
+    def of_people(
+        cls,
+        scope: Scope,
+        organisation: Organisation,
+        instrument: Instrument,
+        versions: dict[int, Instrument],
+        people: Sequence[Person],
+        wijken: dict[int, Wijk],
+        gebieden: dict[int, Gebied],
+        cohorts: dict[int, Cohort],
+    ) -> Dataset:
         """A data set of ``Person`` objects (tests and hand-made data sets)."""
         scales = [s.id for s in instrument.scales]
-        return cls(scope, organisation, instrument, versions, Columns.of_people(people, scales), wijken, gebieden,
-                   cohorts)
+        return cls(
+            scope, organisation, instrument, versions, Columns.of_people(people, scales), wijken, gebieden, cohorts
+        )
 
     @property
     def scales(self) -> list[str]:
@@ -199,8 +228,11 @@ def _versions(session: Session, instrument_id: str) -> dict[int, Instrument]:
 
 
 def people_query(scope: Scope):
-    q = (select(Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id, Wijk.gebied_id)
-         .join(Cohort, Cohort.id == Enrolment.cohort_id).join(Wijk, Wijk.id == Enrolment.wijk_id))
+    q = (
+        select(Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id, Wijk.gebied_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Wijk, Wijk.id == Enrolment.wijk_id)
+    )
     if scope.organisation_id is not None:
         q = q.where(Cohort.organisation_id == scope.organisation_id)
     if scope.cohort_ids is not None:
@@ -215,9 +247,11 @@ def people_query(scope: Scope):
 def _submitted(scope: Scope, *columns):
     """The submitted responses of the people in scope (optionally of the chosen instrument versions)."""
     enrolments = people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()
-    q = select(*columns).where(QuestionnaireResponse.status == "submitted",
-                               QuestionnaireResponse.instrument_id == scope.instrument_id,
-                               QuestionnaireResponse.enrolment_id.in_(enrolments))
+    q = select(*columns).where(
+        QuestionnaireResponse.status == "submitted",
+        QuestionnaireResponse.instrument_id == scope.instrument_id,
+        QuestionnaireResponse.enrolment_id.in_(enrolments),
+    )
     if scope.version_ids is not None:
         q = q.where(QuestionnaireResponse.instrument_version_id.in_(scope.version_ids))
     return q
@@ -238,16 +272,31 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     scales = [s.id for s in instrument.scales]
     execute = session.connection().execute  # plain rows: thousands of them, no ORM identity map needed
 
-    people = execute(people_query(scope).with_only_columns(
-        Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id,
-        func.coalesce(Wijk.gebied_id, NO_GEBIED)).order_by(Enrolment.id)).all()
+    people = execute(
+        people_query(scope)
+        .with_only_columns(
+            Enrolment.id,
+            Enrolment.user_id,
+            Enrolment.cohort_id,
+            Enrolment.wijk_id,
+            func.coalesce(Wijk.gebied_id, NO_GEBIED),
+        )
+        .order_by(Enrolment.id)
+    ).all()
     c = Columns.empty(len(people), scales)
     if people:
         c.enrolment_id, c.user_id, c.cohort_id, c.wijk_id, c.gebied_id = (
-            np.fromiter(column, np.int64, len(people)) for column in zip(*people))
+            np.fromiter(column, np.int64, len(people)) for column in zip(*people)
+        )
 
-    rq = _submitted(scope, QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
-                    QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json)
+    rq = _submitted(
+        scope,
+        QuestionnaireResponse.id,
+        QuestionnaireResponse.enrolment_id,
+        QuestionnaireResponse.moment,
+        QuestionnaireResponse.instrument_version_id,
+        QuestionnaireResponse.scores_json,
+    )
     _fill_scores(session, c, execute(rq).partitions(CHUNK), versions, scales)
 
     if learning:
@@ -255,8 +304,9 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     return _dataset(session, scope, org, instrument, versions, c)
 
 
-def _fill_scores(session: Session, c: Columns, chunks: Iterable[Sequence], versions: Collection[int],
-                 scales: list[str]) -> None:
+def _fill_scores(
+    session: Session, c: Columns, chunks: Iterable[Sequence], versions: Collection[int], scales: list[str]
+) -> None:
     """Put submitted responses into the columns, a chunk of rows at a time: who submitted, the version and
     response id, and the scale and then-test scores stored at submission (a response without them is scored from
     its answers; one on a version outside ``versions`` counts as submitted but gets no scores).
@@ -266,11 +316,16 @@ def _fill_scores(session: Session, c: Columns, chunks: Iterable[Sequence], versi
     for chunk in chunks:
         unscored += _fill_chunk(c, chunk, wanted, scales)
     if unscored:
-        log.warning("%d submitted responses have no stored scores; scoring them from their answers "
-                    "(run `ract migrate` to store them)", len(unscored))
+        log.warning(
+            "%d submitted responses have no stored scores; scoring them from their answers "
+            "(run `ract migrate` to store them)",
+            len(unscored),
+        )
         computed = scores_from_answers(session, sorted(r[0] for r in unscored))
-        rows = [(rid, eid, moment, vid, orjson.dumps({"s": computed[rid].scales, "t": computed[rid].then}).decode())
-                for rid, eid, moment, vid, _ in unscored]
+        rows = [
+            (rid, eid, moment, vid, orjson.dumps({"s": computed[rid].scales, "t": computed[rid].then}).decode())
+            for rid, eid, moment, vid, _ in unscored
+        ]
         _fill_chunk(c, rows, wanted, scales)
 
 
@@ -354,13 +409,18 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
     # Both as uncorrelated sub-queries (a row-value IN and a NOT IN, both columns NOT NULL): evaluated once, where
     # correlated EXISTS sub-queries ran per progress row (≈ 25% of this query's time on SQLite).
     in_set = tuple_(Enrolment.cohort_id, ModuleProgress.module_id).in_(
-        select(CohortModule.cohort_id, CohortModule.module_id))
+        select(CohortModule.cohort_id, CohortModule.module_id)
+    )
     without_set = Enrolment.cohort_id.not_in(select(CohortModule.cohort_id))
-    lq = (select(Enrolment.id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
-          .join(ModuleProgress, ModuleProgress.user_id == Enrolment.user_id)
-          .where(Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
-                 or_(in_set, without_set))
-          .group_by(Enrolment.id))
+    lq = (
+        select(Enrolment.id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
+        .join(ModuleProgress, ModuleProgress.user_id == Enrolment.user_id)
+        .where(
+            Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
+            or_(in_set, without_set),
+        )
+        .group_by(Enrolment.id)
+    )
     rows = execute(lq).all()
     if rows:
         pos, found = _positions(c, [r[0] for r in rows])
@@ -369,8 +429,11 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
         c.mean_check[pos[found]] = np.array(mean_score, dtype=float)[found]  # None (no score) → NaN
     if len(c):
         cohorts = np.unique(c.cohort_id)
-        sizes = execute(select(CohortModule.cohort_id, func.count()).group_by(CohortModule.cohort_id)
-                        .where(CohortModule.cohort_id.in_([int(x) for x in cohorts]))).all()
+        sizes = execute(
+            select(CohortModule.cohort_id, func.count())
+            .group_by(CohortModule.cohort_id)
+            .where(CohortModule.cohort_id.in_([int(x) for x in cohorts]))
+        ).all()
         if sizes:
             cohort, size = (np.array(x, dtype=np.int64) for x in zip(*sizes))
             order = np.argsort(cohort)
@@ -379,23 +442,37 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
             c.modules_required = np.where(cohort[k] == c.cohort_id, size[k], 0)
 
 
-def score_columns(session: Session, *, instrument_id: str, enrolment_ids: Sequence[int], versions: Collection[int],
-                  scales: list[str]) -> Columns:
+def score_columns(
+    session: Session, *, instrument_id: str, enrolment_ids: Sequence[int], versions: Collection[int], scales: list[str]
+) -> Columns:
     """The submitted moments and scale scores of the given enrolments, read exactly as ``load_dataset`` reads them
     (the research export's wide rows, a chunk of people at a time); the other columns stay empty."""
     ids = np.unique(np.asarray(enrolment_ids, dtype=np.int64))
     c = Columns.empty(len(ids), scales)
     c.enrolment_id = ids
-    query = select(QuestionnaireResponse.id, QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
-                   QuestionnaireResponse.instrument_version_id, QuestionnaireResponse.scores_json).where(
-        QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument_id,
-        QuestionnaireResponse.enrolment_id.in_(c.enrolment_id.tolist()))
+    query = select(
+        QuestionnaireResponse.id,
+        QuestionnaireResponse.enrolment_id,
+        QuestionnaireResponse.moment,
+        QuestionnaireResponse.instrument_version_id,
+        QuestionnaireResponse.scores_json,
+    ).where(
+        QuestionnaireResponse.status == "submitted",
+        QuestionnaireResponse.instrument_id == instrument_id,
+        QuestionnaireResponse.enrolment_id.in_(c.enrolment_id.tolist()),
+    )
     _fill_scores(session, c, session.connection().execute(query).partitions(CHUNK), versions, scales)
     return c
 
 
-def _dataset(session: Session, scope: Scope, org: Organisation | None, instrument: Instrument,
-             versions: dict[int, Instrument], columns: Columns) -> Dataset:
+def _dataset(
+    session: Session,
+    scope: Scope,
+    org: Organisation | None,
+    instrument: Instrument,
+    versions: dict[int, Instrument],
+    columns: Columns,
+) -> Dataset:
     def of_scope(model):
         q = select(model)
         if scope.organisation_id is not None:
@@ -405,8 +482,11 @@ def _dataset(session: Session, scope: Scope, org: Organisation | None, instrumen
     wijken = {w.id: w for w in of_scope(Wijk)}
     gebieden = {g.id: g for g in of_scope(Gebied)}
     cohorts = {c.id: c for c in of_scope(Cohort)}
-    organisations = ({org.id: org} if org is not None else
-                     {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.name))})
+    organisations = (
+        {org.id: org}
+        if org is not None
+        else {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.name))}
+    )
     return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts, organisations)
 
 
@@ -416,10 +496,16 @@ def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[i
     ids = sorted(response_ids)
     missing: list[int] = []
     for start in range(0, len(ids), 900):  # stay below SQLite's limit on bound parameters
-        chunk = ids[start:start + 900]
-        for rid, items_json in session.connection().execute(
-                select(QuestionnaireResponse.id, QuestionnaireResponse.items_json)
-                .where(QuestionnaireResponse.id.in_(chunk))).all():
+        chunk = ids[start : start + 900]
+        for rid, items_json in (
+            session.connection()
+            .execute(
+                select(QuestionnaireResponse.id, QuestionnaireResponse.items_json).where(
+                    QuestionnaireResponse.id.in_(chunk)
+                )
+            )
+            .all()
+        ):
             if items_json is None:
                 missing.append(rid)
             else:
@@ -438,8 +524,9 @@ def scored_responses(dataset: Dataset, moment: str, positions: np.ndarray | None
     return dict(zip(c.response_id[moment][at].tolist(), c.enrolment_id[at].tolist(), strict=True))
 
 
-def item_matrices(session: Session, *, scope: Scope | None = None, dataset: Dataset,
-                  moment: str) -> dict[str, np.ndarray]:
+def item_matrices(
+    session: Session, *, scope: Scope | None = None, dataset: Dataset, moment: str
+) -> dict[str, np.ndarray]:
     """Per scale, the recoded item answers at one moment (NaN = not answered), one row per person of the dataset
     who answered at least one of its items (for Cronbach's α)."""
     del scope  # the dataset's people are the scope
@@ -448,13 +535,16 @@ def item_matrices(session: Session, *, scope: Scope | None = None, dataset: Data
     out = {}
     for scale in dataset.scales:
         items = [i.id for i in dataset.instrument.scale_items(scale) if moment in i.moments]
-        matrix = np.array([[r.get(i, math.nan) for i in items] for r in rows], dtype=float).reshape(len(rows), len(items))
+        matrix = np.array([[r.get(i, math.nan) for i in items] for r in rows], dtype=float).reshape(
+            len(rows), len(items)
+        )
         out[scale] = matrix[~np.isnan(matrix).all(axis=1)] if items else matrix
     return out
 
 
-def item_values(session: Session, *, scope: Scope | None = None, dataset: Dataset, moment: str,
-                enrolment_ids: Sequence[int]) -> dict[int, dict[str, float]]:
+def item_values(
+    session: Session, *, scope: Scope | None = None, dataset: Dataset, moment: str, enrolment_ids: Sequence[int]
+) -> dict[int, dict[str, float]]:
     """Recoded item answers at one moment for the given enrolments: {enrolment: {item: value}} (no then-test)."""
     del scope
     positions = np.flatnonzero(np.isin(dataset.columns.enrolment_id, np.asarray(enrolment_ids, dtype=np.int64)))

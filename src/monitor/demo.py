@@ -27,37 +27,74 @@ def _clamp(x: float) -> int:
     return max(1, min(5, round(x)))
 
 
-def load_monitor_demo_data(session: Session, *, instruments: Sequence[Instrument], seed: int = 2026,
-                           today: date | None = None) -> dict[str, int]:
+def load_monitor_demo_data(
+    session: Session, *, instruments: Sequence[Instrument], seed: int = 2026, today: date | None = None
+) -> dict[str, int]:
     """Windows and responses for the training demo's two cohorts. Idempotent: nothing happens when the windows
     are already there, or when the training demo data are not."""
-    cohorts = {c.name: c for c in session.exec(
-        select(Cohort).join(Organisation, Organisation.id == Cohort.organisation_id)
-        .where(Organisation.name == ORGANISATION, Cohort.name.in_([SPRING, AUTUMN])))}
+    cohorts = {
+        c.name: c
+        for c in session.exec(
+            select(Cohort)
+            .join(Organisation, Organisation.id == Cohort.organisation_id)
+            .where(Organisation.name == ORGANISATION, Cohort.name.in_([SPRING, AUTUMN]))
+        )
+    }
     if len(cohorts) != 2 or not instruments:
         return {}
-    if session.exec(select(MeasurementWindow.id).where(MeasurementWindow.cohort_id.in_([c.id for c in cohorts.values()]))).first():
+    if session.exec(
+        select(MeasurementWindow.id).where(MeasurementWindow.cohort_id.in_([c.id for c in cohorts.values()]))
+    ).first():
         return {}
     today = today or date.today()
     spring, autumn = cohorts[SPRING], cohorts[AUTUMN]
     # T0 is open now for both; the spring cohort's nameting is open too (by date, or earlier once the modules are done).
-    set_window(session, cohort_id=spring.id, moment="T0", opens_on=spring.start_date - timedelta(days=14),
-               closes_on=today + timedelta(days=21))
-    set_window(session, cohort_id=spring.id, moment="T1", opens_on=today - timedelta(days=7),
-               closes_on=spring.end_date + timedelta(days=21), open_rule="modules_completed")
-    set_window(session, cohort_id=spring.id, moment="T2", opens_on=spring.end_date + timedelta(days=90),
-               closes_on=spring.end_date + timedelta(days=150))
-    set_window(session, cohort_id=autumn.id, moment="T0", opens_on=autumn.start_date - timedelta(days=14),
-               closes_on=today + timedelta(days=28))
-    set_window(session, cohort_id=autumn.id, moment="T1", opens_on=autumn.end_date - timedelta(days=7),
-               closes_on=autumn.end_date + timedelta(days=21), open_rule="modules_completed")
+    set_window(
+        session,
+        cohort_id=spring.id,
+        moment="T0",
+        opens_on=spring.start_date - timedelta(days=14),
+        closes_on=today + timedelta(days=21),
+    )
+    set_window(
+        session,
+        cohort_id=spring.id,
+        moment="T1",
+        opens_on=today - timedelta(days=7),
+        closes_on=spring.end_date + timedelta(days=21),
+        open_rule="modules_completed",
+    )
+    set_window(
+        session,
+        cohort_id=spring.id,
+        moment="T2",
+        opens_on=spring.end_date + timedelta(days=90),
+        closes_on=spring.end_date + timedelta(days=150),
+    )
+    set_window(
+        session,
+        cohort_id=autumn.id,
+        moment="T0",
+        opens_on=autumn.start_date - timedelta(days=14),
+        closes_on=today + timedelta(days=28),
+    )
+    set_window(
+        session,
+        cohort_id=autumn.id,
+        moment="T1",
+        opens_on=autumn.end_date - timedelta(days=7),
+        closes_on=autumn.end_date + timedelta(days=21),
+        open_rule="modules_completed",
+    )
 
     instrument = instruments[0]
     version = get_or_create_version(session, instrument=instrument)
     rng = random.Random(seed)
     enrolments = session.exec(
-        select(Enrolment, User).join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.cohort_id.in_([spring.id, autumn.id]), User.email != DEMO_TRAINEE).order_by(Enrolment.id)
+        select(Enrolment, User)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.cohort_id.in_([spring.id, autumn.id]), User.email != DEMO_TRAINEE)
+        .order_by(Enrolment.id)
     ).all()
     n_responses = n_answers = 0
     for enrolment, _user in enrolments:
@@ -69,31 +106,52 @@ def load_monitor_demo_data(session: Session, *, instruments: Sequence[Instrument
         for moment, wanted, days_ago in (("T0", has_t0, 50), ("T1", has_t1, 3)):
             if not wanted:
                 continue
-            submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10),
-                                         tzinfo=timezone.utc)
+            submitted = datetime.combine(
+                today - timedelta(days=days_ago + rng.randint(0, 6)), time(10), tzinfo=timezone.utc
+            )
             rows = _answers(instrument, moment, level, gain, rng)
             # Scored as a submission is (monitor.stored_scores), from the answers in hand.
-            scores = compute_scores(instrument, moment, [(item_id, then_test, value if isinstance(value, int) else None)
-                                                         for item_id, then_test, value in rows])
-            response = QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id,
-                                             instrument_version_id=version.id, status="submitted",
-                                             started_at=submitted - timedelta(minutes=20), submitted_at=submitted,
-                                             scores_json=scores.scores_json(), items_json=scores.items_json())
+            scores = compute_scores(
+                instrument,
+                moment,
+                [(item_id, then_test, value if isinstance(value, int) else None) for item_id, then_test, value in rows],
+            )
+            response = QuestionnaireResponse(
+                enrolment_id=enrolment.id,
+                moment=moment,
+                instrument_id=instrument.id,
+                instrument_version_id=version.id,
+                status="submitted",
+                started_at=submitted - timedelta(minutes=20),
+                submitted_at=submitted,
+                scores_json=scores.scores_json(),
+                items_json=scores.items_json(),
+            )
             session.add(response)
             session.flush()
             n_responses += 1
-            session.execute(insert(Answer.__table__), [
-                {"response_id": response.id, "item_id": item_id, "then_test": then_test, "answered_at": submitted,
-                 "value": value if isinstance(value, int) else None,
-                 "missing_code": None if isinstance(value, int) else value}
-                for item_id, then_test, value in rows])
+            session.execute(
+                insert(Answer.__table__),
+                [
+                    {
+                        "response_id": response.id,
+                        "item_id": item_id,
+                        "then_test": then_test,
+                        "answered_at": submitted,
+                        "value": value if isinstance(value, int) else None,
+                        "missing_code": None if isinstance(value, int) else value,
+                    }
+                    for item_id, then_test, value in rows
+                ],
+            )
             n_answers += len(rows)
     session.flush()
     return {"windows": 5, "responses": n_responses, "answers": n_answers}
 
 
-def _answers(instrument: Instrument, moment: str, level: dict[str, float], gain: dict[str, float],
-             rng: random.Random) -> list[tuple[str, bool, int | str]]:
+def _answers(
+    instrument: Instrument, moment: str, level: dict[str, float], gain: dict[str, float], rng: random.Random
+) -> list[tuple[str, bool, int | str]]:
     rows: list[tuple[str, bool, int | str]] = []
     for item in instrument.items_for(moment):
         if rng.random() < SKIP_RATE:

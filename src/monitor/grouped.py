@@ -31,8 +31,9 @@ class Groups:
     def __init__(self, members: Sequence[np.ndarray]):
         sizes = np.fromiter((len(m) for m in members), dtype=np.intp, count=len(members))
         self.count = len(members)
-        self.order = (np.concatenate([np.asarray(m, dtype=np.intp) for m in members]) if members
-                      else np.zeros(0, dtype=np.intp))
+        self.order = (
+            np.concatenate([np.asarray(m, dtype=np.intp) for m in members]) if members else np.zeros(0, dtype=np.intp)
+        )
         self.group_of = np.repeat(np.arange(self.count, dtype=np.intp), sizes)
 
     def runs(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,17 +90,45 @@ class Changes:
     def __getitem__(self, g: int) -> st.PairedChange:
         rci = None
         if self._reliability is not None:
-            rci = st.ReliableChange(reliability=self._reliability,
-                                    **{f: self.column(f"rci.{f}")[g] for f in _RCI_FIELDS})
-        return st.PairedChange(p_t=None, p_wilcoxon=None, r_rb=None, rci=rci,
-                               **{f: self.column(f)[g] for f in _PAIRED_FIELDS})
+            rci = st.ReliableChange(
+                reliability=self._reliability, **{f: self.column(f"rci.{f}")[g] for f in _RCI_FIELDS}
+            )
+        return st.PairedChange(
+            p_t=None, p_wilcoxon=None, r_rb=None, rci=rci, **{f: self.column(f)[g] for f in _PAIRED_FIELDS}
+        )
 
 
-_PAIRED_FIELDS = ("n_paired", "mean_from", "sd_from", "mean_to", "sd_to", "mean_change", "sd_change", "ci_low",
-                  "ci_high", "t", "df", "n_nonzero", "d_z", "d_av", "g_av")
+_PAIRED_FIELDS = (
+    "n_paired",
+    "mean_from",
+    "sd_from",
+    "mean_to",
+    "sd_to",
+    "mean_change",
+    "sd_change",
+    "ci_low",
+    "ci_high",
+    "t",
+    "df",
+    "n_nonzero",
+    "d_z",
+    "d_av",
+    "g_av",
+)
 _COUNTS = ("rci.n_improved", "rci.n_unchanged", "rci.n_deteriorated")  # whole numbers or None
-_RCI_FIELDS = ("sd_reference", "se_measurement", "s_diff", "threshold", "n", "n_improved", "n_unchanged",
-               "n_deteriorated", "frac_improved", "frac_unchanged", "frac_deteriorated")
+_RCI_FIELDS = (
+    "sd_reference",
+    "se_measurement",
+    "s_diff",
+    "threshold",
+    "n",
+    "n_improved",
+    "n_unchanged",
+    "n_deteriorated",
+    "frac_improved",
+    "frac_unchanged",
+    "frac_deteriorated",
+)
 
 
 def describe_groups(columns: Sequence[np.ndarray], groups: Groups) -> list[Described]:
@@ -107,16 +136,19 @@ def describe_groups(columns: Sequence[np.ndarray], groups: Groups) -> list[Descr
     return describe_and_pair(columns, (), groups)[0]
 
 
-def paired_groups(pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
-                  groups: Groups) -> list[Changes]:
+def paired_groups(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]], groups: Groups
+) -> list[Changes]:
     """``statistics.paired_change(before, after, reliability=r, sd_reference=sd, tests=False)`` of every group, for
     each (before, after, r, sd) of per-person columns (NaN = missing)."""
     return describe_and_pair((), pairs, groups)[1]
 
 
-def describe_and_pair(columns: Sequence[np.ndarray],
-                      pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
-                      groups: Groups) -> tuple[list[Described], list[Changes]]:
+def describe_and_pair(
+    columns: Sequence[np.ndarray],
+    pairs: Sequence[tuple[np.ndarray, np.ndarray, float | None, float | None]],
+    groups: Groups,
+) -> tuple[list[Described], list[Changes]]:
     """``describe_groups(columns)`` and ``paired_groups(pairs)`` with all their sums taken together.
 
     The formulas after the sums are those of ``statistics._paired_figures`` and ``statistics._reliable_change``,
@@ -144,19 +176,30 @@ def describe_and_pair(columns: Sequence[np.ndarray],
     changes = []
     for k, (gid, n, d, reliability, sd_reference) in enumerate(prepared):
         at = len(columns) + 3 * k
-        (mean_from, sd_from), (mean_to, sd_to), (mean_d, sd_d) = moments[at:at + 3]
+        (mean_from, sd_from), (mean_to, sd_to), (mean_d, sd_d) = moments[at : at + 3]
         d_ok = np.bincount(gid, weights=~np.isfinite(d), minlength=groups.count) == 0
-        figures = _paired_figures(n, mean_from, sd_from, mean_to, sd_to, np.where(d_ok, mean_d, math.nan),
-                                  np.where(d_ok, sd_d, math.nan))
+        figures = _paired_figures(
+            n, mean_from, sd_from, mean_to, sd_to, np.where(d_ok, mean_d, math.nan), np.where(d_ok, sd_d, math.nan)
+        )
         figures["n_nonzero"] = np.bincount(gid, weights=d != 0, minlength=groups.count).astype(np.intp)
-        rci = _rci(d, gid, n, groups.count, float(reliability), sd_reference, sd_from) if reliability is not None \
+        rci = (
+            _rci(d, gid, n, groups.count, float(reliability), sd_reference, sd_from)
+            if reliability is not None
             else None
+        )
         changes.append(Changes(figures, rci, None if reliability is None else float(reliability)))
     return described, changes
 
 
-def _paired_figures(n: np.ndarray, mean_from: np.ndarray, sd_from: np.ndarray, mean_to: np.ndarray,
-                    sd_to: np.ndarray, mean_change: np.ndarray, sd_change: np.ndarray) -> dict[str, np.ndarray]:
+def _paired_figures(
+    n: np.ndarray,
+    mean_from: np.ndarray,
+    sd_from: np.ndarray,
+    mean_to: np.ndarray,
+    sd_to: np.ndarray,
+    mean_change: np.ndarray,
+    sd_change: np.ndarray,
+) -> dict[str, np.ndarray]:
     """``statistics._paired_figures`` (tests=False) for every group; NaN stands for None."""
     nan = math.nan
     count = len(n)
@@ -181,17 +224,32 @@ def _paired_figures(n: np.ndarray, mean_from: np.ndarray, sd_from: np.ndarray, m
         dff = df.astype(float)
         g_ok = np.isfinite(d_av) & (n >= 3)
         g_av = np.where(g_ok, _finite(d_av * (1.0 - 3.0 / (4.0 * dff - 1.0))), nan)
-    return {"n_paired": n, "mean_from": mean_from, "sd_from": sd_from, "mean_to": mean_to, "sd_to": sd_to,
-            "mean_change": mean_change, "sd_change": sd_change, "ci_low": ci_low, "ci_high": ci_high, "t": t,
-            "df": np.where(has_df, df, -1), "d_z": d_z, "d_av": d_av, "g_av": g_av}
+    return {
+        "n_paired": n,
+        "mean_from": mean_from,
+        "sd_from": sd_from,
+        "mean_to": mean_to,
+        "sd_to": sd_to,
+        "mean_change": mean_change,
+        "sd_change": sd_change,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "t": t,
+        "df": np.where(has_df, df, -1),
+        "d_z": d_z,
+        "d_av": d_av,
+        "g_av": g_av,
+    }
 
 
-def _rci(d: np.ndarray, gid: np.ndarray, n: np.ndarray, count: int, r: float, sd_reference: float | None,
-         sd_from: np.ndarray) -> dict[str, np.ndarray]:
+def _rci(
+    d: np.ndarray, gid: np.ndarray, n: np.ndarray, count: int, r: float, sd_reference: float | None, sd_from: np.ndarray
+) -> dict[str, np.ndarray]:
     """``statistics._reliable_change`` for every group; NaN stands for None."""
     nan = math.nan
-    reference = np.full(count, nan if sd_reference is None else float(sd_reference)) if sd_reference is not None \
-        else sd_from
+    reference = (
+        np.full(count, nan if sd_reference is None else float(sd_reference)) if sd_reference is not None else sd_from
+    )
     with np.errstate(all="ignore"):
         if 0.0 <= r < 1.0:
             ok = np.isfinite(reference) & (reference > 0)
@@ -210,9 +268,13 @@ def _rci(d: np.ndarray, gid: np.ndarray, n: np.ndarray, count: int, r: float, sd
         nf = n.astype(float)
         fractions = shown & (n > 0)
         return {
-            "sd_reference": _finite(reference), "se_measurement": se, "s_diff": s_diff,
-            "threshold": np.where(shown, _finite(st.RCI_CRITERION * s_diff), nan), "n": n,
-            "n_improved": _counts(improved, shown), "n_unchanged": _counts(unchanged, shown),
+            "sd_reference": _finite(reference),
+            "se_measurement": se,
+            "s_diff": s_diff,
+            "threshold": np.where(shown, _finite(st.RCI_CRITERION * s_diff), nan),
+            "n": n,
+            "n_improved": _counts(improved, shown),
+            "n_unchanged": _counts(unchanged, shown),
             "n_deteriorated": _counts(deteriorated, shown),
             "frac_improved": np.where(fractions, improved / nf, nan),
             "frac_unchanged": np.where(fractions, unchanged / nf, nan),
@@ -274,8 +336,9 @@ def _moments(flats: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list
         lo[nonempty] = np.minimum.reduceat(values, starts[nonempty])
         hi[nonempty] = np.maximum.reduceat(values, starts[nonempty])
     constant = nonempty & (lo == hi)  # statistics._constant: every value equals the first
-    first = np.where(nonempty, values[np.minimum(starts, max(values.size - 1, 0))] if values.size else math.nan,
-                     math.nan)
+    first = np.where(
+        nonempty, values[np.minimum(starts, max(values.size - 1, 0))] if values.size else math.nan, math.nan
+    )
     with np.errstate(all="ignore"):
         raw_mean = _segment_sums(values, starts, sizes) / sizes  # np.add.reduce(x) / x.size
         deviation = values - raw_mean[segment]
@@ -287,7 +350,7 @@ def _moments(flats: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list
     out, at = [], 0
     for f in flats:
         k = len(f[2])
-        out.append((mean[at:at + k], sd[at:at + k]))
+        out.append((mean[at : at + k], sd[at : at + k]))
         at += k
     return out
 
@@ -311,7 +374,7 @@ def _segment_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> 
         return 0.0 + _pairwise(values, starts, sizes)
     out = np.empty(len(sizes))
     for g in np.flatnonzero(long).tolist():
-        out[g] = np.add.reduce(values[starts[g]:starts[g] + sizes[g]])
+        out[g] = np.add.reduce(values[starts[g] : starts[g] + sizes[g]])
     short = ~long
     out[short] = 0.0 + _pairwise(values, starts[short], sizes[short])
     return out
@@ -348,7 +411,7 @@ def _pairwise(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     sums[leaves] = _block_sums(values, all_starts[leaves], all_sizes[leaves])
     for parents, left, right in reversed(levels):
         sums[parents] = sums[left] + sums[right]
-    return sums[:len(sizes)]
+    return sums[: len(sizes)]
 
 
 def _block_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

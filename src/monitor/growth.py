@@ -38,8 +38,9 @@ class GrowthProfile:
 def _scores(instrument: Instrument, answers: dict, *, moment: str, then_test: bool) -> dict[str, float | None]:
     values = {item_id: value for (item_id, is_then), value in answers.items() if is_then == then_test}
     known = {item.id for item in instrument.items} | {q.id for q in instrument.background}
-    return score_response(instrument, {k: v for k, v in values.items() if k in known}, then_test=then_test,
-                          moment=moment)
+    return score_response(
+        instrument, {k: v for k, v in values.items() if k in known}, then_test=then_test, moment=moment
+    )
 
 
 def growth_profile(session: Session, *, user: User) -> GrowthProfile:
@@ -51,8 +52,11 @@ def growth_profile(session: Session, *, user: User) -> GrowthProfile:
         select(QuestionnaireResponse, InstrumentVersion)
         .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
         .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
-        .where(Enrolment.user_id == user.id, QuestionnaireResponse.status == SUBMITTED,
-               QuestionnaireResponse.moment.in_(["T0", "T1"]))
+        .where(
+            Enrolment.user_id == user.id,
+            QuestionnaireResponse.status == SUBMITTED,
+            QuestionnaireResponse.moment.in_(["T0", "T1"]),
+        )
         .order_by(QuestionnaireResponse.enrolment_id.desc())
     ).all()
     by_enrolment: dict[int, dict[str, tuple[QuestionnaireResponse, InstrumentVersion]]] = {}
@@ -70,9 +74,13 @@ def growth_profile(session: Session, *, user: User) -> GrowthProfile:
     same_version = True
     if "T0" in chosen:
         t0_response, t0_version = chosen["T0"]
-        t0 = _scores(instrument_of(t0_version), answers_of(session, response_id=t0_response.id), moment="T0",
-                     then_test=False)
+        t0 = _scores(
+            instrument_of(t0_version), answers_of(session, response_id=t0_response.id), moment="T0", then_test=False
+        )
         same_version = t0_version.id == t1_version.id
-    scales = [ScaleGrowth(scale.id, scale.title, t0.get(scale.id), t1.get(scale.id), then.get(scale.id))
-              for scale in t1_instrument.scales if scale.id in t1 or scale.id in t0]
+    scales = [
+        ScaleGrowth(scale.id, scale.title, t0.get(scale.id), t1.get(scale.id), then.get(scale.id))
+        for scale in t1_instrument.scales
+        if scale.id in t1 or scale.id in t0
+    ]
     return GrowthProfile(ready=True, scales=scales, same_version=same_version, has_t0="T0" in chosen)

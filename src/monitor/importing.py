@@ -72,8 +72,12 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
             problems.append(ImportProblem(line, f"unknown person {row['email']!r}"))
             continue
         if len(found) != 1:
-            problems.append(ImportProblem(line, f"unknown cohort {row['cohort']!r}" if not found
-                                          else f"cohort name {row['cohort']!r} is ambiguous"))
+            problems.append(
+                ImportProblem(
+                    line,
+                    f"unknown cohort {row['cohort']!r}" if not found else f"cohort name {row['cohort']!r} is ambiguous",
+                )
+            )
             continue
         enrolment = enrolments.get((user.id, found[0].id))
         if enrolment is None:
@@ -85,7 +89,9 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
         try:
             submitted_at = _parse_time(row["submitted_at"])
         except ValueError:
-            problems.append(ImportProblem(line, f"bad date {row['submitted_at']!r} (use e.g. 2026-03-01 or 2026-03-01T10:30)"))
+            problems.append(
+                ImportProblem(line, f"bad date {row['submitted_at']!r} (use e.g. 2026-03-01 or 2026-03-01T10:30)")
+            )
             continue
         key = (enrolment.id, row["moment"])
         group = groups.get(key)
@@ -109,8 +115,9 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
                 pass
             continue
         try:
-            group.answers[(item_id, then_test)] = parse_value(instrument, moment=row["moment"], question_id=item_id,
-                                                              then_test=then_test, raw=row["value"])
+            group.answers[(item_id, then_test)] = parse_value(
+                instrument, moment=row["moment"], question_id=item_id, then_test=then_test, raw=row["value"]
+            )
         except UnknownItem:
             problems.append(ImportProblem(line, f"unknown item {row['item']!r} at {row['moment']}"))
         except AnswerOutOfRange:
@@ -120,16 +127,29 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
     version = get_or_create_version(session, instrument=instrument)
     n_answers = 0
     for group in groups.values():
-        response = QuestionnaireResponse(enrolment_id=group.enrolment.id, moment=group.moment,
-                                         instrument_id=instrument.id, instrument_version_id=version.id,
-                                         status=SUBMITTED, started_at=group.submitted_at,
-                                         submitted_at=group.submitted_at, source="import")
+        response = QuestionnaireResponse(
+            enrolment_id=group.enrolment.id,
+            moment=group.moment,
+            instrument_id=instrument.id,
+            instrument_version_id=version.id,
+            status=SUBMITTED,
+            started_at=group.submitted_at,
+            submitted_at=group.submitted_at,
+            source="import",
+        )
         session.add(response)
         session.flush()
         for (item_id, then_test), value in group.answers.items():
             fields = {"value": value} if isinstance(value, int) else {"missing_code": value}
-            session.add(Answer(response_id=response.id, item_id=item_id, then_test=then_test,
-                               answered_at=group.submitted_at, **fields))
+            session.add(
+                Answer(
+                    response_id=response.id,
+                    item_id=item_id,
+                    then_test=then_test,
+                    answered_at=group.submitted_at,
+                    **fields,
+                )
+            )
             n_answers += 1
         session.flush()
         store_scores(session, response.id)

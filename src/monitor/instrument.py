@@ -243,8 +243,11 @@ class Instrument(_Model):
 
 
 _FIELD_NAMES = sorted(
-    {name for model in (Instrument, AnswerFormat, Scale, Item, OpenQuestion, BackgroundQuestion, Choice,
-                        ThenTestLabels) for name in model.model_fields}
+    {
+        name
+        for model in (Instrument, AnswerFormat, Scale, Item, OpenQuestion, BackgroundQuestion, Choice, ThenTestLabels)
+        for name in model.model_fields
+    }
 )
 
 

@@ -10,7 +10,14 @@ from sqlmodel import Session, select
 from monitor.errors import QuestionnaireNotAllowed, ResponseExists, ResponseNotFound
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, QuestionnaireResponse
-from monitor.responses import SUBMITTED, find_response, get_or_create_response, parse_value, write_open_answer, check_open_text
+from monitor.responses import (
+    SUBMITTED,
+    find_response,
+    get_or_create_response,
+    parse_value,
+    write_open_answer,
+    check_open_text,
+)
 from monitor.stored_scores import store_scores
 from training.access import get_visible_cohort
 from training.errors import Conflict
@@ -31,16 +38,28 @@ def paper_target(session: Session, *, user: User, cohort_id: int) -> PaperTarget
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
     if cohort.archived_at is not None:
         raise Conflict("Deze groep is gearchiveerd: er kunnen geen papieren vragenlijsten meer worden ingevoerd.")
-    trainees = list(session.exec(select(Enrolment, User).join(User, User.id == Enrolment.user_id)
-                                 .where(Enrolment.cohort_id == cohort.id, Enrolment.deactivated_at.is_(None),
-                                        User.is_active.is_(True))
-                                 .order_by(User.name)))
+    trainees = list(
+        session.exec(
+            select(Enrolment, User)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id == cohort.id, Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
     return PaperTarget(cohort, trainees)
 
 
-def enter_paper_response(session: Session, *, user: User, cohort_id: int, enrolment_id: int, moment: str,
-                         instrument: Instrument, values: Mapping[tuple[str, bool], str],
-                         open_texts: Mapping[str, str]) -> QuestionnaireResponse:
+def enter_paper_response(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int,
+    enrolment_id: int,
+    moment: str,
+    instrument: Instrument,
+    values: Mapping[tuple[str, bool], str],
+    open_texts: Mapping[str, str],
+) -> QuestionnaireResponse:
     """Check every value first, then store one submitted response (source "paper", entered by the trainer)."""
     target = paper_target(session, user=user, cohort_id=cohort_id)
     enrolment = next((e for e, _ in target.trainees if e.id == enrolment_id), None)
@@ -48,12 +67,19 @@ def enter_paper_response(session: Session, *, user: User, cohort_id: int, enrolm
         raise ResponseNotFound("Deze deelnemer of dit meetmoment hoort niet bij deze groep.")
     if find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id):
         raise ResponseExists()
-    parsed = {key: parse_value(instrument, moment=moment, question_id=key[0], then_test=key[1], raw=raw)
-              for key, raw in values.items() if raw.strip()}
-    texts = {qid: check_open_text(instrument, moment=moment, question_id=qid, text=text)
-             for qid, text in open_texts.items() if text.strip()}
-    response, created = get_or_create_response(session, enrolment=enrolment, moment=moment, instrument=instrument,
-                                               source="paper", entered_by_user_id=user.id)
+    parsed = {
+        key: parse_value(instrument, moment=moment, question_id=key[0], then_test=key[1], raw=raw)
+        for key, raw in values.items()
+        if raw.strip()
+    }
+    texts = {
+        qid: check_open_text(instrument, moment=moment, question_id=qid, text=text)
+        for qid, text in open_texts.items()
+        if text.strip()
+    }
+    response, created = get_or_create_response(
+        session, enrolment=enrolment, moment=moment, instrument=instrument, source="paper", entered_by_user_id=user.id
+    )
     if not created:  # entered at the same moment by someone else
         raise ResponseExists()
     for (question_id, then_test), value in parsed.items():

@@ -9,7 +9,15 @@ from datetime import date
 from sqlmodel import Session, select
 
 from monitor.errors import ResponseNotFound
-from monitor.instrument import THEN_TEST_MOMENT, AnswerFormat, AnswerValue, BackgroundQuestion, Instrument, Item, OpenQuestion
+from monitor.instrument import (
+    THEN_TEST_MOMENT,
+    AnswerFormat,
+    AnswerValue,
+    BackgroundQuestion,
+    Instrument,
+    Item,
+    OpenQuestion,
+)
 from monitor.models import QuestionnaireResponse
 from monitor.responses import SUBMITTED, OwnResponse
 from monitor.windows import MOMENT_LABELS, WindowState, standing_for, windows_of
@@ -108,8 +116,9 @@ def page_of(pages: Sequence[Page], number: int) -> Page:
     return pages[number - 1]
 
 
-def unanswered(pages: Sequence[Page], answers: Mapping[tuple[str, bool], AnswerValue],
-               open_answers: Mapping[str, str]) -> list[Unanswered]:
+def unanswered(
+    pages: Sequence[Page], answers: Mapping[tuple[str, bool], AnswerValue], open_answers: Mapping[str, str]
+) -> list[Unanswered]:
     """Every question without an answer, in form order, with the page where it is asked."""
     missing: list[Unanswered] = []
     for page in pages:
@@ -123,12 +132,15 @@ def unanswered(pages: Sequence[Page], answers: Mapping[tuple[str, bool], AnswerV
     return missing
 
 
-def overview(session: Session, *, user: User, instrument: Instrument, module_ids: Collection[str],
-             today: date | None = None) -> Overview:
+def overview(
+    session: Session, *, user: User, instrument: Instrument, module_ids: Collection[str], today: date | None = None
+) -> Overview:
     """Every moment of the trainee's cohorts that has a window: open, later, or done."""
     today = today or date.today()
     enrolments = session.exec(
-        select(Enrolment, Cohort).join(Cohort, Cohort.id == Enrolment.cohort_id).where(Enrolment.user_id == user.id)
+        select(Enrolment, Cohort)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.user_id == user.id)
         .order_by(Cohort.start_date)
     ).all()
     if not enrolments:
@@ -136,19 +148,32 @@ def overview(session: Session, *, user: User, instrument: Instrument, module_ids
     windows = windows_of(session, cohort_ids=[cohort.id for _, cohort in enrolments])
     responses = {
         (r.enrolment_id, r.moment): r
-        for r in session.exec(select(QuestionnaireResponse).where(
-            QuestionnaireResponse.enrolment_id.in_([e.id for e, _ in enrolments]),
-            QuestionnaireResponse.instrument_id == instrument.id))
+        for r in session.exec(
+            select(QuestionnaireResponse).where(
+                QuestionnaireResponse.enrolment_id.in_([e.id for e, _ in enrolments]),
+                QuestionnaireResponse.instrument_id == instrument.id,
+            )
+        )
     }
     rows = []
     for enrolment, cohort in enrolments:
         for window in windows[cohort.id]:
             state = standing_for(session, window=window, user_id=user.id, module_ids=module_ids, today=today).state
             response = responses.get((enrolment.id, window.moment))
-            rows.append(MomentRow(enrolment.id, cohort.name, window.moment, MOMENT_LABELS[window.moment],
-                                  window.opens_on, window.closes_on, state,
-                                  response.id if response else None, response.status if response else None,
-                                  response.submitted_at if response else None))
+            rows.append(
+                MomentRow(
+                    enrolment.id,
+                    cohort.name,
+                    window.moment,
+                    MOMENT_LABELS[window.moment],
+                    window.opens_on,
+                    window.closes_on,
+                    state,
+                    response.id if response else None,
+                    response.status if response else None,
+                    response.submitted_at if response else None,
+                )
+            )
     return Overview(rows)
 
 

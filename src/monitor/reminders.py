@@ -56,11 +56,23 @@ def fill(template: str, values: dict[str, str], placeholders: Sequence[str] = PL
     return template
 
 
-def claim(session: Session, *, enrolment_id: int, kind: str, subject_key: str, sent_on: date,
-          created_by_user_id: int | None = None) -> Reminder | None:
+def claim(
+    session: Session,
+    *,
+    enrolment_id: int,
+    kind: str,
+    subject_key: str,
+    sent_on: date,
+    created_by_user_id: int | None = None,
+) -> Reminder | None:
     """Insert the reminder row before anything is sent; None when it exists (here or in a concurrent transaction)."""
-    reminder = Reminder(enrolment_id=enrolment_id, kind=kind, subject_key=subject_key, sent_on=sent_on,
-                        created_by_user_id=created_by_user_id)
+    reminder = Reminder(
+        enrolment_id=enrolment_id,
+        kind=kind,
+        subject_key=subject_key,
+        sent_on=sent_on,
+        created_by_user_id=created_by_user_id,
+    )
     try:
         with session.begin_nested():
             session.add(reminder)
@@ -70,25 +82,47 @@ def claim(session: Session, *, enrolment_id: int, kind: str, subject_key: str, s
 
 
 def _values(cohort: Cohort, trainee: User, moment: str | None, closes_on: date | None, base_url: str) -> dict[str, str]:
-    return {"naam": trainee.name, "groep": cohort.name,
-            "moment": MOMENT_LABELS[moment].lower() if moment else "vragenlijst",
-            "sluitdatum": closes_on.strftime("%d-%m-%Y") if closes_on else "het einde van de periode",
-            "link": f"{base_url}/vragenlijsten"}
+    return {
+        "naam": trainee.name,
+        "groep": cohort.name,
+        "moment": MOMENT_LABELS[moment].lower() if moment else "vragenlijst",
+        "sluitdatum": closes_on.strftime("%d-%m-%Y") if closes_on else "het einde van de periode",
+        "link": f"{base_url}/vragenlijsten",
+    }
 
 
-def _remind(session: Session, *, cohort: Cohort, recipients: Collection[tuple[Enrolment, User]], kind: str,
-            subject_key: str, moment: str | None, closes_on: date | None, subject: str, body: str, today: date,
-            base_url: str, created_by_user_id: int | None = None) -> ReminderResult:
+def _remind(
+    session: Session,
+    *,
+    cohort: Cohort,
+    recipients: Collection[tuple[Enrolment, User]],
+    kind: str,
+    subject_key: str,
+    moment: str | None,
+    closes_on: date | None,
+    subject: str,
+    body: str,
+    today: date,
+    base_url: str,
+    created_by_user_id: int | None = None,
+) -> ReminderResult:
     queued = skipped = 0
     for enrolment, trainee in recipients:
-        reminder = claim(session, enrolment_id=enrolment.id, kind=kind, subject_key=subject_key, sent_on=today,
-                         created_by_user_id=created_by_user_id)
+        reminder = claim(
+            session,
+            enrolment_id=enrolment.id,
+            kind=kind,
+            subject_key=subject_key,
+            sent_on=today,
+            created_by_user_id=created_by_user_id,
+        )
         if reminder is None:
             skipped += 1
             continue
         values = _values(cohort, trainee, moment, closes_on, base_url)
-        mail = queue_mail(session, cohort_id=cohort.id,
-                          message=Message(trainee.email, fill(subject, values), fill(body, values)))
+        mail = queue_mail(
+            session, cohort_id=cohort.id, message=Message(trainee.email, fill(subject, values), fill(body, values))
+        )
         reminder.outbound_mail_id = mail.id
         session.add(reminder)
         queued += 1
@@ -96,8 +130,9 @@ def _remind(session: Session, *, cohort: Cohort, recipients: Collection[tuple[En
     return ReminderResult(queued, skipped)
 
 
-def send_due_reminders(session: Session, *, today: date, base_url: str,
-                       modules: Sequence[Module] = ()) -> ReminderResult:
+def send_due_reminders(
+    session: Session, *, today: date, base_url: str, modules: Sequence[Module] = ()
+) -> ReminderResult:
     """Automatic reminders: for every active cohort and open window closing in one of the cohort's reminder days,
     everyone who has not submitted that moment; and, for every module of ``modules`` (the content) due in one of those
     days, everyone who has not completed it. Safe to run any number of times a day, also concurrently."""
@@ -111,9 +146,19 @@ def send_due_reminders(session: Session, *, today: date, base_url: str,
         for moment, window in sorted(cohort_windows(session, cohort_id=cohort.id).items()):
             if not (window.opens_on <= today <= window.closes_on) or (window.closes_on - today).days not in days:
                 continue
-            result = _remind(session, cohort=cohort, recipients=owing(session, cohort_id=cohort.id, moment=moment),
-                             kind="auto", subject_key=moment, moment=moment, closes_on=window.closes_on,
-                             subject=DEFAULT_SUBJECT, body=DEFAULT_BODY, today=today, base_url=base_url)
+            result = _remind(
+                session,
+                cohort=cohort,
+                recipients=owing(session, cohort_id=cohort.id, moment=moment),
+                kind="auto",
+                subject_key=moment,
+                moment=moment,
+                closes_on=window.closes_on,
+                subject=DEFAULT_SUBJECT,
+                body=DEFAULT_BODY,
+                today=today,
+                base_url=base_url,
+            )
             queued, skipped = queued + result.queued, skipped + result.skipped
     return ReminderResult(queued, skipped)
 
@@ -124,30 +169,47 @@ def module_subject_key(module_id: str) -> str:
     return key if len(key) <= 100 else "module:" + hashlib.sha256(module_id.encode()).hexdigest()
 
 
-def send_module_reminders(session: Session, *, today: date, base_url: str,
-                          modules: Sequence[Module]) -> ReminderResult:
+def send_module_reminders(session: Session, *, today: date, base_url: str, modules: Sequence[Module]) -> ReminderResult:
     """Module reminders due today (``training.module_due``). A trainee hears about a module at most once a day, also
     when two of their cohorts have it due: the row is claimed on one enrolment, and one already sent today on another
     enrolment of the same person counts too."""
     lines = modules_due(session, today=today, modules=modules)
     if not lines:
         return ReminderResult(0, 0)
-    sent_today = set(session.exec(
-        select(Enrolment.user_id, Reminder.subject_key).join(Enrolment, Enrolment.id == Reminder.enrolment_id)
-        .where(Reminder.sent_on == today, Reminder.kind == "auto", Reminder.subject_key.startswith("module:"))).all())
+    sent_today = set(
+        session.exec(
+            select(Enrolment.user_id, Reminder.subject_key)
+            .join(Enrolment, Enrolment.id == Reminder.enrolment_id)
+            .where(Reminder.sent_on == today, Reminder.kind == "auto", Reminder.subject_key.startswith("module:"))
+        ).all()
+    )
     queued = skipped = 0
     for line in lines:
         key = module_subject_key(line.module.id)
-        reminder = None if (line.trainee.id, key) in sent_today else claim(
-            session, enrolment_id=line.enrolment.id, kind="auto", subject_key=key, sent_on=today)
+        reminder = (
+            None
+            if (line.trainee.id, key) in sent_today
+            else claim(session, enrolment_id=line.enrolment.id, kind="auto", subject_key=key, sent_on=today)
+        )
         if reminder is None:
             skipped += 1
             continue
-        values = {"naam": line.trainee.name, "groep": line.cohort.name, "module": line.module.title,
-                  "uiterste_datum": line.due_on.strftime("%d-%m-%Y"), "link": f"{base_url}/modules/{line.module.id}"}
-        mail = queue_mail(session, cohort_id=line.cohort.id, message=Message(
-            line.trainee.email, fill(MODULE_SUBJECT, values, MODULE_PLACEHOLDERS),
-            fill(MODULE_BODY, values, MODULE_PLACEHOLDERS)))
+        values = {
+            "naam": line.trainee.name,
+            "groep": line.cohort.name,
+            "module": line.module.title,
+            "uiterste_datum": line.due_on.strftime("%d-%m-%Y"),
+            "link": f"{base_url}/modules/{line.module.id}",
+        }
+        mail = queue_mail(
+            session,
+            cohort_id=line.cohort.id,
+            message=Message(
+                line.trainee.email,
+                fill(MODULE_SUBJECT, values, MODULE_PLACEHOLDERS),
+                fill(MODULE_BODY, values, MODULE_PLACEHOLDERS),
+            ),
+        )
         reminder.outbound_mail_id = mail.id
         session.add(reminder)
         queued += 1
@@ -155,8 +217,9 @@ def send_module_reminders(session: Session, *, today: date, base_url: str,
     return ReminderResult(queued, skipped)
 
 
-def manual_recipients(session: Session, *, user: User, cohort_id: int, moment: str | None,
-                      enrolment_ids: Collection[int] | None) -> list[tuple[Enrolment, User]]:
+def manual_recipients(
+    session: Session, *, user: User, cohort_id: int, moment: str | None, enrolment_ids: Collection[int] | None
+) -> list[tuple[Enrolment, User]]:
     """Everyone who still owes the moment (enrolment_ids None), or the chosen active trainees of the cohort."""
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     if enrolment_ids is None:
@@ -167,9 +230,18 @@ def manual_recipients(session: Session, *, user: User, cohort_id: int, moment: s
     return [(e, u) for e, u in active_enrolments(session, cohort_id=cohort.id) if e.id in chosen]
 
 
-def send_manual_reminders(session: Session, *, user: User, cohort_id: int, moment: str | None,
-                          enrolment_ids: Collection[int] | None, subject: str, body: str, today: date,
-                          base_url: str) -> ReminderResult:
+def send_manual_reminders(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int,
+    moment: str | None,
+    enrolment_ids: Collection[int] | None,
+    subject: str,
+    body: str,
+    today: date,
+    base_url: str,
+) -> ReminderResult:
     """A trainer's reminder with their own text. The same reminder reaches a person at most once a day."""
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     if moment not in (*MOMENTS, None):
@@ -181,10 +253,22 @@ def send_manual_reminders(session: Session, *, user: User, cohort_id: int, momen
         raise InvalidInput("Het onderwerp of de tekst is te lang.", field="body")
     recipients = manual_recipients(session, user=user, cohort_id=cohort.id, moment=moment, enrolment_ids=enrolment_ids)
     if not recipients:
-        raise InvalidInput("Er zijn geen ontvangers: kies deelnemers, of er is niemand die nog moet invullen.",
-                           field="enrolment_ids")
+        raise InvalidInput(
+            "Er zijn geen ontvangers: kies deelnemers, of er is niemand die nog moet invullen.", field="enrolment_ids"
+        )
     window = cohort_windows(session, cohort_id=cohort.id).get(moment) if moment else None
     subject_key = moment or "bericht-" + hashlib.sha256(subject.encode()).hexdigest()[:16]
-    return _remind(session, cohort=cohort, recipients=recipients, kind="manual", subject_key=subject_key,
-                   moment=moment, closes_on=window.closes_on if window else None, subject=subject, body=body,
-                   today=today, base_url=base_url, created_by_user_id=user.id)
+    return _remind(
+        session,
+        cohort=cohort,
+        recipients=recipients,
+        kind="manual",
+        subject_key=subject_key,
+        moment=moment,
+        closes_on=window.closes_on if window else None,
+        subject=subject,
+        body=body,
+        today=today,
+        base_url=base_url,
+        created_by_user_id=user.id,
+    )

@@ -107,7 +107,7 @@ def _fill_residual(subjects: Sequence[Subject], levels: dict[int, int], k: int) 
         for v in donors:
             spare = min(len(classes[v]) - k, k - len(residual))
             others = sorted((p for p in members[v] if p not in residual), reverse=True)
-            for person in others[:max(0, spare)]:
+            for person in others[: max(0, spare)]:
                 levels.update({s.key: TOP for s in members[v][person]})
                 residual.add(person)
     while len(residual) < k:  # nobody to spare (or the spare were in it already): the smallest class joins whole
@@ -133,7 +133,13 @@ def _summary(subjects: Sequence[Subject], labels: dict[int, tuple[str, str]], k:
         else:
             wijk["gebied"] += 1
         cohort["kept" if c == s.cohort else "suppressed"] += 1
-    return {"k": k, "quasi_identifiers": list(QUASI_IDENTIFIERS), "rows": len(subjects),
-            "people": len({s.person for s in subjects}), "combinations": len(classes),
-            "smallest_combination": min((len(p) for p in classes.values()), default=0),
-            "wijk": wijk, "cohort": cohort}
+    return {
+        "k": k,
+        "quasi_identifiers": list(QUASI_IDENTIFIERS),
+        "rows": len(subjects),
+        "people": len({s.person for s in subjects}),
+        "combinations": len(classes),
+        "smallest_combination": min((len(p) for p in classes.values()), default=0),
+        "wijk": wijk,
+        "cohort": cohort,
+    }

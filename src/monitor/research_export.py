@@ -39,8 +39,7 @@ from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User,
 
 PSEUDONYM_LENGTH = 12
 GEBIED_SUFFIX = " (gebied)"
-LONG_COLUMNS = ("pseudonym", "wijk", "cohort", "moment", "instrument_version", "item", "scale", "value",
-                "missing_code")
+LONG_COLUMNS = ("pseudonym", "wijk", "cohort", "moment", "instrument_version", "item", "scale", "value", "missing_code")
 KINDS = {"long": "csv", "wide": "csv", "spss": "sav", "codebook_csv": "csv", "codebook_json": "json"}
 CHANGES = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
 
@@ -101,8 +100,15 @@ def require_research_access(user: User) -> None:
 
 # --- the plan ------------------------------------------------------------------------------------------------
 
-def plan_research_export(session: Session, *, organisation: Organisation, instrument: Instrument,
-                         thresholds: Thresholds, pseudonymiser: Pseudonymiser | None = None) -> ResearchPlan:
+
+def plan_research_export(
+    session: Session,
+    *,
+    organisation: Organisation,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> ResearchPlan:
     """Everyone of the organisation with at least one submitted response, pseudonymised and with a safe wijk label.
 
     The plan holds a few short strings per person and no scores, so it stays small for any organisation: the
@@ -110,30 +116,35 @@ def plan_research_export(session: Session, *, organisation: Organisation, instru
     """
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
     versions = {v.id: instrument_of(v) for v in list_versions(session, instrument_id=instrument.id)}
-    people, coarsening = coarsen_people(session, organisation=organisation, instrument=instrument,
-                                        thresholds=thresholds)
+    people, coarsening = coarsen_people(
+        session, organisation=organisation, instrument=instrument, thresholds=thresholds
+    )
     pseudonymise = pseudonymiser or Pseudonymiser()
     pseudonyms = {p.enrolment_id: pseudonymise(p.enrolment_id) for p in people}
     if len(set(pseudonyms.values())) != len(pseudonyms):  # 48 bits: practically never; never silently merge people
         return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
-    members = sorted((ExportPerson(pseudonyms[p.enrolment_id], *coarsening.labels[p.enrolment_id], p.enrolment_id)
-                      for p in people), key=lambda e: e.pseudonym)
+    members = sorted(
+        (ExportPerson(pseudonyms[p.enrolment_id], *coarsening.labels[p.enrolment_id], p.enrolment_id) for p in people),
+        key=lambda e: e.pseudonym,
+    )
     del people, pseudonyms
     version_keys = {vid: version_key(_hash(session, vid)) for vid in versions}
-    plan = ResearchPlan(organisation, scope, instrument, versions, version_keys, members, thresholds,
-                        coarsening=coarsening.summary)
+    plan = ResearchPlan(
+        organisation, scope, instrument, versions, version_keys, members, thresholds, coarsening=coarsening.summary
+    )
     plan.reliability = _pooled_reliability(session, plan)
     return plan
 
 
-def coarsen_people(session: Session, *, organisation: Organisation, instrument: Instrument,
-                   thresholds: Thresholds) -> tuple[list[_Member], Coarsening]:
+def coarsen_people(
+    session: Session, *, organisation: Organisation, instrument: Instrument, thresholds: Thresholds
+) -> tuple[list[_Member], Coarsening]:
     """The people of the export (everyone of the organisation with a submitted response) and their written wijk and
     cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with k = ``min_n``."""
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
-    with_response = (select(QuestionnaireResponse.enrolment_id)
-                     .where(QuestionnaireResponse.status == "submitted",
-                            QuestionnaireResponse.instrument_id == instrument.id))
+    with_response = select(QuestionnaireResponse.enrolment_id).where(
+        QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id
+    )
     rows = session.connection().execute(people_query(scope).where(Enrolment.id.in_(with_response.scalar_subquery())))
     people = [_Member(eid, uid, cid, wid) for eid, uid, cid, wid, _gid in rows]
     wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
@@ -145,8 +156,16 @@ def coarsen_people(session: Session, *, organisation: Organisation, instrument: 
         label, wijk = labels[p.enrolment_id], wijken[p.wijk_id]
         gebied = gebieden[wijk.gebied_id].name + GEBIED_SUFFIX if wijk.gebied_id is not None else OTHER
         named = label == wijk.name
-        subjects.append(Subject(p.enrolment_id, p.user_id, label, gebied if named or label == gebied else OTHER,
-                                cohorts[p.cohort_id], named))
+        subjects.append(
+            Subject(
+                p.enrolment_id,
+                p.user_id,
+                label,
+                gebied if named or label == gebied else OTHER,
+                cohorts[p.cohort_id],
+                named,
+            )
+        )
     return people, k_anonymise(subjects, thresholds.min_n)
 
 
@@ -154,8 +173,9 @@ def _hash(session: Session, version_id: int) -> str:
     return session.get(InstrumentVersion, version_id).version_hash
 
 
-def wijk_labels(people: Sequence[Person | _Member], wijken, gebieden, organisation_id: int,
-                thresholds: Thresholds) -> dict[int, str]:
+def wijk_labels(
+    people: Sequence[Person | _Member], wijken, gebieden, organisation_id: int, thresholds: Thresholds
+) -> dict[int, str]:
     """enrolment id -> wijk label, from the disclosure plan over the people in the export (measure "n").
 
     A wijk the plan shows keeps its name. A withheld wijk is reported as its gebied when the gebied is shown, else as
@@ -183,7 +203,9 @@ def wijk_labels(people: Sequence[Person | _Member], wijken, gebieden, organisati
     return out
 
 
-def _pooled_reliability(session: Session, plan: ResearchPlan) -> dict[str, tuple[float | None, float | None, float | None]]:
+def _pooled_reliability(
+    session: Session, plan: ResearchPlan
+) -> dict[str, tuple[float | None, float | None, float | None]]:
     """scale -> (α, SD_T0, S_diff), pooled over the organisation at T0: the monitor's own RCI reference (§3.5).
 
     The same figures as the monitor's (``dataset.item_matrices`` and the T0 scale scores of everyone in scope), read
@@ -193,15 +215,22 @@ def _pooled_reliability(session: Session, plan: ResearchPlan) -> dict[str, tuple
     scales = [s.id for s in instrument.scales]
     items = {s: [i.id for i in instrument.scale_items(s) if "T0" in i.moments] for s in scales}
     enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
-    t0 = (QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id,
-          QuestionnaireResponse.moment == "T0", QuestionnaireResponse.enrolment_id.in_(enrolments),
-          QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)))
+    t0 = (
+        QuestionnaireResponse.status == "submitted",
+        QuestionnaireResponse.instrument_id == instrument.id,
+        QuestionnaireResponse.moment == "T0",
+        QuestionnaireResponse.enrolment_id.in_(enrolments),
+        QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
+    )
     n = session.exec(select(func.count()).select_from(QuestionnaireResponse).where(*t0)).one()
     matrices = {s: np.full((n, len(items[s])), np.nan) for s in scales}
     scores: dict[str, list[float | None]] = {s: [] for s in scales}
     row, unscored = 0, {}
-    query = (select(QuestionnaireResponse.id, QuestionnaireResponse.scores_json, QuestionnaireResponse.items_json)
-             .where(*t0).order_by(QuestionnaireResponse.enrolment_id))
+    query = (
+        select(QuestionnaireResponse.id, QuestionnaireResponse.scores_json, QuestionnaireResponse.items_json)
+        .where(*t0)
+        .order_by(QuestionnaireResponse.enrolment_id)
+    )
     for rid, scores_json, items_json in session.exec(query.execution_options(yield_per=1000)):
         if scores_json is None or items_json is None:
             unscored[rid] = row
@@ -224,8 +253,14 @@ def _pooled_reliability(session: Session, plan: ResearchPlan) -> dict[str, tuple
     return out
 
 
-def _fill(matrices: dict[str, np.ndarray], scores: dict[str, list[float | None]], items: dict[str, list[str]], row: int,
-          values: dict[str, float], scale_scores: dict[str, float | None]) -> None:
+def _fill(
+    matrices: dict[str, np.ndarray],
+    scores: dict[str, list[float | None]],
+    items: dict[str, list[str]],
+    row: int,
+    values: dict[str, float],
+    scale_scores: dict[str, float | None],
+) -> None:
     for scale, ids in items.items():
         matrices[scale][row] = [values.get(i, math.nan) for i in ids]
         scores[scale].append(scale_scores.get(scale))
@@ -233,19 +268,30 @@ def _fill(matrices: dict[str, np.ndarray], scores: dict[str, list[float | None]]
 
 # --- long format ---------------------------------------------------------------------------------------------
 
+
 def _closed_items(plan: ResearchPlan) -> list[str]:
     return sorted({item.id for inst in plan.versions.values() for item in inst.items})
 
 
 def _answers_query(plan: ResearchPlan):
-    return (select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.moment,
-                   QuestionnaireResponse.instrument_version_id, Answer.item_id, Answer.then_test, Answer.value,
-                   Answer.missing_code)
-            .join(Answer, Answer.response_id == QuestionnaireResponse.id)
-            .where(QuestionnaireResponse.status == "submitted",
-                   QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
-                   QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
-                   Answer.item_id.in_(_closed_items(plan))))
+    return (
+        select(
+            QuestionnaireResponse.enrolment_id,
+            QuestionnaireResponse.moment,
+            QuestionnaireResponse.instrument_version_id,
+            Answer.item_id,
+            Answer.then_test,
+            Answer.value,
+            Answer.missing_code,
+        )
+        .join(Answer, Answer.response_id == QuestionnaireResponse.id)
+        .where(
+            QuestionnaireResponse.status == "submitted",
+            QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
+            QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
+            Answer.item_id.in_(_closed_items(plan)),
+        )
+    )
 
 
 def count_long_rows(session: Session, plan: ResearchPlan) -> int:
@@ -259,25 +305,39 @@ def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 50
     each chunk's answers stream from the database (``yield_per``), so memory stays flat for any size."""
     order = {m: i for i, m in enumerate(MOMENTS)}
     for start in range(0, len(plan.people), chunk_size):
-        chunk = plan.people[start:start + chunk_size]
+        chunk = plan.people[start : start + chunk_size]
         by_id = {e.enrolment_id: e for e in chunk}
         query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(list(by_id)))
         rows = []
         for eid, moment, vid, item_id, then_test, value, missing_code in session.exec(
-                query.execution_options(yield_per=1000)):
+            query.execution_options(yield_per=1000)
+        ):
             person = by_id[eid]
             inst = plan.versions[vid]
             item = inst.item(item_id)
-            rows.append(((person.pseudonym, order[moment], bool(then_test), inst.items.index(item)),
-                         (person.pseudonym, person.wijk, person.cohort,
-                          f"{moment}{THEN_SUFFIX}" if then_test else moment, plan.version_keys[vid], item_id,
-                          item.scale, value, missing_code)))
+            rows.append(
+                (
+                    (person.pseudonym, order[moment], bool(then_test), inst.items.index(item)),
+                    (
+                        person.pseudonym,
+                        person.wijk,
+                        person.cohort,
+                        f"{moment}{THEN_SUFFIX}" if then_test else moment,
+                        plan.version_keys[vid],
+                        item_id,
+                        item.scale,
+                        value,
+                        missing_code,
+                    ),
+                )
+            )
         rows.sort(key=lambda r: r[0])
         for _, row in rows:
             yield row
 
 
 # --- wide format ---------------------------------------------------------------------------------------------
+
 
 def wide_columns(plan: ResearchPlan) -> list[str]:
     columns = ["pseudonym", "wijk", "cohort"]
@@ -301,8 +361,13 @@ def _scores_of(session: Session, plan: ResearchPlan, enrolment_ids: list[int]) -
     """The submitted moments and scale scores of some of the plan's people (one chunk), read as the monitor reads
     them (``dataset.score_columns``), as ``Person`` rows whose other ids are never used."""
     scales = [s.id for s in plan.instrument.scales]
-    c = score_columns(session, instrument_id=plan.scope.instrument_id, enrolment_ids=enrolment_ids,
-                      versions=plan.versions, scales=scales)
+    c = score_columns(
+        session,
+        instrument_id=plan.scope.instrument_id,
+        enrolment_ids=enrolment_ids,
+        versions=plan.versions,
+        scales=scales,
+    )
     return {p.enrolment_id: p for p in (c.person(i, scales) for i in range(len(c)))}
 
 
@@ -310,7 +375,7 @@ def wide_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) ->
     """One row per pseudonym: scale scores per moment (80% rule), changes and the RCI against the pooled T0.
     Scores are read per chunk of people (in pseudonym order), so memory stays flat for any size."""
     for start in range(0, len(plan.people), chunk_size):
-        chunk = plan.people[start:start + chunk_size]
+        chunk = plan.people[start : start + chunk_size]
         scored = _scores_of(session, plan, [e.enrolment_id for e in chunk])
         for e in chunk:
             yield _wide_row(plan, e, scored[e.enrolment_id])
@@ -338,6 +403,7 @@ def _wide_row(plan: ResearchPlan, e: ExportPerson, p: Person) -> tuple[Any, ...]
 
 # --- web downloads -------------------------------------------------------------------------------------------
 
+
 def research_organisation(session: Session, *, user: User, organisation_id: int | None) -> Organisation:
     """The organisation whose research files the user may download (beheer only), or a domain error."""
     from monitor.service import organisation_for
@@ -346,41 +412,75 @@ def research_organisation(session: Session, *, user: User, organisation_id: int 
     return organisation_for(session, user=user, organisation_id=organisation_id)
 
 
-def prepare_download(session: Session, *, user: User, organisation_id: int | None, instrument: Instrument,
-                     thresholds: Thresholds, kind: str) -> tuple[ResearchPlan, int]:
+def prepare_download(
+    session: Session,
+    *,
+    user: User,
+    organisation_id: int | None,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    kind: str,
+) -> tuple[ResearchPlan, int]:
     """Plan a long or wide download and log it before any data leaves; returns the plan and its row count.
     The rows themselves are streamed afterwards (``iter_long_rows`` / ``wide_rows``)."""
     organisation = research_organisation(session, user=user, organisation_id=organisation_id)
     plan = plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
     count = count_long_rows(session, plan) if kind == "long" else len(plan.people)
-    record_research_export(session, plan=plan, organisation=organisation, kind=kind, row_count=count,
-                           user_id=user.id, channel=WEB)
+    record_research_export(
+        session, plan=plan, organisation=organisation, kind=kind, row_count=count, user_id=user.id, channel=WEB
+    )
     return plan, count
 
 
 # --- one export, end to end (the CLI and the SPSS/codebook downloads) ------------------------------------------
 
-def record_research_export(session: Session, *, plan: ResearchPlan | None, organisation: Organisation, kind: str,
-                           row_count: int, user_id: int | None, channel: str) -> None:
+
+def record_research_export(
+    session: Session,
+    *,
+    plan: ResearchPlan | None,
+    organisation: Organisation,
+    kind: str,
+    row_count: int,
+    user_id: int | None,
+    channel: str,
+) -> None:
     scope = {"instrument": plan.instrument.id if plan else None, "kind": kind, "min_n": None, "min_paired": None}
     if plan is not None:
         scope |= {"min_n": plan.thresholds.min_n, "min_paired": plan.thresholds.min_paired, "people": len(plan.people)}
-    record_export(session, action=f"export.research_{kind.split('_')[0]}", format=KINDS[kind],
-                  organisation_id=organisation.id, scope=scope, row_count=row_count, user_id=user_id,
-                  channel=channel)
+    record_export(
+        session,
+        action=f"export.research_{kind.split('_')[0]}",
+        format=KINDS[kind],
+        organisation_id=organisation.id,
+        scope=scope,
+        row_count=row_count,
+        user_id=user_id,
+        channel=channel,
+    )
 
 
 def codebook_versions(session: Session, *, instrument: Instrument) -> dict[str, Instrument]:
     """Every frozen version of the instrument (no person data), oldest first; the current wording when none."""
-    rows = session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
-                        .order_by(InstrumentVersion.id)).all()
+    rows = session.exec(
+        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id).order_by(InstrumentVersion.id)
+    ).all()
     versions = {version_key(v.version_hash): Instrument.from_snapshot(json.loads(v.snapshot_json)) for v in rows}
     return versions or {version_key(instrument.version_hash): instrument}
 
 
-def write_research_file(session: Session, *, organisation: Organisation, instrument: Instrument,
-                        thresholds: Thresholds, kind: str, path: Path, user_id: int | None, channel: str,
-                        pseudonymiser: Pseudonymiser | None = None) -> int:
+def write_research_file(
+    session: Session,
+    *,
+    organisation: Organisation,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    kind: str,
+    path: Path,
+    user_id: int | None,
+    channel: str,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> int:
     """Write one research file (``kind`` in KINDS) to ``path`` and log it; returns the number of data rows."""
     from monitor.exports import csv_lines
 
@@ -389,8 +489,9 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
     plan = None
     if kind.startswith("codebook"):
         versions = codebook_versions(session, instrument=instrument)
-        coarsening = coarsen_people(session, organisation=organisation, instrument=instrument,
-                                    thresholds=thresholds)[1].summary
+        coarsening = coarsen_people(session, organisation=organisation, instrument=instrument, thresholds=thresholds)[
+            1
+        ].summary
         if kind == "codebook_json":
             document = codebook_json(versions, coarsening)
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -402,8 +503,13 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
             _write_lines(path, csv_lines(CODEBOOK_COLUMNS, rows))
             count = len(rows)
     else:
-        plan = plan_research_export(session, organisation=organisation, instrument=instrument,
-                                    thresholds=thresholds, pseudonymiser=pseudonymiser)
+        plan = plan_research_export(
+            session,
+            organisation=organisation,
+            instrument=instrument,
+            thresholds=thresholds,
+            pseudonymiser=pseudonymiser,
+        )
         if kind == "long":
             count = _write_lines(path, csv_lines(LONG_COLUMNS, iter_long_rows(session, plan)))
         elif kind == "wide":
@@ -412,8 +518,9 @@ def write_research_file(session: Session, *, organisation: Organisation, instrum
             from monitor.research_spss import write_spss
 
             count = write_spss(plan, session, path)
-    record_research_export(session, plan=plan, organisation=organisation, kind=kind, row_count=count,
-                           user_id=user_id, channel=channel)
+    record_research_export(
+        session, plan=plan, organisation=organisation, kind=kind, row_count=count, user_id=user_id, channel=channel
+    )
     return count
 
 

@@ -28,18 +28,36 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
     inst = plan.instrument
     item_columns: list[str] = []
     notes = coarsening_notes(plan.coarsening)
-    labels: dict[str, str] = {"pseudonym": "Export pseudonym (this export only)",
-                              "wijk": f"Wijk, gebied or overig. {notes.get('wijk', '')}".strip(),
-                              "cohort": f"Training group, empty = suppressed. {notes.get('cohort', '')}".strip()}
+    labels: dict[str, str] = {
+        "pseudonym": "Export pseudonym (this export only)",
+        "wijk": f"Wijk, gebied or overig. {notes.get('wijk', '')}".strip(),
+        "cohort": f"Training group, empty = suppressed. {notes.get('cohort', '')}".strip(),
+    }
     value_labels: dict[str, dict[int, str]] = {}
     missing_ranges: dict[str, list[int]] = {}
     for moment in MOMENTS:
         for item in inst.items_for(moment):
-            _item_variable(inst, item.id, f"{item.id}_{moment}", f"{moment}: {item.text}", item_columns, labels,
-                           value_labels, missing_ranges)
+            _item_variable(
+                inst,
+                item.id,
+                f"{item.id}_{moment}",
+                f"{moment}: {item.text}",
+                item_columns,
+                labels,
+                value_labels,
+                missing_ranges,
+            )
     for item in inst.then_test_items():
-        _item_variable(inst, item.id, f"{item.id}_T1then", f"T1 terugkijkend: {item.text}", item_columns, labels,
-                       value_labels, missing_ranges)
+        _item_variable(
+            inst,
+            item.id,
+            f"{item.id}_T1then",
+            f"T1 terugkijkend: {item.text}",
+            item_columns,
+            labels,
+            value_labels,
+            missing_ranges,
+        )
 
     values: dict[str, dict[str, Any]] = {e.pseudonym: {} for e in plan.people}
     for pseudonym, _, _, moment, version, item_id, _, value, missing_code in iter_long_rows(session, plan):
@@ -64,26 +82,36 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
         for name, v in zip(wide[3:], wide_row[3:], strict=True):
             frame[name].append(float(v) if v is not None else math.nan)
     df = pd.DataFrame(frame)
-    pyreadstat.write_sav(df, str(path), column_labels=labels, variable_value_labels=value_labels,
-                         missing_ranges=missing_ranges or None)
+    pyreadstat.write_sav(
+        df, str(path), column_labels=labels, variable_value_labels=value_labels, missing_ranges=missing_ranges or None
+    )
     return len(plan.people)
 
 
-def _item_variable(inst: Instrument, item_id: str, name: str, label: str, columns: list[str], labels: dict,
-                   value_labels: dict, missing_ranges: dict) -> None:
+def _item_variable(
+    inst: Instrument,
+    item_id: str,
+    name: str,
+    label: str,
+    columns: list[str],
+    labels: dict,
+    value_labels: dict,
+    missing_ranges: dict,
+) -> None:
     fmt = inst.format_of(inst.item(item_id))
     columns.append(name)
     labels[name] = label[:250]
     codes = missing_numeric(inst, item_id)
     value_labels[name] = {float(v): text for v, text in fmt.labels.items()} | {
-        float(codes[c.code]): c.label for c in fmt.missing}
+        float(codes[c.code]): c.label for c in fmt.missing
+    }
     if codes:
         missing_ranges[name] = [float(v) for v in codes.values()]
 
 
 def _wide_label(plan: ResearchPlan, name: str) -> str:
     scale = max((s.id for s in plan.instrument.scales if name.startswith(s.id + "_")), key=len)
-    rest = name[len(scale) + 1:]
+    rest = name[len(scale) + 1 :]
     title = plan.instrument.scale(scale).title
     if rest.startswith("rci_"):
         alpha, sd, _ = plan.reliability.get(scale, (None, None, None))

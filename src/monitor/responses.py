@@ -64,24 +64,40 @@ def own_enrolment(session: Session, *, user: User, enrolment_id: int) -> Enrolme
     return enrolment
 
 
-def find_response(session: Session, *, enrolment_id: int, moment: str, instrument_id: str) -> QuestionnaireResponse | None:
+def find_response(
+    session: Session, *, enrolment_id: int, moment: str, instrument_id: str
+) -> QuestionnaireResponse | None:
     return session.exec(
-        select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment_id,
-                                            QuestionnaireResponse.moment == moment,
-                                            QuestionnaireResponse.instrument_id == instrument_id)
+        select(QuestionnaireResponse).where(
+            QuestionnaireResponse.enrolment_id == enrolment_id,
+            QuestionnaireResponse.moment == moment,
+            QuestionnaireResponse.instrument_id == instrument_id,
+        )
     ).first()
 
 
-def get_or_create_response(session: Session, *, enrolment: Enrolment, moment: str, instrument: Instrument,
-                           source: str = "web", entered_by_user_id: int | None = None) -> tuple[QuestionnaireResponse, bool]:
+def get_or_create_response(
+    session: Session,
+    *,
+    enrolment: Enrolment,
+    moment: str,
+    instrument: Instrument,
+    source: str = "web",
+    entered_by_user_id: int | None = None,
+) -> tuple[QuestionnaireResponse, bool]:
     """(response, created). One per enrolment, moment and instrument: the unique constraint decides a race."""
     response = find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id)
     if response is not None:
         return response, False
     version = get_or_create_version(session, instrument=instrument)
-    response = QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id,
-                                     instrument_version_id=version.id, source=source,
-                                     entered_by_user_id=entered_by_user_id)
+    response = QuestionnaireResponse(
+        enrolment_id=enrolment.id,
+        moment=moment,
+        instrument_id=instrument.id,
+        instrument_version_id=version.id,
+        source=source,
+        entered_by_user_id=entered_by_user_id,
+    )
     try:
         with session.begin_nested():
             session.add(response)
@@ -92,8 +108,16 @@ def get_or_create_response(session: Session, *, enrolment: Enrolment, moment: st
     return response, True
 
 
-def start_response(session: Session, *, user: User, enrolment_id: int, moment: str, instrument: Instrument,
-                   module_ids: Collection[str], today: date | None = None) -> QuestionnaireResponse:
+def start_response(
+    session: Session,
+    *,
+    user: User,
+    enrolment_id: int,
+    moment: str,
+    instrument: Instrument,
+    module_ids: Collection[str],
+    today: date | None = None,
+) -> QuestionnaireResponse:
     """The trainee's response for the moment: the existing one (resume on any device) or a new one."""
     _require_trainee(user)
     if moment not in MOMENTS:
@@ -110,7 +134,8 @@ def _own(session: Session, *, user: User, response_id: int) -> tuple[Questionnai
     """The response if it is the user's own. Anyone else's, or none, is the same NotFound: nothing is revealed."""
     _require_trainee(user)
     row = session.exec(
-        select(QuestionnaireResponse, Enrolment).join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        select(QuestionnaireResponse, Enrolment)
+        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
         .where(QuestionnaireResponse.id == response_id, Enrolment.user_id == user.id)
     ).first()
     if row is None:
@@ -124,8 +149,9 @@ class _Writable:
     instrument: Instrument
 
 
-def _own_writable(session: Session, *, user: User, response_id: int, module_ids: Collection[str],
-                  today: date | None) -> _Writable:
+def _own_writable(
+    session: Session, *, user: User, response_id: int, module_ids: Collection[str], today: date | None
+) -> _Writable:
     """The user's own response, still in progress, in an open window, with its frozen instrument.
 
     One query reads the response, its enrolment, the cohort's window for the moment and the version's identity (the
@@ -133,12 +159,22 @@ def _own_writable(session: Session, *, user: User, response_id: int, module_ids:
     """
     _require_trainee(user)
     row = session.exec(
-        select(QuestionnaireResponse, Enrolment, MeasurementWindow, InstrumentVersion.instrument_id,
-               InstrumentVersion.version_hash)
+        select(
+            QuestionnaireResponse,
+            Enrolment,
+            MeasurementWindow,
+            InstrumentVersion.instrument_id,
+            InstrumentVersion.version_hash,
+        )
         .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
         .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
-        .outerjoin(MeasurementWindow, and_(MeasurementWindow.cohort_id == Enrolment.cohort_id,
-                                           MeasurementWindow.moment == QuestionnaireResponse.moment))
+        .outerjoin(
+            MeasurementWindow,
+            and_(
+                MeasurementWindow.cohort_id == Enrolment.cohort_id,
+                MeasurementWindow.moment == QuestionnaireResponse.moment,
+            ),
+        )
         .where(QuestionnaireResponse.id == response_id, Enrolment.user_id == user.id)
     ).first()
     if row is None:
@@ -146,10 +182,17 @@ def _own_writable(session: Session, *, user: User, response_id: int, module_ids:
     response, enrolment, window, instrument_id, version_hash = row
     if response.status != IN_PROGRESS:
         raise ResponseAlreadySubmitted()
-    require_window_open(session, window=window, enrolment=enrolment, moment=response.moment, module_ids=module_ids,
-                        today=today or date.today())
-    instrument = instrument_of_version(session, version_id=response.instrument_version_id,
-                                       instrument_id=instrument_id, version_hash=version_hash)
+    require_window_open(
+        session,
+        window=window,
+        enrolment=enrolment,
+        moment=response.moment,
+        module_ids=module_ids,
+        today=today or date.today(),
+    )
+    instrument = instrument_of_version(
+        session, version_id=response.instrument_version_id, instrument_id=instrument_id, version_hash=version_hash
+    )
     return _Writable(response, instrument)
 
 
@@ -163,14 +206,22 @@ def answers_of(session: Session, *, response_id: int) -> dict[tuple[str, bool], 
 
 
 def open_answers_of(session: Session, *, response_id: int) -> dict[str, str]:
-    return {row.question_id: row.text for row in session.exec(select(OpenAnswer).where(OpenAnswer.response_id == response_id))}
+    return {
+        row.question_id: row.text
+        for row in session.exec(select(OpenAnswer).where(OpenAnswer.response_id == response_id))
+    }
 
 
 def get_own_response(session: Session, *, user: User, response_id: int) -> OwnResponse:
     response, enrolment = _own(session, user=user, response_id=response_id)
     version = session.get(InstrumentVersion, response.instrument_version_id)
-    return OwnResponse(response, enrolment, instrument_of(version), answers_of(session, response_id=response.id),
-                       open_answers_of(session, response_id=response.id))
+    return OwnResponse(
+        response,
+        enrolment,
+        instrument_of(version),
+        answers_of(session, response_id=response.id),
+        open_answers_of(session, response_id=response.id),
+    )
 
 
 def parse_value(instrument: Instrument, *, moment: str, question_id: str, then_test: bool, raw: str) -> AnswerValue:
@@ -196,8 +247,9 @@ def parse_value(instrument: Instrument, *, moment: str, question_id: str, then_t
     value: AnswerValue = int(raw) if WHOLE_NUMBER_RE.fullmatch(raw) else raw
     if not instrument.is_valid_value(item, value):
         options = "".join(f" of '{choice.label}'" for choice in fmt.missing)
-        raise AnswerOutOfRange(f"Kies bij vraag {question_id} een antwoord van {fmt.min} tot en met {fmt.max}{options}.",
-                               field=question_id)
+        raise AnswerOutOfRange(
+            f"Kies bij vraag {question_id} een antwoord van {fmt.min} tot en met {fmt.max}{options}.", field=question_id
+        )
     return value
 
 
@@ -213,40 +265,65 @@ def _lock_in_progress(session: Session, response: QuestionnaireResponse) -> None
         raise ResponseAlreadySubmitted()
 
 
-def write_answer(session: Session, *, response_id: int, question_id: str, then_test: bool, value: AnswerValue) -> Answer:
+def write_answer(
+    session: Session, *, response_id: int, question_id: str, then_test: bool, value: AnswerValue
+) -> Answer:
     """Insert or overwrite one stored answer (validated by the caller) in one statement: an upsert on the unique
     (response, item, then-test) key, so a double click or two tabs saving the same answer at once cannot collide."""
-    fields = {"value": value, "missing_code": None} if isinstance(value, int) else {"value": None, "missing_code": value}
+    fields = (
+        {"value": value, "missing_code": None} if isinstance(value, int) else {"value": None, "missing_code": value}
+    )
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     answered_at = utcnow()
     statement = (
         insert(Answer)
         .values(response_id=response_id, item_id=question_id, then_test=then_test, answered_at=answered_at, **fields)
-        .on_conflict_do_update(index_elements=["response_id", "item_id", "then_test"],
-                               set_={**fields, "answered_at": answered_at})
+        .on_conflict_do_update(
+            index_elements=["response_id", "item_id", "then_test"], set_={**fields, "answered_at": answered_at}
+        )
         .returning(Answer)
     )
     return session.exec(statement, execution_options={"populate_existing": True}).scalar_one()
 
 
-def save_answer(session: Session, *, user: User, response_id: int, question_id: str, raw_value: str,
-                then_test: bool = False, module_ids: Collection[str], today: date | None = None) -> Answer:
+def save_answer(
+    session: Session,
+    *,
+    user: User,
+    response_id: int,
+    question_id: str,
+    raw_value: str,
+    then_test: bool = False,
+    module_ids: Collection[str],
+    today: date | None = None,
+) -> Answer:
     """Save one answer as it is given. Refuses (and writes nothing) for someone else's or a submitted response,
     a closed window, an unknown question or a value outside the answer scale."""
     own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
-    value = parse_value(own.instrument, moment=own.response.moment, question_id=question_id, then_test=then_test,
-                        raw=raw_value)
+    value = parse_value(
+        own.instrument, moment=own.response.moment, question_id=question_id, then_test=then_test, raw=raw_value
+    )
     _lock_in_progress(session, own.response)
     return write_answer(session, response_id=response_id, question_id=question_id, then_test=then_test, value=value)
 
 
-def save_answers(session: Session, *, user: User, response_id: int, values: dict[tuple[str, bool], str],
-                 module_ids: Collection[str], today: date | None = None) -> int:
+def save_answers(
+    session: Session,
+    *,
+    user: User,
+    response_id: int,
+    values: dict[tuple[str, bool], str],
+    module_ids: Collection[str],
+    today: date | None = None,
+) -> int:
     """Save a page of answers at once (the form without JavaScript). All are checked before any is written."""
     own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
-    parsed = {key: parse_value(own.instrument, moment=own.response.moment, question_id=key[0], then_test=key[1], raw=raw)
-              for key, raw in values.items() if raw.strip()}
+    parsed = {
+        key: parse_value(own.instrument, moment=own.response.moment, question_id=key[0], then_test=key[1], raw=raw)
+        for key, raw in values.items()
+        if raw.strip()
+    }
     if parsed:
         _lock_in_progress(session, own.response)
     for (question_id, then_test), value in parsed.items():
@@ -255,8 +332,9 @@ def save_answers(session: Session, *, user: User, response_id: int, values: dict
 
 
 def write_open_answer(session: Session, *, response_id: int, question_id: str, text: str) -> OpenAnswer | None:
-    row = session.exec(select(OpenAnswer).where(OpenAnswer.response_id == response_id,
-                                                OpenAnswer.question_id == question_id)).first()
+    row = session.exec(
+        select(OpenAnswer).where(OpenAnswer.response_id == response_id, OpenAnswer.question_id == question_id)
+    ).first()
     if not text.strip():
         if row is not None:
             session.delete(row)
@@ -269,8 +347,9 @@ def write_open_answer(session: Session, *, response_id: int, question_id: str, t
                 session.add(row)
             return row
         except IntegrityError:
-            row = session.exec(select(OpenAnswer).where(OpenAnswer.response_id == response_id,
-                                                        OpenAnswer.question_id == question_id)).one()
+            row = session.exec(
+                select(OpenAnswer).where(OpenAnswer.response_id == response_id, OpenAnswer.question_id == question_id)
+            ).one()
     row.text, row.answered_at = text, utcnow()
     session.add(row)
     session.flush()
@@ -281,13 +360,22 @@ def check_open_text(instrument: Instrument, *, moment: str, question_id: str, te
     if question_id not in {q.id for q in instrument.open_questions_for(moment)}:
         raise UnknownItem(f"Vraag {question_id} hoort niet bij deze vragenlijst.", field=question_id)
     if len(text) > OPEN_ANSWER_MAX_LENGTH:
-        raise InvalidQuestionnaireInput(f"Een antwoord kan hoogstens {OPEN_ANSWER_MAX_LENGTH} tekens lang zijn.",
-                                        field=question_id)
+        raise InvalidQuestionnaireInput(
+            f"Een antwoord kan hoogstens {OPEN_ANSWER_MAX_LENGTH} tekens lang zijn.", field=question_id
+        )
     return text
 
 
-def save_open_answer(session: Session, *, user: User, response_id: int, question_id: str, text: str,
-                     module_ids: Collection[str], today: date | None = None) -> OpenAnswer | None:
+def save_open_answer(
+    session: Session,
+    *,
+    user: User,
+    response_id: int,
+    question_id: str,
+    text: str,
+    module_ids: Collection[str],
+    today: date | None = None,
+) -> OpenAnswer | None:
     """Save (or clear, when empty) the answer to an open question."""
     own = _own_writable(session, user=user, response_id=response_id, module_ids=module_ids, today=today)
     text = check_open_text(own.instrument, moment=own.response.moment, question_id=question_id, text=text)
@@ -295,15 +383,17 @@ def save_open_answer(session: Session, *, user: User, response_id: int, question
     return write_open_answer(session, response_id=response_id, question_id=question_id, text=text)
 
 
-def submit_response(session: Session, *, user: User, response_id: int, module_ids: Collection[str],
-                    today: date | None = None) -> bool:
+def submit_response(
+    session: Session, *, user: User, response_id: int, module_ids: Collection[str], today: date | None = None
+) -> bool:
     """Submit once: an atomic conditional UPDATE. True if this call submitted it, False if it already was
     (a double click or a second tab); the answers are untouched either way."""
     response, enrolment = _own(session, user=user, response_id=response_id)
     if response.status == SUBMITTED:
         return False
-    require_open(session, enrolment=enrolment, moment=response.moment, module_ids=module_ids,
-                 today=today or date.today())
+    require_open(
+        session, enrolment=enrolment, moment=response.moment, module_ids=module_ids, today=today or date.today()
+    )
     result = session.exec(
         update(QuestionnaireResponse)
         .where(QuestionnaireResponse.id == response.id, QuestionnaireResponse.status == IN_PROGRESS)

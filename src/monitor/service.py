@@ -35,8 +35,11 @@ def organisation_for(session: Session, *, user: User, organisation_id: int | Non
             raise NotFound("Deze organisatie bestaat niet of u heeft er geen toegang toe.")
         org = session.get(Organisation, user.organisation_id)
     elif user.role == Role.admin:
-        org = (session.get(Organisation, organisation_id) if organisation_id
-               else session.exec(select(Organisation).order_by(Organisation.id)).first())
+        org = (
+            session.get(Organisation, organisation_id)
+            if organisation_id
+            else session.exec(select(Organisation).order_by(Organisation.id)).first()
+        )
     else:
         raise PermissionDenied("Alleen projectleiding en beheer zien de monitor van de organisatie.")
     if org is None:
@@ -61,14 +64,22 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     for moment in MOMENTS:
         ids = np.sort(np.fromiter(scored_responses(org_data, moment), np.int64))
         digest.update(moment.encode() + b":" + ids.tobytes() + b";")
-    key = (org_data.scope.organisation_id, org_data.instrument.id, org_data.instrument.version_hash,
-           tuple(sorted(org_data.versions)), digest.hexdigest())
+    key = (
+        org_data.scope.organisation_id,
+        org_data.instrument.id,
+        org_data.instrument.version_hash,
+        tuple(sorted(org_data.versions)),
+        digest.hexdigest(),
+    )
     with _quality_lock:
         if key in _QUALITY_CACHE:
             _QUALITY_CACHE.move_to_end(key)
             return _QUALITY_CACHE[key]
-    matrices = {(scale, m): matrix for m in MOMENTS
-                for scale, matrix in item_matrices(session, dataset=org_data, moment=m).items()}
+    matrices = {
+        (scale, m): matrix
+        for m in MOMENTS
+        for scale, matrix in item_matrices(session, dataset=org_data, moment=m).items()
+    }
     quality = report_quality(matrices, org_data)
     with _quality_lock:
         _QUALITY_CACHE[key] = quality
@@ -77,29 +88,58 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     return quality
 
 
-def _datasets(session: Session, scope: Scope, instrument: Instrument,
-              learning: bool = True) -> tuple[Dataset, Dataset, list[ScaleQuality]]:
+def _datasets(
+    session: Session, scope: Scope, instrument: Instrument, learning: bool = True
+) -> tuple[Dataset, Dataset, list[ScaleQuality]]:
     """The view's data set, the whole organisation's (the reference of its small-cell plan and of α) and α."""
     data = load_dataset(session, scope=scope, instrument=instrument, learning=learning)
     org_scope = Scope(organisation_id=scope.organisation_id, instrument_id=scope.instrument_id)
-    org_data = data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument,
-                                                            learning=False)
+    org_data = (
+        data if scope == org_scope else load_dataset(session, scope=org_scope, instrument=instrument, learning=False)
+    )
     return data, org_data, pooled_quality(session, org_data)
 
 
-def _report(session: Session, scope: Scope, *, instrument: Instrument, moment_from: str, moment_to: str,
-            thresholds: Thresholds, root: str, n_modules: int = 0) -> Report:
+def _report(
+    session: Session,
+    scope: Scope,
+    *,
+    instrument: Instrument,
+    moment_from: str,
+    moment_to: str,
+    thresholds: Thresholds,
+    root: str,
+    n_modules: int = 0,
+) -> Report:
     check_pair(moment_from, moment_to)
     data, org_data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
-    return build_report(data, moment_from=moment_from, moment_to=moment_to, thresholds=thresholds,
-                        quality=quality, root=root, n_modules=n_modules, ref=org_data)
+    return build_report(
+        data,
+        moment_from=moment_from,
+        moment_to=moment_to,
+        thresholds=thresholds,
+        quality=quality,
+        root=root,
+        n_modules=n_modules,
+        ref=org_data,
+    )
 
 
-def organisation_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
-                        moment_from: str = "T0", moment_to: str = "T1", organisation_id: int | None = None,
-                        cohort_id: int | None = None, started_from: date | None = None,
-                        started_to: date | None = None, version_id: int | None = None,
-                        n_modules: int = 0) -> Report:
+def organisation_report(
+    session: Session,
+    *,
+    user: User,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    moment_from: str = "T0",
+    moment_to: str = "T1",
+    organisation_id: int | None = None,
+    cohort_id: int | None = None,
+    started_from: date | None = None,
+    started_to: date | None = None,
+    version_id: int | None = None,
+    n_modules: int = 0,
+) -> Report:
     org = organisation_for(session, user=user, organisation_id=organisation_id)
     cohort_ids = None
     if cohort_id is not None:
@@ -107,36 +147,87 @@ def organisation_report(session: Session, *, user: User, instrument: Instrument,
         if cohort.organisation_id != org.id:
             raise NotFound("Deze groep hoort niet bij deze organisatie.")
         cohort_ids = (cohort.id,)
-    scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=cohort_ids,
-                  started_from=started_from, started_to=started_to,
-                  version_ids=(version_id,) if version_id is not None else None)
-    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
-                   thresholds=thresholds, root="organisation", n_modules=n_modules)
+    scope = Scope(
+        organisation_id=org.id,
+        instrument_id=instrument.id,
+        cohort_ids=cohort_ids,
+        started_from=started_from,
+        started_to=started_to,
+        version_ids=(version_id,) if version_id is not None else None,
+    )
+    return _report(
+        session,
+        scope,
+        instrument=instrument,
+        moment_from=moment_from,
+        moment_to=moment_to,
+        thresholds=thresholds,
+        root="organisation",
+        n_modules=n_modules,
+    )
 
 
-def overall_report(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
-                   moment_from: str = "T0", moment_to: str = "T1", started_from: date | None = None,
-                   started_to: date | None = None, version_id: int | None = None, n_modules: int = 0) -> Report:
+def overall_report(
+    session: Session,
+    *,
+    user: User,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    moment_from: str = "T0",
+    moment_to: str = "T1",
+    started_from: date | None = None,
+    started_to: date | None = None,
+    version_id: int | None = None,
+    n_modules: int = 0,
+) -> Report:
     """The monitor over every organisation (beheer only): all organisations → organisation → gebied → wijk, with the
     same small-cell rule over that tree; α and the RCI's SD pooled over everyone in scope. For a programme that
     trains a few people from each of many organisations, only this level may have enough people to show."""
     if user.role != Role.admin:
         raise PermissionDenied("Alleen beheer ziet de monitor over alle organisaties.")
-    scope = Scope(organisation_id=None, instrument_id=instrument.id, started_from=started_from,
-                  started_to=started_to, version_ids=(version_id,) if version_id is not None else None)
-    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
-                   thresholds=thresholds, root="overall", n_modules=n_modules)
+    scope = Scope(
+        organisation_id=None,
+        instrument_id=instrument.id,
+        started_from=started_from,
+        started_to=started_to,
+        version_ids=(version_id,) if version_id is not None else None,
+    )
+    return _report(
+        session,
+        scope,
+        instrument=instrument,
+        moment_from=moment_from,
+        moment_to=moment_to,
+        thresholds=thresholds,
+        root="overall",
+        n_modules=n_modules,
+    )
 
 
-def cohort_report(session: Session, *, user: User, cohort_id: int, instrument: Instrument, thresholds: Thresholds,
-                  moment_from: str = "T0", moment_to: str = "T1") -> Report:
+def cohort_report(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    moment_from: str = "T0",
+    moment_to: str = "T1",
+) -> Report:
     """A cohort's monitor for its trainers (and managers/admins of its organisation): cohort → wijk."""
     if user.role == Role.trainee:
         raise PermissionDenied("Deelnemers zien geen groepsmonitor.")
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
     scope = Scope(organisation_id=cohort.organisation_id, instrument_id=instrument.id, cohort_ids=(cohort.id,))
-    return _report(session, scope, instrument=instrument, moment_from=moment_from, moment_to=moment_to,
-                   thresholds=thresholds, root="cohort")
+    return _report(
+        session,
+        scope,
+        instrument=instrument,
+        moment_from=moment_from,
+        moment_to=moment_to,
+        thresholds=thresholds,
+        root="cohort",
+    )
 
 
 def filter_options(session: Session, *, user: User, instrument: Instrument) -> dict:
@@ -146,13 +237,19 @@ def filter_options(session: Session, *, user: User, instrument: Instrument) -> d
 
     org = organisation_for(session, user=user)
     cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
-    versions = list(session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id)
-                                 .order_by(InstrumentVersion.created_at)))
+    versions = list(
+        session.exec(
+            select(InstrumentVersion)
+            .where(InstrumentVersion.instrument_id == instrument.id)
+            .order_by(InstrumentVersion.created_at)
+        )
+    )
     return {"cohorts": cohorts, "versions": versions, "current_hash": instrument.version_hash}
 
 
-def wijk_reports(session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds,
-                 wijk_id: int) -> tuple[dict[tuple[str, str], Report], dict]:
+def wijk_reports(
+    session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds, wijk_id: int
+) -> tuple[dict[tuple[str, str], Report], dict]:
     """The wijk page: the wijk's rows for every pair of moments and its item heatmap (T0 → T1), from one load.
 
     Each report is planned over the whole organisation (so complementary suppression is the overview's own) but
@@ -168,8 +265,10 @@ def wijk_reports(session: Session, *, user: User, instrument: Instrument, thresh
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
     data, _, quality = _datasets(session, scope, instrument, learning=False)
     key = f"wijk:{wijk_id}"
-    reports = {(a, b): build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, quality=quality,
-                                    only={key}) for a, b in PAIRS}
+    reports = {
+        (a, b): build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, quality=quality, only={key})
+        for a, b in PAIRS
+    }
     items = _item_changes(session, data, reports[("T0", "T1")], wijk, thresholds)
     return reports, items
 
@@ -186,9 +285,19 @@ def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresho
     for item in data.instrument.items:
         if item.scale not in shown_scales:
             continue
-        diffs = [after[e][item.id] - before[e][item.id] for e in eids
-                 if item.id in before.get(e, {}) and item.id in after.get(e, {})]
+        diffs = [
+            after[e][item.id] - before[e][item.id]
+            for e in eids
+            if item.id in before.get(e, {}) and item.id in after.get(e, {})
+        ]
         if len(diffs) >= thresholds.min_paired:
-            items.append({"item": item.id, "scale": item.scale, "text": item.text, "n": len(diffs),
-                          "change": sum(diffs) / len(diffs)})
+            items.append(
+                {
+                    "item": item.id,
+                    "scale": item.scale,
+                    "text": item.text,
+                    "n": len(diffs),
+                    "change": sum(diffs) / len(diffs),
+                }
+            )
     return {"wijk": wijk, "items": items, "withheld_scales": sorted(set(data.scales) - shown_scales)}

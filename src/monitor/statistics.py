@@ -128,8 +128,20 @@ def paired_change(
     rci = None
     if reliability is not None:
         rci = _reliable_change(d, reliability, sd_from if sd_reference is None else sd_reference)
-    return _paired_figures(n, _mean(x0), sd_from, _mean(x1), _sd(x1), _mean(d) if d_ok else None,
-                           _sd(d) if d_ok else None, n_nonzero, p_wilcoxon, r_rb, rci, tests)
+    return _paired_figures(
+        n,
+        _mean(x0),
+        sd_from,
+        _mean(x1),
+        _sd(x1),
+        _mean(d) if d_ok else None,
+        _sd(d) if d_ok else None,
+        n_nonzero,
+        p_wilcoxon,
+        r_rb,
+        rci,
+        tests,
+    )
 
 
 def paired_tests(before: Sequence[Value], after: Sequence[Value]) -> tuple[float | None, float | None]:
@@ -158,10 +170,20 @@ def _p_t(t: float, df: int) -> float | None:
     return _finite(2.0 * stats.t.sf(abs(t), df))
 
 
-def _paired_figures(n: int, mean_from: float | None, sd_from: float | None, mean_to: float | None,
-                    sd_to: float | None, mean_change: float | None, sd_change: float | None, n_nonzero: int,
-                    p_wilcoxon: float | None, r_rb: float | None, rci: ReliableChange | None,
-                    tests: bool) -> PairedChange:
+def _paired_figures(
+    n: int,
+    mean_from: float | None,
+    sd_from: float | None,
+    mean_to: float | None,
+    sd_to: float | None,
+    mean_change: float | None,
+    sd_change: float | None,
+    n_nonzero: int,
+    p_wilcoxon: float | None,
+    r_rb: float | None,
+    rci: ReliableChange | None,
+    tests: bool,
+) -> PairedChange:
     """The paired-change figures from the descriptives of the pairs and their differences (shared with the
     grouped computation in ``monitor.grouped``, so both apply the very same formulas)."""
     df = n - 1 if n >= 2 else None
@@ -289,8 +311,9 @@ def _rci_scale(r: float, sd_reference: float | None) -> tuple[float | None, floa
     return se, s_diff
 
 
-def _reliable_change_figures(n: int, r: float, sd_reference: float | None, se: float | None, s_diff: float | None,
-                             counts: tuple[int, int] | None) -> ReliableChange:
+def _reliable_change_figures(
+    n: int, r: float, sd_reference: float | None, se: float | None, s_diff: float | None, counts: tuple[int, int] | None
+) -> ReliableChange:
     """The Jacobson–Truax figures from n, S_diff and the counts (improved, deteriorated) of |RCI| > criterion."""
     full = (counts[0], n - counts[0] - counts[1], counts[1]) if counts is not None else None
     fractions = tuple(c / n for c in full) if full is not None and n > 0 else (None, None, None)

@@ -45,14 +45,16 @@ class ResponseScores:
         return json.dumps(self.items, separators=(",", ":"), sort_keys=True)
 
 
-def compute_scores(instrument: Instrument, moment: str,
-                   answers: Iterable[tuple[str, bool, int | None]]) -> ResponseScores:
+def compute_scores(
+    instrument: Instrument, moment: str, answers: Iterable[tuple[str, bool, int | None]]
+) -> ResponseScores:
     """Scores of one response from its answers ``(item id, then-test, value or None for a missing code)``.
 
     Background and open questions are ignored; so are answers to items the instrument does not know.
     """
-    given: dict[tuple[str, bool], int] = {(item_id, bool(then)): value for item_id, then, value in answers
-                                          if value is not None}
+    given: dict[tuple[str, bool], int] = {
+        (item_id, bool(then)): value for item_id, then, value in answers if value is not None
+    }
     scales: dict[str, float | None] = {}
     then: dict[str, float | None] = {}
     items: dict[str, float] = {}
@@ -79,14 +81,18 @@ def scores_from_answers(session: Session, response_ids: list[int]) -> dict[int, 
         return {}
     out: dict[int, ResponseScores] = {}
     for chunk_start in range(0, len(response_ids), 500):
-        chunk = response_ids[chunk_start:chunk_start + 500]
-        heads = session.exec(select(QuestionnaireResponse.id, QuestionnaireResponse.moment, InstrumentVersion)
-                             .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
-                             .where(QuestionnaireResponse.id.in_(chunk))).all()
+        chunk = response_ids[chunk_start : chunk_start + 500]
+        heads = session.exec(
+            select(QuestionnaireResponse.id, QuestionnaireResponse.moment, InstrumentVersion)
+            .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
+            .where(QuestionnaireResponse.id.in_(chunk))
+        ).all()
         answers: dict[int, list[tuple[str, bool, int | None]]] = {rid: [] for rid in chunk}
         for rid, item_id, then, value in session.exec(
-                select(Answer.response_id, Answer.item_id, Answer.then_test, Answer.value)
-                .where(Answer.response_id.in_(chunk))):
+            select(Answer.response_id, Answer.item_id, Answer.then_test, Answer.value).where(
+                Answer.response_id.in_(chunk)
+            )
+        ):
             answers[rid].append((item_id, then, value))
         for rid, moment, version in heads:
             out[rid] = compute_scores(instrument_of(version), moment, answers[rid])
@@ -96,8 +102,11 @@ def scores_from_answers(session: Session, response_ids: list[int]) -> dict[int, 
 def store_scores(session: Session, response_id: int) -> ResponseScores:
     """Compute the scores of a (just) submitted response from its answers and store them with it."""
     scores = scores_from_answers(session, [response_id])[response_id]
-    session.exec(update(QuestionnaireResponse).where(QuestionnaireResponse.id == response_id)
-                 .values(scores_json=scores.scores_json(), items_json=scores.items_json()))
+    session.exec(
+        update(QuestionnaireResponse)
+        .where(QuestionnaireResponse.id == response_id)
+        .values(scores_json=scores.scores_json(), items_json=scores.items_json())
+    )
     return scores
 
 
@@ -105,15 +114,22 @@ def backfill(session: Session, *, batch: int = 500) -> int:
     """Store the scores of every submitted response that has none yet (responses from before 0007). Idempotent."""
     done = 0
     while True:
-        ids = list(session.exec(select(QuestionnaireResponse.id)
-                                .where(QuestionnaireResponse.status == SUBMITTED,
-                                       QuestionnaireResponse.scores_json.is_(None))
-                                .order_by(QuestionnaireResponse.id).limit(batch)))
+        ids = list(
+            session.exec(
+                select(QuestionnaireResponse.id)
+                .where(QuestionnaireResponse.status == SUBMITTED, QuestionnaireResponse.scores_json.is_(None))
+                .order_by(QuestionnaireResponse.id)
+                .limit(batch)
+            )
+        )
         if not ids:
             return done
         for rid, scores in scores_from_answers(session, ids).items():
-            session.exec(update(QuestionnaireResponse).where(QuestionnaireResponse.id == rid)
-                         .values(scores_json=scores.scores_json(), items_json=scores.items_json()))
+            session.exec(
+                update(QuestionnaireResponse)
+                .where(QuestionnaireResponse.id == rid)
+                .values(scores_json=scores.scores_json(), items_json=scores.items_json())
+            )
         session.commit()
         done += len(ids)
 

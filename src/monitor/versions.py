@@ -86,6 +86,10 @@ def _from_snapshot(snapshot_json: str) -> Instrument:
 
 
 def list_versions(session: Session, *, instrument_id: str) -> list[InstrumentVersion]:
-    return list(session.exec(
-        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument_id).order_by(InstrumentVersion.id)
-    ))
+    return list(
+        session.exec(
+            select(InstrumentVersion)
+            .where(InstrumentVersion.instrument_id == instrument_id)
+            .order_by(InstrumentVersion.id)
+        )
+    )

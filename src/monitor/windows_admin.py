@@ -45,25 +45,31 @@ def _check_windows(windows: Mapping[str, WindowInput]) -> dict[str, WindowInput]
         if w.opens_on is None and w.closes_on is None:
             continue
         if w.opens_on is None or w.closes_on is None:
-            raise InvalidInput(f"{MOMENT_LABELS[moment]}: vul zowel de openings- als de sluitdatum in.",
-                               field=f"{moment}_opens_on")
+            raise InvalidInput(
+                f"{MOMENT_LABELS[moment]}: vul zowel de openings- als de sluitdatum in.", field=f"{moment}_opens_on"
+            )
         if w.closes_on < w.opens_on:
-            raise InvalidInput(f"{MOMENT_LABELS[moment]}: de sluitdatum ligt vóór de openingsdatum.",
-                               field=f"{moment}_closes_on")
+            raise InvalidInput(
+                f"{MOMENT_LABELS[moment]}: de sluitdatum ligt vóór de openingsdatum.", field=f"{moment}_closes_on"
+            )
         if w.open_rule not in OPEN_RULES or (w.open_rule != "date" and moment != "T1"):
-            raise InvalidInput("Alleen de nameting (T1) kan opengaan zodra de modules af zijn.",
-                               field=f"{moment}_open_rule")
+            raise InvalidInput(
+                "Alleen de nameting (T1) kan opengaan zodra de modules af zijn.", field=f"{moment}_open_rule"
+            )
         chosen[moment] = w
     ordered = [chosen[m] for m in MOMENTS if m in chosen]
     # Windows may overlap (a late voormeting while the nameting already opened), but never open out of order.
     if any(later.opens_on < earlier.opens_on for earlier, later in zip(ordered, ordered[1:])):
-        raise InvalidInput("De meetmomenten gaan op volgorde open: T0 niet later dan T1, T1 niet later dan T2.",
-                           field="windows")
+        raise InvalidInput(
+            "De meetmomenten gaan op volgorde open: T0 niet later dan T1, T1 niet later dan T2.", field="windows"
+        )
     return chosen
 
 
 def cohort_windows(session: Session, *, cohort_id: int) -> dict[str, MeasurementWindow]:
-    return {w.moment: w for w in session.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort_id))}
+    return {
+        w.moment: w for w in session.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort_id))
+    }
 
 
 def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, WindowInput]) -> None:
@@ -72,23 +78,35 @@ def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, Windo
         w, current = windows.get(moment), existing.get(moment)
         if w is None:
             if current is not None:
-                answered = session.exec(select(QuestionnaireResponse.id).join(
-                    Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id).where(
-                    Enrolment.cohort_id == cohort_id, QuestionnaireResponse.moment == moment)).first()
+                answered = session.exec(
+                    select(QuestionnaireResponse.id)
+                    .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+                    .where(Enrolment.cohort_id == cohort_id, QuestionnaireResponse.moment == moment)
+                ).first()
                 if answered is not None:
-                    raise InvalidInput(f"{MOMENT_LABELS[moment]}: er zijn al antwoorden, de periode kan niet weg.",
-                                       field=f"{moment}_opens_on")
+                    raise InvalidInput(
+                        f"{MOMENT_LABELS[moment]}: er zijn al antwoorden, de periode kan niet weg.",
+                        field=f"{moment}_opens_on",
+                    )
                 session.exec(delete(MeasurementWindow).where(MeasurementWindow.id == current.id))
             continue
-        current = current or MeasurementWindow(cohort_id=cohort_id, moment=moment, opens_on=w.opens_on,
-                                               closes_on=w.closes_on)
+        current = current or MeasurementWindow(
+            cohort_id=cohort_id, moment=moment, opens_on=w.opens_on, closes_on=w.closes_on
+        )
         current.opens_on, current.closes_on, current.open_rule = w.opens_on, w.closes_on, w.open_rule
         session.add(current)
     session.flush()
 
 
-def save_cohort(session: Session, *, user: User, cohort_id: int | None, form: cohort_admin.CohortForm,
-                windows: Mapping[str, WindowInput], modules: Sequence[Module] = ()) -> Cohort:
+def save_cohort(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int | None,
+    form: cohort_admin.CohortForm,
+    windows: Mapping[str, WindowInput],
+    modules: Sequence[Module] = (),
+) -> Cohort:
     """Create (cohort_id None) or update a cohort together with its measurement windows and module set, in one
     transaction. ``modules`` is the content's module list (the module set is checked against it)."""
     chosen = _check_windows(windows)
@@ -113,16 +131,27 @@ def submitted_enrolment_ids(session: Session, *, enrolment_ids: Collection[int],
     ids = list(enrolment_ids)
     found: set[int] = set()
     for start in range(0, len(ids), 500):
-        found.update(session.exec(select(QuestionnaireResponse.enrolment_id).where(
-            QuestionnaireResponse.enrolment_id.in_(ids[start:start + 500]), QuestionnaireResponse.moment == moment,
-            QuestionnaireResponse.status == "submitted")))
+        found.update(
+            session.exec(
+                select(QuestionnaireResponse.enrolment_id).where(
+                    QuestionnaireResponse.enrolment_id.in_(ids[start : start + 500]),
+                    QuestionnaireResponse.moment == moment,
+                    QuestionnaireResponse.status == "submitted",
+                )
+            )
+        )
     return found
 
 
 def active_enrolments(session: Session, *, cohort_id: int) -> list[tuple[Enrolment, User]]:
-    return list(session.exec(select(Enrolment, User).join(User, User.id == Enrolment.user_id).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
-        .order_by(User.name)))
+    return list(
+        session.exec(
+            select(Enrolment, User)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.cohort_id == cohort_id, Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
+            .order_by(User.name)
+        )
+    )
 
 
 def owing(session: Session, *, cohort_id: int, moment: str) -> list[tuple[Enrolment, User]]:
@@ -141,10 +170,15 @@ def measurement_status(session: Session, *, user: User, cohort_id: int, today: d
     counts: dict[str, int] = {}
     for start in range(0, len(ids), 500):
         for moment, n in session.execute(
-                select(QuestionnaireResponse.moment, func.count(QuestionnaireResponse.id))
-                .where(QuestionnaireResponse.enrolment_id.in_(ids[start:start + 500]),
-                       QuestionnaireResponse.status == "submitted")
-                .group_by(QuestionnaireResponse.moment)).all():
+            select(QuestionnaireResponse.moment, func.count(QuestionnaireResponse.id))
+            .where(
+                QuestionnaireResponse.enrolment_id.in_(ids[start : start + 500]),
+                QuestionnaireResponse.status == "submitted",
+            )
+            .group_by(QuestionnaireResponse.moment)
+        ).all():
             counts[moment] = counts.get(moment, 0) + n
-    return [MomentStatus(m, MOMENT_LABELS[m], windows.get(m), _state(windows.get(m), today), counts.get(m, 0), len(ids))
-            for m in MOMENTS]
+    return [
+        MomentStatus(m, MOMENT_LABELS[m], windows.get(m), _state(windows.get(m), today), counts.get(m, 0), len(ids))
+        for m in MOMENTS
+    ]

@@ -59,8 +59,11 @@ def cohort_module_ids(session: Session, *, cohort_id: int, module_ids: Sequence[
 def trainee_plan(session: Session, *, user: User, modules: Sequence[Module]) -> list[PlannedModule]:
     """The modules of the trainee's active cohorts (the union, in content order), each with its earliest due date.
     Without an active enrolment, or in a cohort that has all modules, the trainee follows every module."""
-    cohort_ids = list(session.exec(select(Enrolment.cohort_id).where(Enrolment.user_id == user.id,
-                                                                     Enrolment.deactivated_at.is_(None))))
+    cohort_ids = list(
+        session.exec(
+            select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, Enrolment.deactivated_at.is_(None))
+        )
+    )
     rows = _rows(session, cohort_ids=cohort_ids)
     everything = not cohort_ids or any(cid not in rows for cid in cohort_ids)
     due: dict[str, date | None] = {}
@@ -76,8 +79,9 @@ def trainee_modules(session: Session, *, user: User, modules: Sequence[Module]) 
     return [p.module for p in trainee_plan(session, user=user, modules=modules)]
 
 
-def check_choice(choice: ModuleChoice, *, modules: Sequence[Module], start_date: date,
-                 end_date: date) -> dict[str, date | None]:
+def check_choice(
+    choice: ModuleChoice, *, modules: Sequence[Module], start_date: date, end_date: date
+) -> dict[str, date | None]:
     """Module id -> due date, in content order; InvalidInput with a Dutch message naming the problem otherwise.
 
     Due dates of modules that are not chosen are ignored: unticking a module is the clearer wish.
@@ -97,7 +101,8 @@ def check_choice(choice: ModuleChoice, *, modules: Sequence[Module], start_date:
             raise InvalidInput(
                 f"Module {module.order} ‘{module.title}’: de uiterste datum {due.strftime('%d-%m-%Y')} ligt buiten de "
                 f"looptijd van de groep ({start_date.strftime('%d-%m-%Y')} – {end_date.strftime('%d-%m-%Y')}).",
-                field=f"due_{module.id}")
+                field=f"due_{module.id}",
+            )
         chosen[module.id] = due
     return chosen
 

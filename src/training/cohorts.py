@@ -74,14 +74,27 @@ def list_cohorts(session: Session, *, user: User) -> list[Cohort]:
     return list(session.exec(q))
 
 
-def cohort_progress(session: Session, *, user: User, cohort_id: int, modules: Sequence[Module],
-                    wijk_id: int | None = None, status: str | None = None, sort: str = "wijk") -> CohortProgress:
+def cohort_progress(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int,
+    modules: Sequence[Module],
+    wijk_id: int | None = None,
+    status: str | None = None,
+    sort: str = "wijk",
+) -> CohortProgress:
     """The matrix of the cohort's own modules (``modules`` is the whole content; the cohort may have fewer)."""
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
     plan = planned_modules(session, cohort_id=cohort.id, modules=modules)
     modules = [p.module for p in plan]
-    q = (select(Enrolment, User, Wijk).join(User, User.id == Enrolment.user_id).join(Wijk, Wijk.id == Enrolment.wijk_id)
-         .where(Enrolment.cohort_id == cohort.id).order_by(Wijk.name, User.name))
+    q = (
+        select(Enrolment, User, Wijk)
+        .join(User, User.id == Enrolment.user_id)
+        .join(Wijk, Wijk.id == Enrolment.wijk_id)
+        .where(Enrolment.cohort_id == cohort.id)
+        .order_by(Wijk.name, User.name)
+    )
     enrolled = list(session.exec(q))
     wijken = sorted({w.id: w for _, _, w in enrolled}.values(), key=lambda w: w.name)
     if wijk_id is not None:
@@ -93,8 +106,9 @@ def cohort_progress(session: Session, *, user: User, cohort_id: int, modules: Se
         rows = [r for r in rows if r.status == status]
     sort = sort if sort in SORTS else "wijk"
     rows.sort(key=SORTS[sort])
-    return CohortProgress(cohort, modules, rows, wijken, wijk_id, status, sort,
-                          {p.module.id: p.due_on for p in plan if p.due_on})
+    return CohortProgress(
+        cohort, modules, rows, wijken, wijk_id, status, sort, {p.module.id: p.due_on for p in plan if p.due_on}
+    )
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,60 @@ WIJKEN: list[tuple[str, str, int]] = [
     ("Noord", "Oude Noorden", 1),
 ]
 
-FIRST = ["Samira", "Dennis", "Fatima", "Jeroen", "Ayse", "Mark", "Naima", "Ricardo", "Eva", "Youssef", "Linda",
-         "Kevin", "Priya", "Bram", "Sanne", "Mohamed", "Ilse", "Tim", "Chantal", "Orhan", "Marieke", "Dewi",
-         "Hamza", "Anouk", "Rachid", "Femke", "Jorge", "Esra", "Wouter", "Nadia"]
-LAST = ["de Vries", "Bakker", "El Amrani", "Jansen", "Yilmaz", "Visser", "Martina", "de Graaf", "Bouzid", "Smit",
-        "van Dijk", "Kaya", "Mulder", "Pinas", "de Boer", "Hoekstra", "Meijer", "Rosario", "Brouwer", "Öztürk"]
+FIRST = [
+    "Samira",
+    "Dennis",
+    "Fatima",
+    "Jeroen",
+    "Ayse",
+    "Mark",
+    "Naima",
+    "Ricardo",
+    "Eva",
+    "Youssef",
+    "Linda",
+    "Kevin",
+    "Priya",
+    "Bram",
+    "Sanne",
+    "Mohamed",
+    "Ilse",
+    "Tim",
+    "Chantal",
+    "Orhan",
+    "Marieke",
+    "Dewi",
+    "Hamza",
+    "Anouk",
+    "Rachid",
+    "Femke",
+    "Jorge",
+    "Esra",
+    "Wouter",
+    "Nadia",
+]
+LAST = [
+    "de Vries",
+    "Bakker",
+    "El Amrani",
+    "Jansen",
+    "Yilmaz",
+    "Visser",
+    "Martina",
+    "de Graaf",
+    "Bouzid",
+    "Smit",
+    "van Dijk",
+    "Kaya",
+    "Mulder",
+    "Pinas",
+    "de Boer",
+    "Hoekstra",
+    "Meijer",
+    "Rosario",
+    "Brouwer",
+    "Öztürk",
+]
 
 
 def demo_data_present(session: Session) -> bool:
@@ -62,8 +111,9 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     shared_hash = hash_password(DEMO_PASSWORD)  # one argon2 run for all demo accounts
 
     def account(name: str, email: str, role: Role, wijk_id: int | None = None) -> User:
-        user = create_user(session, name=name, email=email, role=role, password=None,
-                           organisation_id=org.id, wijk_id=wijk_id)
+        user = create_user(
+            session, name=name, email=email, role=role, password=None, organisation_id=org.id, wijk_id=wijk_id
+        )
         user.password_hash = shared_hash
         return user
 
@@ -72,15 +122,27 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     account("Maaike Manager", "manager@demo.local", Role.manager)
     account("Ada Admin", "admin@demo.local", Role.admin)
 
-    voorjaar = Cohort(organisation_id=org.id, name="Regie-ondersteuners voorjaar",
-                      start_date=today - timedelta(days=60), end_date=today + timedelta(days=60))
-    najaar = Cohort(organisation_id=org.id, name="Regie-ondersteuners najaar",
-                    start_date=today - timedelta(days=10), end_date=today + timedelta(days=120))
+    voorjaar = Cohort(
+        organisation_id=org.id,
+        name="Regie-ondersteuners voorjaar",
+        start_date=today - timedelta(days=60),
+        end_date=today + timedelta(days=60),
+    )
+    najaar = Cohort(
+        organisation_id=org.id,
+        name="Regie-ondersteuners najaar",
+        start_date=today - timedelta(days=10),
+        end_date=today + timedelta(days=120),
+    )
     session.add_all([voorjaar, najaar])
     session.flush()
-    session.add_all([CohortTrainer(cohort_id=voorjaar.id, user_id=trainer.id),
-                     CohortTrainer(cohort_id=najaar.id, user_id=trainer.id),
-                     CohortTrainer(cohort_id=najaar.id, user_id=trainer2.id)])
+    session.add_all(
+        [
+            CohortTrainer(cohort_id=voorjaar.id, user_id=trainer.id),
+            CohortTrainer(cohort_id=najaar.id, user_id=trainer.id),
+            CohortTrainer(cohort_id=najaar.id, user_id=trainer2.id),
+        ]
+    )
 
     names = [f"{f} {l}" for f in FIRST for l in LAST]
     rng.shuffle(names)

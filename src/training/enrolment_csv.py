@@ -16,8 +16,14 @@ EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 COLUMNS = ("naam", "email", "wijk")
 # Header spellings people use in Excel, mapped to our column names.
 ALIASES = {
-    "naam": "naam", "name": "naam", "volledige naam": "naam",
-    "email": "email", "e-mail": "email", "e-mailadres": "email", "emailadres": "email", "mail": "email",
+    "naam": "naam",
+    "name": "naam",
+    "volledige naam": "naam",
+    "email": "email",
+    "e-mail": "email",
+    "e-mailadres": "email",
+    "emailadres": "email",
+    "mail": "email",
     "wijk": "wijk",
 }
 
@@ -74,12 +80,15 @@ def parse_enrolment_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedCsv:
     text = decode(data)
     bad_line = first_invalid_line(text)
     if bad_line is not None:  # e.g. NUL bytes from a file that is no CSV at all
-        return ParsedCsv([], [f"Regel {bad_line} van het bestand {INVALID_CHARACTER}. "
-                              "Haal het weg en probeer het opnieuw."])
+        return ParsedCsv(
+            [], [f"Regel {bad_line} van het bestand {INVALID_CHARACTER}. Haal het weg en probeer het opnieuw."]
+        )
     lines = text.splitlines()
     header_line = next((line for line in lines if line.strip().strip(",;\t")), None)
     if header_line is None:
-        return ParsedCsv([], ["Het bestand is leeg. Verwacht: een kopregel naam,email,wijk en één regel per deelnemer."])
+        return ParsedCsv(
+            [], ["Het bestand is leeg. Verwacht: een kopregel naam,email,wijk en één regel per deelnemer."]
+        )
     delimiter = _delimiter(header_line)
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     try:
@@ -95,30 +104,49 @@ def parse_enrolment_csv(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedCsv:
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if missing or unknown or duplicated:
         found = ", ".join(h or "(leeg)" for h in header)
-        return ParsedCsv([], [
-            f"De kopregel moet precies de kolommen naam, email en wijk bevatten (in willekeurige volgorde). "
-            f"Gevonden: {found}." + (f" Ontbreekt: {', '.join(missing)}." if missing else "")
-            + (f" Onbekend: {', '.join(unknown)}." if unknown else "")
-            + (f" Dubbel: {', '.join(duplicated)}." if duplicated else "")
-        ])
+        return ParsedCsv(
+            [],
+            [
+                f"De kopregel moet precies de kolommen naam, email en wijk bevatten (in willekeurige volgorde). "
+                f"Gevonden: {found}."
+                + (f" Ontbreekt: {', '.join(missing)}." if missing else "")
+                + (f" Onbekend: {', '.join(unknown)}." if unknown else "")
+                + (f" Dubbel: {', '.join(duplicated)}." if duplicated else "")
+            ],
+        )
     position = {name: header.index(name) for name in COLUMNS}
     rows: list[CsvRow] = []
     for index, record in records[1:]:  # empty lines are skipped; line numbers stay those of the file
-        extra = [cell for cell in record[len(header):] if cell.strip()]
+        extra = [cell for cell in record[len(header) :] if cell.strip()]
         if len(record) < len(header) or extra:
-            rows.append(CsvRow(index, "", "", "", wrong_columns=f"verwacht {len(header)} kolommen, gevonden {len(record)}"))
+            rows.append(
+                CsvRow(index, "", "", "", wrong_columns=f"verwacht {len(header)} kolommen, gevonden {len(record)}")
+            )
         else:
-            rows.append(CsvRow(index, record[position["naam"]].strip(), record[position["email"]].strip(),
-                               record[position["wijk"]].strip()))
+            rows.append(
+                CsvRow(
+                    index,
+                    record[position["naam"]].strip(),
+                    record[position["email"]].strip(),
+                    record[position["wijk"]].strip(),
+                )
+            )
         if len(rows) > max_rows:
-            return ParsedCsv([], [f"Het bestand bevat meer dan {max_rows} deelnemers. Splits het in kleinere bestanden."])
+            return ParsedCsv(
+                [], [f"Het bestand bevat meer dan {max_rows} deelnemers. Splits het in kleinere bestanden."]
+            )
     if not rows:
         return ParsedCsv([], ["Het bestand bevat alleen een kopregel en geen deelnemers."])
     return ParsedCsv(rows, [])
 
 
-def plan_rows(parsed: ParsedCsv, *, wijken: Mapping[str, int], existing_users: Mapping[str, str],
-              enrolled_emails: frozenset[str] | set[str]) -> list[PlannedRow]:
+def plan_rows(
+    parsed: ParsedCsv,
+    *,
+    wijken: Mapping[str, int],
+    existing_users: Mapping[str, str],
+    enrolled_emails: frozenset[str] | set[str],
+) -> list[PlannedRow]:
     """What each row will do, with every problem it has (in Dutch).
 
     ``wijken`` maps lower-cased wijk names of the cohort's organisation to ids, ``existing_users`` lower-cased
@@ -131,8 +159,9 @@ def plan_rows(parsed: ParsedCsv, *, wijken: Mapping[str, int], existing_users: M
         email = row.email.lower()
         plan = PlannedRow(row.line, row.naam, email, row.wijk)
         if row.wrong_columns:
-            plan.errors.append(f"Het aantal kolommen klopt niet: {row.wrong_columns}. "
-                               "Let op het scheidingsteken en aanhalingstekens.")
+            plan.errors.append(
+                f"Het aantal kolommen klopt niet: {row.wrong_columns}. Let op het scheidingsteken en aanhalingstekens."
+            )
             planned.append(plan)
             continue
         if not row.naam:
@@ -158,7 +187,9 @@ def plan_rows(parsed: ParsedCsv, *, wijken: Mapping[str, int], existing_users: M
         else:
             plan.wijk_id = wijken.get(row.wijk.lower())
             if plan.wijk_id is None:
-                plan.errors.append(f"De wijk ‘{row.wijk}’ is onbekend. Gebruik de naam zoals die in het platform staat.")
+                plan.errors.append(
+                    f"De wijk ‘{row.wijk}’ is onbekend. Gebruik de naam zoals die in het platform staat."
+                )
         plan.action = "existing" if email in existing_users else "new"
         planned.append(plan)
     return planned

@@ -31,23 +31,30 @@ class InvitationGone(TrainingError):
 
 
 class InvitationExpired(InvitationGone):
-    message = ("Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen; "
-               "die is weer 14 dagen geldig.")
+    message = (
+        "Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen; "
+        "die is weer 14 dagen geldig."
+    )
 
 
 class InvitationUsed(InvitationGone):
-    message = ("Deze uitnodiging is al gebruikt: u heeft al een wachtwoord ingesteld. Log in met uw e-mailadres en "
-               "wachtwoord. Weet u uw wachtwoord niet meer? Vraag uw trainer om een nieuwe uitnodiging.")
+    message = (
+        "Deze uitnodiging is al gebruikt: u heeft al een wachtwoord ingesteld. Log in met uw e-mailadres en "
+        "wachtwoord. Weet u uw wachtwoord niet meer? Vraag uw trainer om een nieuwe uitnodiging."
+    )
 
 
 class InvitationReplaced(InvitationGone):
-    message = ("Er is u inmiddels een nieuwere uitnodiging gestuurd. Gebruik de link in de meest recente e-mail, "
-               "of vraag uw trainer om een nieuwe uitnodiging.")
+    message = (
+        "Er is u inmiddels een nieuwere uitnodiging gestuurd. Gebruik de link in de meest recente e-mail, "
+        "of vraag uw trainer om een nieuwe uitnodiging."
+    )
 
 
 class TokenGuessesThrottled(Throttled):
-    template = ("Er zijn vanaf dit adres te veel ongeldige uitnodigingslinks geprobeerd. "
-                "Probeer het over {wait} opnieuw.")
+    template = (
+        "Er zijn vanaf dit adres te veel ongeldige uitnodigingslinks geprobeerd. Probeer het over {wait} opnieuw."
+    )
 
 
 def token_guess_limit(*, client_address: str, max_failures: int, window_seconds: int) -> Limit:
@@ -69,8 +76,9 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
 
 
-def issue_invitation(session: Session, *, user: User, cohort_id: int | None, now: datetime | None = None,
-                     valid_days: int = VALID_DAYS) -> IssuedInvitation:
+def issue_invitation(
+    session: Session, *, user: User, cohort_id: int | None, now: datetime | None = None, valid_days: int = VALID_DAYS
+) -> IssuedInvitation:
     """A new link for the user; earlier unused links of the user stop working."""
     now = now or utcnow()
     revoke_invitations(session, user_id=user.id, now=now)
@@ -89,29 +97,45 @@ def reissue_invitation(session: Session, *, email: str, now: datetime | None = N
         raise Conflict("Dit account is gedeactiveerd.")
     if user.password_hash:
         raise Conflict("Dit account heeft al een wachtwoord; een uitnodiging is niet meer mogelijk.")
-    latest = session.exec(select(Invitation).where(Invitation.user_id == user.id)
-                          .order_by(Invitation.id.desc())).first()
+    latest = session.exec(
+        select(Invitation).where(Invitation.user_id == user.id).order_by(Invitation.id.desc())
+    ).first()
     return issue_invitation(session, user=user, cohort_id=latest.cohort_id if latest else None, now=now)
 
 
-def new_invitation(*, user_id: int, cohort_id: int | None, now: datetime, valid_days: int = VALID_DAYS
-                   ) -> IssuedInvitation:
+def new_invitation(
+    *, user_id: int, cohort_id: int | None, now: datetime, valid_days: int = VALID_DAYS
+) -> IssuedInvitation:
     """A fresh invitation object (not yet added to a session), for bulk enrolment."""
     token = secrets.token_urlsafe(32)
-    return IssuedInvitation(Invitation(user_id=user_id, cohort_id=cohort_id, token_hash=hash_token(token),
-                                       created_at=now, expires_at=now + timedelta(days=valid_days)), token)
+    return IssuedInvitation(
+        Invitation(
+            user_id=user_id,
+            cohort_id=cohort_id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=now + timedelta(days=valid_days),
+        ),
+        token,
+    )
 
 
 def revoke_invitations(session: Session, *, user_id: int, now: datetime | None = None) -> None:
-    session.execute(update(Invitation).where(Invitation.user_id == user_id, Invitation.used_at.is_(None),
-                                             Invitation.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
+    session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user_id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+    )
 
 
 def check_invitation(session: Session, *, token: str, now: datetime | None = None) -> tuple[Invitation, User]:
     """The invitation and its user when the link may still be used; else a Dutch explanation of what to do."""
     now = now or utcnow()
-    invitation = session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first() \
-        if 20 <= len(token) <= 100 else None
+    invitation = (
+        session.exec(select(Invitation).where(Invitation.token_hash == hash_token(token))).first()
+        if 20 <= len(token) <= 100
+        else None
+    )
     if invitation is None:
         raise InvitationInvalid()
     if invitation.used_at is not None:
@@ -126,8 +150,7 @@ def check_invitation(session: Session, *, token: str, now: datetime | None = Non
     return invitation, user
 
 
-def accept_invitation(session: Session, *, token: str, password: str, repeat: str,
-                      now: datetime | None = None) -> User:
+def accept_invitation(session: Session, *, token: str, password: str, repeat: str, now: datetime | None = None) -> User:
     """Set the password and use up the link (once, also under concurrent requests); returns the user to sign in."""
     now = now or utcnow()
     invitation, user = check_invitation(session, token=token, now=now)
@@ -136,8 +159,9 @@ def accept_invitation(session: Session, *, token: str, password: str, repeat: st
     problem = password_problem(password)
     if problem:
         raise InvalidInput(problem, field="password")
-    used = session.execute(update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-                           .values(used_at=now))
+    used = session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None)).values(used_at=now)
+    )
     if used.rowcount != 1:
         raise InvitationUsed()
     user.password_hash = hash_password(password)

@@ -31,26 +31,40 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
     so concurrent runs pick the same line."""
     by_id = {m.id: m for m in modules}
     due_rows = session.exec(
-        select(CohortModule, Cohort).join(Cohort, Cohort.id == CohortModule.cohort_id)
-        .where(Cohort.archived_at.is_(None), CohortModule.due_on.is_not(None), CohortModule.due_on >= today,
-               Cohort.start_date <= today)
+        select(CohortModule, Cohort)
+        .join(Cohort, Cohort.id == CohortModule.cohort_id)
+        .where(
+            Cohort.archived_at.is_(None),
+            CohortModule.due_on.is_not(None),
+            CohortModule.due_on >= today,
+            Cohort.start_date <= today,
+        )
     ).all()
-    due = [(row, cohort) for row, cohort in due_rows
-           if row.module_id in by_id and (row.due_on - today).days in reminder_days_of(cohort)]
+    due = [
+        (row, cohort)
+        for row, cohort in due_rows
+        if row.module_id in by_id and (row.due_on - today).days in reminder_days_of(cohort)
+    ]
     if not due:
         return []
     cohort_ids = sorted({cohort.id for _, cohort in due})
     enrolled: dict[int, list[tuple[Enrolment, User]]] = {}
     for enrolment, trainee in session.exec(
-        select(Enrolment, User).join(User, User.id == Enrolment.user_id)
+        select(Enrolment, User)
+        .join(User, User.id == Enrolment.user_id)
         .where(Enrolment.cohort_id.in_(cohort_ids), Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
     ):
         enrolled.setdefault(enrolment.cohort_id, []).append((enrolment, trainee))
     user_ids = sorted({t.id for rows in enrolled.values() for _, t in rows})
     completed: set[tuple[int, str]] = set()
     for start in range(0, len(user_ids), 500):
-        completed.update(session.exec(select(ModuleProgress.user_id, ModuleProgress.module_id).where(
-            ModuleProgress.user_id.in_(user_ids[start:start + 500]), ModuleProgress.completed_at.is_not(None))).all())
+        completed.update(
+            session.exec(
+                select(ModuleProgress.user_id, ModuleProgress.module_id).where(
+                    ModuleProgress.user_id.in_(user_ids[start : start + 500]), ModuleProgress.completed_at.is_not(None)
+                )
+            ).all()
+        )
     best: dict[tuple[int, str], ModuleDue] = {}
     for row, cohort in due:
         for enrolment, trainee in enrolled.get(cohort.id, []):

@@ -17,8 +17,12 @@ MAX_ATTEMPTS = 8
 # A message claimed by a process that died while sending is claimed again after this long.
 STALE_CLAIM = timedelta(minutes=10)
 TOKEN_RE = re.compile(r"(token=)[\w-]+")
-STATUS_LABELS = {"queued": "wacht op verzending", "sending": "wordt verzonden", "sent": "verzonden",
-                 "failed": "niet verzonden"}
+STATUS_LABELS = {
+    "queued": "wacht op verzending",
+    "sending": "wordt verzonden",
+    "sent": "verzonden",
+    "failed": "niet verzonden",
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,9 @@ class Message:
 
 def new_mail(*, message: Message, cohort_id: int | None = None) -> OutboundMail:
     """An outbox row (not yet added to a session), for bulk queueing."""
-    return OutboundMail(to_address=message.to_address, subject=message.subject[:300], body=message.body,
-                        cohort_id=cohort_id)
+    return OutboundMail(
+        to_address=message.to_address, subject=message.subject[:300], body=message.body, cohort_id=cohort_id
+    )
 
 
 def queue_mail(session: Session, *, message: Message, cohort_id: int | None = None) -> OutboundMail:
@@ -45,11 +50,18 @@ def queue_mail(session: Session, *, message: Message, cohort_id: int | None = No
 def deliverable_ids(session: Session, *, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Messages waiting for (another) delivery attempt, oldest first."""
     now = now or utcnow()
-    q = (select(OutboundMail.id)
-         .where(OutboundMail.attempts < MAX_ATTEMPTS,
-                or_(OutboundMail.status.in_(["queued", "failed"]),
-                    (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM)))
-         .order_by(OutboundMail.id).limit(limit))
+    q = (
+        select(OutboundMail.id)
+        .where(
+            OutboundMail.attempts < MAX_ATTEMPTS,
+            or_(
+                OutboundMail.status.in_(["queued", "failed"]),
+                (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM),
+            ),
+        )
+        .order_by(OutboundMail.id)
+        .limit(limit)
+    )
     return list(session.exec(q))
 
 
@@ -58,9 +70,14 @@ def claim(session: Session, *, mail_id: int, now: datetime | None = None) -> Out
     now = now or utcnow()
     result = session.execute(
         update(OutboundMail)
-        .where(OutboundMail.id == mail_id, OutboundMail.attempts < MAX_ATTEMPTS,
-               or_(OutboundMail.status.in_(["queued", "failed"]),
-                   (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM)))
+        .where(
+            OutboundMail.id == mail_id,
+            OutboundMail.attempts < MAX_ATTEMPTS,
+            or_(
+                OutboundMail.status.in_(["queued", "failed"]),
+                (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM),
+            ),
+        )
         .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
     )
     if result.rowcount != 1:

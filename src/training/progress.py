@@ -93,11 +93,15 @@ def find_module(modules: Sequence[Module], module_id: str) -> Module:
     raise NotFound("Deze module bestaat niet (meer).")
 
 
-def standings(session: Session, *, user_ids: Sequence[int], modules: Sequence[Module]) -> dict[int, list[ModuleStanding]]:
+def standings(
+    session: Session, *, user_ids: Sequence[int], modules: Sequence[Module]
+) -> dict[int, list[ModuleStanding]]:
     """Standing of each user in each module, in three queries whatever the number of users."""
     reads: dict[tuple[int, str], set[str]] = {}
     for uid, mid, sid in session.exec(
-        select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_id).where(SectionRead.user_id.in_(user_ids))
+        select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_id).where(
+            SectionRead.user_id.in_(user_ids)
+        )
     ):
         reads.setdefault((uid, mid), set()).add(sid)
     progress = {
@@ -117,22 +121,37 @@ def standings(session: Session, *, user_ids: Sequence[int], modules: Sequence[Mo
                 status = Status.in_progress
             else:
                 status = Status.not_started
-            rows.append(ModuleStanding(module, status, read, p.attempts if p else 0, p.best_score if p else None,
-                                       p.completed_at if p else None, passed))
+            rows.append(
+                ModuleStanding(
+                    module,
+                    status,
+                    read,
+                    p.attempts if p else 0,
+                    p.best_score if p else None,
+                    p.completed_at if p else None,
+                    passed,
+                )
+            )
         result[uid] = rows
     return result
 
 
-def learning_path(session: Session, *, user: User, modules: Sequence[Module], gate: ModuleGate | None = None) -> LearningPath:
+def learning_path(
+    session: Session, *, user: User, modules: Sequence[Module], gate: ModuleGate | None = None
+) -> LearningPath:
     """The modules of the trainee's cohorts (``modules`` is the whole content), with the trainee's standing in each."""
     _require_trainee(user)
     plan = trainee_plan(session, user=user, modules=modules)
-    return LearningPath(standings(session, user_ids=[user.id], modules=[p.module for p in plan])[user.id],
-                        gate(session, user) if gate else None, {p.module.id: p.due_on for p in plan if p.due_on})
+    return LearningPath(
+        standings(session, user_ids=[user.id], modules=[p.module for p in plan])[user.id],
+        gate(session, user) if gate else None,
+        {p.module.id: p.due_on for p in plan if p.due_on},
+    )
 
 
-def open_module(session: Session, *, user: User, modules: Sequence[Module], module_id: str,
-                gate: ModuleGate | None = None) -> ModuleStanding:
+def open_module(
+    session: Session, *, user: User, modules: Sequence[Module], module_id: str, gate: ModuleGate | None = None
+) -> ModuleStanding:
     """The trainee's standing in a module they may open; raises when modules are still locked."""
     _require_trainee(user)
     module = find_module(modules, module_id)
@@ -163,14 +182,24 @@ def _progress_row(session: Session, user: User, module: Module) -> ModuleProgres
 def _maybe_complete(session: Session, user: User, module: Module, row: ModuleProgress) -> None:
     if row.completed_at is not None:
         return  # completion is never taken back, also not when the module is edited later
-    read = set(session.exec(select(SectionRead.section_id).where(
-        SectionRead.user_id == user.id, SectionRead.module_id == module.id)))
+    read = set(
+        session.exec(
+            select(SectionRead.section_id).where(SectionRead.user_id == user.id, SectionRead.module_id == module.id)
+        )
+    )
     if set(module.section_ids) <= read and row.best_score is not None and row.best_score >= module.pass_mark:
         row.completed_at = utcnow()
 
 
-def mark_section_read(session: Session, *, user: User, modules: Sequence[Module], module_id: str, section_id: str,
-                      gate: ModuleGate | None = None) -> ModuleStanding:
+def mark_section_read(
+    session: Session,
+    *,
+    user: User,
+    modules: Sequence[Module],
+    module_id: str,
+    section_id: str,
+    gate: ModuleGate | None = None,
+) -> ModuleStanding:
     standing = open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     module = standing.module
     if module.section(section_id) is None:
@@ -179,8 +208,11 @@ def mark_section_read(session: Session, *, user: User, modules: Sequence[Module]
     if section_id not in standing.sections_read:
         try:
             with session.begin_nested():
-                session.add(SectionRead(user_id=user.id, module_id=module.id, section_id=section_id,
-                                        content_hash=module.content_hash))
+                session.add(
+                    SectionRead(
+                        user_id=user.id, module_id=module.id, section_id=section_id, content_hash=module.content_hash
+                    )
+                )
         except IntegrityError:
             pass  # already recorded by a parallel request: reading twice is reading once
     row.content_hash = module.content_hash
@@ -190,15 +222,29 @@ def mark_section_read(session: Session, *, user: User, modules: Sequence[Module]
     return standings(session, user_ids=[user.id], modules=[module])[user.id][0]
 
 
-def submit_attempt(session: Session, *, user: User, modules: Sequence[Module], module_id: str,
-                   answers: Mapping[str, Sequence[str]], gate: ModuleGate | None = None) -> AttemptResult:
+def submit_attempt(
+    session: Session,
+    *,
+    user: User,
+    modules: Sequence[Module],
+    module_id: str,
+    answers: Mapping[str, Sequence[str]],
+    gate: ModuleGate | None = None,
+) -> AttemptResult:
     standing = open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     module = standing.module
     result = grade_attempt(module, answers)  # raises InvalidInput for unknown ids or missing answers
     row = _progress_row(session, user, module)
-    session.add(QuizAttempt(user_id=user.id, module_id=module.id, content_hash=module.content_hash,
-                            answers_json=json.dumps({q: sorted(v) for q, v in answers.items()}, sort_keys=True),
-                            score=result.score, passed=result.passed))
+    session.add(
+        QuizAttempt(
+            user_id=user.id,
+            module_id=module.id,
+            content_hash=module.content_hash,
+            answers_json=json.dumps({q: sorted(v) for q, v in answers.items()}, sort_keys=True),
+            score=result.score,
+            passed=result.passed,
+        )
+    )
     row.attempts += 1
     row.best_score = result.score if row.best_score is None else max(row.best_score, result.score)
     row.content_hash = module.content_hash
@@ -210,12 +256,24 @@ def submit_attempt(session: Session, *, user: User, modules: Sequence[Module], m
 
 def notes_for(session: Session, *, user: User, module: Module) -> dict[str, ReflectionNote]:
     """The user's own notes for a module. There is deliberately no function that reads anyone else's."""
-    return {n.prompt_id: n for n in session.exec(
-        select(ReflectionNote).where(ReflectionNote.user_id == user.id, ReflectionNote.module_id == module.id))}
+    return {
+        n.prompt_id: n
+        for n in session.exec(
+            select(ReflectionNote).where(ReflectionNote.user_id == user.id, ReflectionNote.module_id == module.id)
+        )
+    }
 
 
-def save_note(session: Session, *, user: User, modules: Sequence[Module], module_id: str, prompt_id: str,
-              text: str, gate: ModuleGate | None = None) -> ReflectionNote:
+def save_note(
+    session: Session,
+    *,
+    user: User,
+    modules: Sequence[Module],
+    module_id: str,
+    prompt_id: str,
+    text: str,
+    gate: ModuleGate | None = None,
+) -> ReflectionNote:
     standing = open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     module = standing.module
     if not any(p.id == prompt_id for p in module.reflection_prompts):

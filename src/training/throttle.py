@@ -70,19 +70,23 @@ def reserve(session: Session, *, limits: list[Limit], now: datetime | None = Non
     retry_after = 0
     # One order for every caller, so two requests never wait for each other's rows crosswise.
     for limit in sorted(limits, key=lambda lim: lim.key):
-        session.execute(_insert(session).values(key=limit.key, attempts=0, window_started_at=now)
-                        .on_conflict_do_nothing(index_elements=["key"]))
+        session.execute(
+            _insert(session)
+            .values(key=limit.key, attempts=0, window_started_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
         expired = LoginThrottle.window_started_at <= now - timedelta(seconds=limit.window_seconds)
         counted = session.execute(
             update(LoginThrottle)
             .where(LoginThrottle.key == limit.key, expired | (LoginThrottle.attempts < limit.max_attempts))
-            .values(attempts=case((expired, 1), else_=LoginThrottle.attempts + 1),
-                    window_started_at=case((expired, now), else_=LoginThrottle.window_started_at))
+            .values(
+                attempts=case((expired, 1), else_=LoginThrottle.attempts + 1),
+                window_started_at=case((expired, now), else_=LoginThrottle.window_started_at),
+            )
             .returning(LoginThrottle.attempts)
         ).first()
         if counted is None:
-            started = session.exec(select(LoginThrottle.window_started_at)
-                                   .where(LoginThrottle.key == limit.key)).one()
+            started = session.exec(select(LoginThrottle.window_started_at).where(LoginThrottle.key == limit.key)).one()
             ends = _aware(started) + timedelta(seconds=limit.window_seconds)
             retry_after = max(retry_after, math.ceil((ends - now).total_seconds()))
     if retry_after > 0:
@@ -93,8 +97,11 @@ def release(session: Session, *, limits: list[Limit], forget: list[Limit] = ()) 
     """The attempt succeeded: give it back under ``limits``, and clear the ``forget`` keys altogether."""
     keys = sorted(limit.key for limit in limits)
     if keys:
-        session.execute(update(LoginThrottle).where(LoginThrottle.key.in_(keys), LoginThrottle.attempts > 0)
-                        .values(attempts=LoginThrottle.attempts - 1))
+        session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_(keys), LoginThrottle.attempts > 0)
+            .values(attempts=LoginThrottle.attempts - 1)
+        )
     if forget:
         session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(sorted(lim.key for lim in forget))))
 

@@ -31,49 +31,68 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
 
 
-def start_session(session: Session, *, user: User, user_agent: str | None = None,
-                  now: datetime | None = None) -> str:
+def start_session(session: Session, *, user: User, user_agent: str | None = None, now: datetime | None = None) -> str:
     """A new live session for the user; returns its token (for the cookie only: the table keeps the hash)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(id=hash_session_token(token), user_id=user.id, created_at=now, last_seen_at=now,
-                            user_agent=(user_agent or "")[:300] or None))
+    session.add(
+        UserSession(
+            id=hash_session_token(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=(user_agent or "")[:300] or None,
+        )
+    )
     session.flush()
     return token
 
 
-def user_for_session(session: Session, *, token: str, policy: SessionPolicy,
-                     now: datetime | None = None) -> User | None:
+def user_for_session(
+    session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
+) -> User | None:
     """The active user of a live session, or None (unknown, ended, idle too long, too old, or user deactivated)."""
     now = now or utcnow()
     if not 20 <= len(token) <= 100:
         return None
-    row = session.exec(select(UserSession, User).join(User, User.id == UserSession.user_id)
-                       .where(UserSession.id == hash_session_token(token), UserSession.ended_at.is_(None))).first()
+    row = session.exec(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.id == hash_session_token(token), UserSession.ended_at.is_(None))
+    ).first()
     if row is None:
         return None
     record, user = row
-    if (not user.is_active or _aware(record.last_seen_at) <= now - timedelta(seconds=policy.idle_seconds)
-            or _aware(record.created_at) <= now - timedelta(seconds=policy.max_age_seconds)):
+    if (
+        not user.is_active
+        or _aware(record.last_seen_at) <= now - timedelta(seconds=policy.idle_seconds)
+        or _aware(record.created_at) <= now - timedelta(seconds=policy.max_age_seconds)
+    ):
         return None
     if _aware(record.last_seen_at) <= now - TOUCH_EVERY:
         # Concurrent requests of the same browser skip a row another one is touching (PostgreSQL) instead of
         # waiting for that request's commit; one of them writing is enough.
-        due = session.exec(select(UserSession.id).where(UserSession.id == record.id,
-                                                        UserSession.last_seen_at <= now - TOUCH_EVERY)
-                           .with_for_update(skip_locked=True)).first()
+        due = session.exec(
+            select(UserSession.id)
+            .where(UserSession.id == record.id, UserSession.last_seen_at <= now - TOUCH_EVERY)
+            .with_for_update(skip_locked=True)
+        ).first()
         if due is not None:
             session.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
     return user
 
 
 def end_session(session: Session, *, token: str, now: datetime | None = None) -> None:
-    session.execute(update(UserSession).where(UserSession.id == hash_session_token(token),
-                                              UserSession.ended_at.is_(None)).values(ended_at=now or utcnow()))
+    session.execute(
+        update(UserSession)
+        .where(UserSession.id == hash_session_token(token), UserSession.ended_at.is_(None))
+        .values(ended_at=now or utcnow())
+    )
 
 
-def end_sessions(session: Session, *, user_id: int, except_token: str | None = None,
-                 now: datetime | None = None) -> None:
+def end_sessions(
+    session: Session, *, user_id: int, except_token: str | None = None, now: datetime | None = None
+) -> None:
     """End every live session of the user (all but ``except_token``'s, when given)."""
     q = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
     if except_token is not None:

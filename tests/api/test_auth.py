@@ -36,8 +36,11 @@ def test_anonymous_visitor_is_sent_to_login_with_next(client, demo):
 def test_login_redirects_to_local_next_only(make_client, demo):
     c = make_client()
     token = csrf_from(c.get("/login").text)
-    r = c.post("/login", data={"email": "admin@demo.local", "password": DEMO_PASSWORD, "csrf_token": token,
-                               "next": "//evil.example/x"}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"email": "admin@demo.local", "password": DEMO_PASSWORD, "csrf_token": token, "next": "//evil.example/x"},
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 
@@ -91,8 +94,14 @@ def test_logout_ends_the_session(login_as):
 def test_state_change_without_csrf_changes_nothing(login_as, db):
     c = login_as("trainee")
     del c.headers["X-CSRF-Token"]
-    r = c.post("/account/wachtwoord", data={"current_password": DEMO_PASSWORD, "new_password": "een nieuw wachtwoord",
-                                            "new_password_repeat": "een nieuw wachtwoord"})
+    r = c.post(
+        "/account/wachtwoord",
+        data={
+            "current_password": DEMO_PASSWORD,
+            "new_password": "een nieuw wachtwoord",
+            "new_password_repeat": "een nieuw wachtwoord",
+        },
+    )
     assert r.status_code == 403
     user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
     db.refresh(user)
@@ -105,7 +114,11 @@ def test_password_change_validates_and_signs_out_other_sessions(login_as, make_c
     form = {"current_password": DEMO_PASSWORD, "new_password": "kort", "new_password_repeat": "kort"}
     r = c.post("/account/wachtwoord", data=form)
     assert r.status_code == 422 and "minstens 12 tekens" in r.text
-    form = {"current_password": "fout", "new_password": "een lange nieuwe zin", "new_password_repeat": "een lange nieuwe zin"}
+    form = {
+        "current_password": "fout",
+        "new_password": "een lange nieuwe zin",
+        "new_password_repeat": "een lange nieuwe zin",
+    }
     assert "Het huidige wachtwoord klopt niet." in c.post("/account/wachtwoord", data=form).text
     form["current_password"] = DEMO_PASSWORD
     form["new_password_repeat"] = "iets anders dan dat"
@@ -170,13 +183,19 @@ def test_lockout_ends_after_the_lockout_time_and_a_success_resets_the_count(demo
     from training.models import utcnow
 
     now = utcnow()
-    policy = accounts.LoginPolicy(max_failures=3, lockout_seconds=60, account_max_failures=50,
-                                  address_max_failures=100)
+    policy = accounts.LoginPolicy(max_failures=3, lockout_seconds=60, account_max_failures=50, address_max_failures=100)
 
     def attempt(password, at):
         try:
-            return attempt_login(engine, demo, email="Manager@Demo.local ", password=password,
-                                 client_address="192.0.2.1", policy=policy, now=at)
+            return attempt_login(
+                engine,
+                demo,
+                email="Manager@Demo.local ",
+                password=password,
+                client_address="192.0.2.1",
+                policy=policy,
+                now=at,
+            )
         finally:
             demo.commit()  # as the request would (the reservation runs in a transaction of its own)
 
@@ -217,6 +236,8 @@ def test_malformed_login_form_is_a_dutch_422_and_signs_nobody_in(client, demo, d
 
 def test_malformed_multipart_body_is_refused_without_a_server_error(client, demo):
     client.get("/login")
-    r = client.post("/login", content=b"--broken\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"})
+    r = client.post(
+        "/login", content=b"--broken\r\nnot a part", headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert r.status_code in (400, 403)
     assert "Traceback" not in r.text

@@ -67,9 +67,16 @@ def samples(demo, app) -> dict[str, str]:
     # trainer workspace: an enrolment of the sample cohort; an import token that does not exist (404 for the allowed)
     enrolment = demo.exec(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)).first()
     workspace = {"enrolment_id": str(enrolment.id), "import_token": "no-such-import"}
-    return workspace | {"cohort_id": str(cohort.id), "module_id": module.id, "section_id": module.sections[0].id,
-            "prompt_id": prompt.id, "wijk_id": str(wijk.id),
-            "response_id": str(response.id), "step": "1", "question_id": "O1"}
+    return workspace | {
+        "cohort_id": str(cohort.id),
+        "module_id": module.id,
+        "section_id": module.sections[0].id,
+        "prompt_id": prompt.id,
+        "wijk_id": str(wijk.id),
+        "response_id": str(response.id),
+        "step": "1",
+        "question_id": "O1",
+    }
 
 
 def test_every_route_answers_every_role_as_declared(app, client, demo, samples, settings):
@@ -82,7 +89,9 @@ def test_every_route_answers_every_role_as_declared(app, client, demo, samples, 
             for role in ROLES:
                 user = users.get(role)
                 client.cookies.clear()
-                client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo))
+                client.cookies.set(
+                    "ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo)
+                )
                 response = client.request(
                     method, path, headers={"X-CSRF-Token": CSRF, "Accept": "text/html"}, follow_redirects=False
                 )

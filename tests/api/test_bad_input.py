@@ -101,8 +101,9 @@ def test_ids_out_of_range_in_path_query_or_form_are_a_4xx_on_every_route(app, si
                 data = {name: str(bad)} if kind == "form" and method == "POST" else None
                 if kind == "form" and data is None:
                     continue
-                r = c.request(method, path, params=query, data=data, follow_redirects=False,
-                              headers={"Accept": "text/html"})
+                r = c.request(
+                    method, path, params=query, data=data, follow_redirects=False, headers={"Accept": "text/html"}
+                )
                 label = f"{method} {route.path} {kind} {name}={bad} -> {r.status_code}"
                 if r.status_code >= 500:
                     failures.append(label)
@@ -128,6 +129,7 @@ def test_an_out_of_range_id_gets_the_dutch_404_page_htmx_fragment_and_json(login
 
 # --- control characters -----------------------------------------------------------------------------------------
 
+
 def test_a_nul_byte_in_a_cohort_name_is_a_422_and_nothing_is_saved(login_as, db):
     from training.models import Cohort
 
@@ -148,14 +150,18 @@ def test_a_nul_byte_in_a_reflection_note_is_a_422_fragment(login_as, app, db):
     module = app.state.modules[0]
     prompt = module.reflection_prompts[0]
     c = login_as("trainee")
-    r = c.post(f"/modules/{module.id}/notities/{prompt.id}", data={"text": "mijn\x00notitie"},
-               headers={"HX-Request": "true"})
+    r = c.post(
+        f"/modules/{module.id}/notities/{prompt.id}", data={"text": "mijn\x00notitie"}, headers={"HX-Request": "true"}
+    )
     assert r.status_code == 422
     assert "<html" not in r.text and "ongeldig teken" in r.text
     assert db.exec(select(ReflectionNote).where(ReflectionNote.text.contains("notitie"))).all() == []
     # line breaks and tabs in multi-line text stay allowed
-    ok = c.post(f"/modules/{module.id}/notities/{prompt.id}", data={"text": "regel 1\r\n\tregel 2"},
-                headers={"HX-Request": "true"})
+    ok = c.post(
+        f"/modules/{module.id}/notities/{prompt.id}",
+        data={"text": "regel 1\r\n\tregel 2"},
+        headers={"HX-Request": "true"},
+    )
     assert ok.status_code in (200, 409), ok.text[:300]
 
 
@@ -166,8 +172,11 @@ def _own_open_response(c, db) -> int:
 
     trainee = db.exec(select(User).where(User.email == "trainee@demo.local")).one()
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == trainee.id)).first()
-    existing = db.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id,
-                                                           QuestionnaireResponse.status == "in_progress")).first()
+    existing = db.exec(
+        select(QuestionnaireResponse).where(
+            QuestionnaireResponse.enrolment_id == enrolment.id, QuestionnaireResponse.status == "in_progress"
+        )
+    ).first()
     if existing:
         return existing.id
     r = c.post("/vragenlijsten/starten", data={"enrolment_id": enrolment.id, "moment": "T0"}, follow_redirects=False)
@@ -206,12 +215,14 @@ def test_a_csv_upload_with_nul_bytes_is_refused_with_its_line(login_as, db):
 
 # --- non-ASCII digits and over-long values ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", ["²", "٣", "３", "1²"])
 def test_non_ascii_digits_as_an_answer_get_the_invalid_answer_message(login_as, db, value):
     c = login_as("trainee")
     response_id = _own_open_response(c, db)
-    r = c.post(f"/vragenlijsten/{response_id}/antwoord", data={"item": "KEN1", "value": value},
-               headers={"HX-Request": "true"})
+    r = c.post(
+        f"/vragenlijsten/{response_id}/antwoord", data={"item": "KEN1", "value": value}, headers={"HX-Request": "true"}
+    )
     assert r.status_code == 422
     assert "Kies bij vraag KEN1 een antwoord van" in r.text
 
@@ -233,8 +244,10 @@ def test_an_over_long_trainee_name_is_a_422_not_a_database_error(login_as, db):
     c = login_as("trainer")
     cohort = db.exec(select(Cohort).order_by(Cohort.id)).first()
     wijk = db.exec(select(Wijk).where(Wijk.organisation_id == cohort.organisation_id)).first()
-    r = c.post(f"/groepen/{cohort.id}/deelnemers",
-               data={"name": "N" * 250, "email": "lang@example.org", "wijk_id": str(wijk.id)})
+    r = c.post(
+        f"/groepen/{cohort.id}/deelnemers",
+        data={"name": "N" * 250, "email": "lang@example.org", "wijk_id": str(wijk.id)},
+    )
     assert r.status_code == 422
     assert "hoogstens 200 tekens" in r.text
 

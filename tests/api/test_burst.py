@@ -57,11 +57,21 @@ def cpu_seconds(pid: int) -> float:
 def served(database_url: str, log: Path) -> Iterator[tuple[subprocess.Popen, str]]:
     """`ract serve` (one worker) on a free loopback port, once it answers and has finished its start-up work."""
     port = free_port()
-    env = {**os.environ, "RACT_DATABASE_URL": database_url, "RACT_ENVIRONMENT": "development",
-           "RACT_SECRET_KEY": SECRET, "RACT_LOG_LEVEL": "WARNING", "RACT_ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "RACT_DATABASE_URL": database_url,
+        "RACT_ENVIRONMENT": "development",
+        "RACT_SECRET_KEY": SECRET,
+        "RACT_LOG_LEVEL": "WARNING",
+        "RACT_ALLOWED_HOSTS": "127.0.0.1",
+    }
     with log.open("wb") as err:
-        proc = subprocess.Popen([str(RACT), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [str(RACT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -71,7 +81,9 @@ def served(database_url: str, log: Path) -> Iterator[tuple[subprocess.Popen, str
                     break
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start: " + log.read_text()[-2000:]
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                "server did not start: " + log.read_text()[-2000:]
+            )
             time.sleep(0.2)
         # The chart renderer warms up in a background thread after start (seconds of CPU): not part of the burst.
         idle_by = time.monotonic() + 20
@@ -133,7 +145,9 @@ class Probe:
     def check(self) -> None:
         slow = [(round(s, 3), o) for s, o in self.samples if s > HEALTHZ_LIMIT or o != 200]
         assert len(self.samples) >= 10, self.samples
-        assert not slow, f"{len(slow)} of {len(self.samples)} /healthz slower than {HEALTHZ_LIMIT} s or failed: {slow[:10]}"
+        assert not slow, (
+            f"{len(slow)} of {len(self.samples)} /healthz slower than {HEALTHZ_LIMIT} s or failed: {slow[:10]}"
+        )
 
 
 @contextmanager
@@ -175,8 +189,10 @@ def wrong_passwords(base: str) -> Callable[[httpx.Client, int], httpx.Response]:
     cookie = anonymous.cookies["ract_session"]
     anonymous.close()
     return lambda client, i: client.post(
-        "/login", data={"email": "trainee@demo.local", "password": f"wrong-password-{i}"},
-        headers={"X-CSRF-Token": token, "Cookie": f"ract_session={cookie}"})
+        "/login",
+        data={"email": "trainee@demo.local", "password": f"wrong-password-{i}"},
+        headers={"X-CSRF-Token": token, "Cookie": f"ract_session={cookie}"},
+    )
 
 
 def test_a_burst_of_wrong_passwords_for_one_account_never_stops_healthz(server):
@@ -198,8 +214,11 @@ def test_a_burst_of_saves_of_one_answer_loses_no_acknowledged_save_and_never_sto
     started = trainee.post("/vragenlijsten/starten", data={"enrolment_id": demo_enrolment(demo).id, "moment": "T0"})
     assert started.status_code == 303, started.text[:300]
     rid = int(re.search(r"/vragenlijsten/(\d+)", started.headers["location"]).group(1))
-    hx = {"HX-Request": "true", "X-CSRF-Token": trainee.headers["X-CSRF-Token"],
-          "Cookie": f"ract_session={trainee.cookies['ract_session']}"}
+    hx = {
+        "HX-Request": "true",
+        "X-CSRF-Token": trainee.headers["X-CSRF-Token"],
+        "Cookie": f"ract_session={trainee.cookies['ract_session']}",
+    }
 
     def stored() -> int | None:
         demo.expire_all()
@@ -208,15 +227,22 @@ def test_a_burst_of_saves_of_one_answer_loses_no_acknowledged_save_and_never_sto
     assert trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": "1"}).status_code == 200
     values = [2 + i % 4 for i in range(BURST)]  # never 1: the value stored before the burst
     with probing(base) as probe:
-        statuses = burst(base, lambda client, i: client.post(
-            f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(values[i])}, headers=hx))
+        statuses = burst(
+            base,
+            lambda client, i: client.post(
+                f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(values[i])}, headers=hx
+            ),
+        )
     assert statuses == [200] * BURST, Counter(statuses)
     # Each save wrote its value under the response's row lock, one after the other; the one committed last stays.
     assert stored() in {values[i] for i, s in enumerate(statuses) if s == 200}
     probe.check()
     # Acknowledged one after the other, every save is the stored answer when its acknowledgement arrives.
     for value in (3, 5, 1, 4, 2, 2, 5):
-        assert trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(value)}).status_code == 200
+        assert (
+            trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(value)}).status_code
+            == 200
+        )
         assert stored() == value
     assert proc.poll() is None
 

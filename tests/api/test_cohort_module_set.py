@@ -18,19 +18,30 @@ def modules_of(client):
 
 def post_new(client, db, **changes):
     org = user_named(db, "trainer@demo.local").organisation_id
-    return client.post("/groepen/nieuw", data={"organisation_id": str(org), "module_set": "1", **cohort_form(**changes)},
-                       follow_redirects=False)
+    return client.post(
+        "/groepen/nieuw",
+        data={"organisation_id": str(org), "module_set": "1", **cohort_form(**changes)},
+        follow_redirects=False,
+    )
 
 
 def edit_form(db, cohort: Cohort, **changes) -> dict:
     """The edit form as the page fills it in (name, dates and the cohort's windows), with ``changes``."""
     from monitor.models import MeasurementWindow
 
-    form = {"name": cohort.name, "start_date": cohort.start_date.isoformat(), "end_date": cohort.end_date.isoformat(),
-            "reminder_days": "7,2", "module_set": "1"}
+    form = {
+        "name": cohort.name,
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "reminder_days": "7,2",
+        "module_set": "1",
+    }
     for w in db.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id)):
-        form |= {f"{w.moment}_opens_on": w.opens_on.isoformat(), f"{w.moment}_closes_on": w.closes_on.isoformat(),
-                 f"{w.moment}_open_rule": w.open_rule}
+        form |= {
+            f"{w.moment}_opens_on": w.opens_on.isoformat(),
+            f"{w.moment}_closes_on": w.closes_on.isoformat(),
+            f"{w.moment}_open_rule": w.open_rule,
+        }
     return form | changes
 
 
@@ -53,8 +64,12 @@ def test_trainer_creates_a_cohort_with_chosen_modules_and_due_dates(login_as, db
     trainer = login_as("trainer")
     m = modules_of(trainer)
     due = TODAY + timedelta(days=30)
-    response = post_new(trainer, db, module_ids=[m[2].id, m[0].id], **{f"due_{m[2].id}": due.isoformat(),
-                                                                         f"due_{m[5].id}": "2099-01-01"})
+    response = post_new(
+        trainer,
+        db,
+        module_ids=[m[2].id, m[0].id],
+        **{f"due_{m[2].id}": due.isoformat(), f"due_{m[5].id}": "2099-01-01"},
+    )
     assert response.status_code == 303, response.text[:2000]
     cohort = cohort_named(db, "Regie-ondersteuners winter")
     assert rows_of(db, cohort) == {m[0].id: None, m[2].id: due}  # the unchosen module's date is ignored
@@ -75,8 +90,10 @@ def test_the_module_set_is_validated_with_dutch_messages(login_as, db):
     assert unknown.status_code == 422 and "Onbekende module: verzonnen-module" in unknown.text
     late = post_new(trainer, db, module_ids=[m[1].id], **{f"due_{m[1].id}": (TODAY + timedelta(days=91)).isoformat()})
     assert late.status_code == 422 and "ligt buiten de looptijd van de groep" in late.text
-    assert f'id="due_{m[1].id}" name="due_{m[1].id}" value="{(TODAY + timedelta(days=91)).isoformat()}" ' \
-           f'aria-invalid="true"' in late.text
+    assert (
+        f'id="due_{m[1].id}" name="due_{m[1].id}" value="{(TODAY + timedelta(days=91)).isoformat()}" '
+        f'aria-invalid="true"' in late.text
+    )
     assert f'value="{m[1].id}" checked' in late.text and f'value="{m[0].id}" checked' not in late.text  # kept
     bad_date = post_new(trainer, db, module_ids=[m[1].id], **{f"due_{m[1].id}": "31-02-2026"})
     assert bad_date.status_code == 422 and "Vul een geldige datum in" in bad_date.text

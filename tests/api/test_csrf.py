@@ -17,12 +17,17 @@ MESSAGE = "Laad de pagina opnieuw"
 def row_counts(db) -> dict[str, int]:
     db.expire_all()
     # user_session rows are the test's own sign-ins (tests.sessions.session_cookie), not changes made by a request
-    return {t.name: db.execute(sa_select(func.count()).select_from(t)).scalar_one() for t in SQLModel.metadata.sorted_tables
-            if t.name != "user_session"}
+    return {
+        t.name: db.execute(sa_select(func.count()).select_from(t)).scalar_one()
+        for t in SQLModel.metadata.sorted_tables
+        if t.name != "user_session"
+    }
 
 
 def state_changing_routes(app):
-    return [(route, method) for route in api_routes(app) for method in sorted(route.methods - {"GET", "HEAD", "OPTIONS"})]
+    return [
+        (route, method) for route in api_routes(app) for method in sorted(route.methods - {"GET", "HEAD", "OPTIONS"})
+    ]
 
 
 def caller_for(rule, users):
@@ -45,7 +50,9 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_token(app, client
     for route, method in routes:
         user = caller_for(ACCESS[route.name], users)
         client.cookies.clear()
-        client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo))
+        client.cookies.set(
+            "ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo)
+        )
         data = {"email": "x@example.org", "text": "x"}
         headers = {"Accept": "text/html"}
         if how == "wrong form token":
@@ -66,7 +73,11 @@ def test_the_session_token_is_accepted_as_form_field_and_as_htmx_header(login_as
     c = login_as("trainee")  # login_as sends the token as X-CSRF-Token, as htmx does from <body hx-headers>
     page = c.get("/account/wachtwoord")
     token = c.headers.pop("X-CSRF-Token")
-    form = {"current_password": "fout", "new_password": "een lange nieuwe zin", "new_password_repeat": "een lange nieuwe zin"}
+    form = {
+        "current_password": "fout",
+        "new_password": "een lange nieuwe zin",
+        "new_password_repeat": "een lange nieuwe zin",
+    }
     assert c.post("/account/wachtwoord", data=form).status_code == 403
     from tests.conftest import csrf_from
 

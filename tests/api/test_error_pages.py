@@ -12,8 +12,13 @@ from sqlalchemy import exc as sa_exc
 
 from api.authz import ACCESS, PUBLIC
 
-SECURITY_HEADERS = ("content-security-policy", "x-frame-options", "x-content-type-options", "referrer-policy",
-                    "cache-control")
+SECURITY_HEADERS = (
+    "content-security-policy",
+    "x-frame-options",
+    "x-content-type-options",
+    "referrer-policy",
+    "cache-control",
+)
 
 
 def assert_security_headers(response) -> None:
@@ -82,11 +87,15 @@ def test_a_value_the_database_refuses_is_a_422_not_a_500(login_as, monkeypatch):
     assert_security_headers(r)
 
 
-@pytest.mark.parametrize("error", [
-    sa_exc.OperationalError("SELECT ...", {}, Exception("server closed the connection unexpectedly")),
-    sa_exc.InterfaceError("SELECT ...", {}, Exception("connection already closed")),
-    sa_exc.TimeoutError("QueuePool limit of size 20 overflow 10 reached, connection timed out"),
-], ids=["operational", "interface", "pool-timeout"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        sa_exc.OperationalError("SELECT ...", {}, Exception("server closed the connection unexpectedly")),
+        sa_exc.InterfaceError("SELECT ...", {}, Exception("connection already closed")),
+        sa_exc.TimeoutError("QueuePool limit of size 20 overflow 10 reached, connection timed out"),
+    ],
+    ids=["operational", "interface", "pool-timeout"],
+)
 def test_lost_connections_and_pool_timeouts_are_a_503(login_as, monkeypatch, error):
     from api.routers import trainer
 
@@ -159,8 +168,11 @@ def test_the_503_is_logged_with_the_driver_message_and_no_parameters(login_as, m
     from api.routers import trainer
 
     def fail(*args, **kwargs):
-        raise sa_exc.OperationalError("SELECT * FROM x WHERE email = %s", ("someone@example.org",),
-                                      Exception("connection refused\nIs the server running?"))
+        raise sa_exc.OperationalError(
+            "SELECT * FROM x WHERE email = %s",
+            ("someone@example.org",),
+            Exception("connection refused\nIs the server running?"),
+        )
 
     c = login_as("trainer")
     monkeypatch.setattr(trainer.cohorts, "list_cohorts", fail)

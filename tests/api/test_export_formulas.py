@@ -67,14 +67,24 @@ def hostile(demo):
         for i in range(n):
             e = make_person(db, org=org, wijk=wijken[name], cohort=cohort, tag=f"f{len(name)}{i}{n}")
             submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst)
-            submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=rng.choice([-1, 1])),
-                   then_answers={item.id: rng.randint(1, 4) for item in inst.then_test_items()}, inst=inst)
+            submit(
+                db,
+                enrolment=e,
+                moment="T1",
+                answers=random_answers(rng, inst, "T1", shift=rng.choice([-1, 1])),
+                then_answers={item.id: rng.randint(1, 4) for item in inst.then_test_items()},
+                inst=inst,
+            )
     db.get(User, e.user_id).name = TRAINEE
     demo_hash = db.exec(select(User).where(User.email == "manager@demo.local")).one().password_hash
-    db.add(User(name="M", email="m@formula.local", role=Role.manager.value, organisation_id=org.id,
-                password_hash=demo_hash))
-    trainer = User(name="-T", email="t@formula.local", role=Role.trainer.value, organisation_id=org.id,
-                   password_hash=demo_hash)
+    db.add(
+        User(
+            name="M", email="m@formula.local", role=Role.manager.value, organisation_id=org.id, password_hash=demo_hash
+        )
+    )
+    trainer = User(
+        name="-T", email="t@formula.local", role=Role.trainer.value, organisation_id=org.id, password_hash=demo_hash
+    )
     db.add(trainer)
     db.flush()
     db.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))

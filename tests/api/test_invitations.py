@@ -22,8 +22,11 @@ def invited(login_as, db):
     trainer = login_as("trainer")
     cohort = db.exec(select(Cohort).where(Cohort.name == "Regie-ondersteuners voorjaar")).one()
     wijk = db.exec(select(Wijk).where(Wijk.name == "Bloemhof")).one()
-    response = trainer.post(f"/groepen/{cohort.id}/deelnemers", follow_redirects=False,
-                            data={"name": "Nadia Nieuw", "email": "Nadia@Example.nl", "wijk_id": str(wijk.id)})
+    response = trainer.post(
+        f"/groepen/{cohort.id}/deelnemers",
+        follow_redirects=False,
+        data={"name": "Nadia Nieuw", "email": "Nadia@Example.nl", "wijk_id": str(wijk.id)},
+    )
     assert response.status_code == 303
     mail = db.exec(select(OutboundMail).where(OutboundMail.to_address == "nadia@example.nl")).one()
     return "nadia@example.nl", re.search(r"token=([\w-]+)", mail.body).group(1)
@@ -31,9 +34,16 @@ def invited(login_as, db):
 
 def accept(client, token: str, password: str = PASSWORD, repeat: str | None = None):
     page = client.get(f"/uitnodiging?token={token}")
-    return client.post("/uitnodiging", follow_redirects=False, data={
-        "token": token, "password": password, "password_repeat": password if repeat is None else repeat,
-        "csrf_token": csrf_from(page.text)})
+    return client.post(
+        "/uitnodiging",
+        follow_redirects=False,
+        data={
+            "token": token,
+            "password": password,
+            "password_repeat": password if repeat is None else repeat,
+            "csrf_token": csrf_from(page.text),
+        },
+    )
 
 
 def test_invited_trainee_sets_a_password_is_signed_in_and_can_log_in_later(make_client, invited):
@@ -56,9 +66,16 @@ def test_a_used_link_cannot_be_used_again(make_client, invited, db):
     assert again.status_code == 410 and "al gebruikt" in again.text and "Log in met uw e-mailadres" in again.text
     c = make_client()
     c.get("/login")
-    second = c.post("/uitnodiging", data={"token": token, "password": "nog een ander wachtwoord",
-                                          "password_repeat": "nog een ander wachtwoord",
-                                          "csrf_token": csrf_from(c.get("/login").text)}, follow_redirects=False)
+    second = c.post(
+        "/uitnodiging",
+        data={
+            "token": token,
+            "password": "nog een ander wachtwoord",
+            "password_repeat": "nog een ander wachtwoord",
+            "csrf_token": csrf_from(c.get("/login").text),
+        },
+        follow_redirects=False,
+    )
     assert second.status_code == 410
 
 
@@ -80,10 +97,16 @@ def test_reinviting_replaces_the_old_link(login_as, make_client, invited, db):
 
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
     trainer = login_as("trainer")
-    assert trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen",
-                        follow_redirects=False).status_code == 303
+    assert (
+        trainer.post(
+            f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen", follow_redirects=False
+        ).status_code
+        == 303
+    )
     assert make_client().get(f"/uitnodiging?token={old_token}").status_code == 410
-    newest = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id.desc())).first()
+    newest = db.exec(
+        select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id.desc())
+    ).first()
     new_token = re.search(r"token=([\w-]+)", newest.body).group(1)
     assert new_token != old_token and accept(make_client(), new_token).status_code == 303
 
@@ -119,8 +142,9 @@ def test_signed_in_as_someone_else_the_link_asks_to_log_out_first_and_changes_no
     assert "U bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
     assert f"Deze uitnodiging is voor <strong>{email}</strong>" in page.text and "Log eerst uit" in page.text
     assert 'name="password"' not in page.text  # no form that would switch accounts
-    refused = trainer.post("/uitnodiging", follow_redirects=False,
-                           data={"token": token, "password": PASSWORD, "password_repeat": PASSWORD})
+    refused = trainer.post(
+        "/uitnodiging", follow_redirects=False, data={"token": token, "password": PASSWORD, "password_repeat": PASSWORD}
+    )
     assert refused.status_code == 409 and "Log eerst uit" in refused.text
     assert "Tessa Trainer" in trainer.get("/").text  # still the trainer: no silent switch
     db.expire_all()
@@ -148,8 +172,14 @@ def test_an_activated_account_is_not_invited_again(make_client, login_as, invite
     r = trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen")
     assert r.status_code == 409 and "al gebruikt en een eigen wachtwoord ingesteld" in r.text
     assert len(db.exec(select(OutboundMail).where(OutboundMail.to_address == email)).all()) == mails_before
-    assert db.exec(select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None),
-                                            Invitation.revoked_at.is_(None))).first() is None
+    assert (
+        db.exec(
+            select(Invitation).where(
+                Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None)
+            )
+        ).first()
+        is None
+    )
     roster = trainer.get(f"/groepen/{enrolment.cohort_id}/deelnemers").text
     assert f"/deelnemers/{enrolment.id}/opnieuw-uitnodigen" not in roster  # no button that can only fail
 
@@ -161,14 +191,24 @@ def test_no_staff_page_shows_a_live_invitation_token(login_as, invited, db):
     user = db.exec(select(User).where(User.email == email)).one()
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
     trainer = login_as("trainer")
-    assert trainer.post(f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen",
-                        follow_redirects=False).status_code == 303
+    assert (
+        trainer.post(
+            f"/groepen/{enrolment.cohort_id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen", follow_redirects=False
+        ).status_code
+        == 303
+    )
     mails = db.exec(select(OutboundMail).where(OutboundMail.to_address == email).order_by(OutboundMail.id)).all()
     tokens = [re.search(r"token=([\w-]+)", m.body).group(1) for m in mails]
     assert len(tokens) == 2 and first_token in tokens  # the tokens really issued (the mails keep them to send)
     for client in (trainer, login_as("admin")):
-        for path in ("/berichten", f"/groepen/{enrolment.cohort_id}/deelnemers", f"/groepen/{enrolment.cohort_id}",
-                     f"/groepen/{enrolment.cohort_id}/herinneringen", "/gebruikers", "/"):
+        for path in (
+            "/berichten",
+            f"/groepen/{enrolment.cohort_id}/deelnemers",
+            f"/groepen/{enrolment.cohort_id}",
+            f"/groepen/{enrolment.cohort_id}/herinneringen",
+            "/gebruikers",
+            "/",
+        ):
             page = client.get(path)
             assert not any(t in page.text for t in tokens), path
         outbox = client.get("/berichten").text
@@ -187,8 +227,10 @@ def test_wrong_tokens_from_one_address_are_throttled_and_real_links_are_not(make
     assert r.status_code == 429 and "te veel ongeldige uitnodigingslinks" in r.text
     assert int(r.headers["Retry-After"]) > 0
     page = client.get("/login")
-    posted = client.post("/uitnodiging", data={"token": "z" * 43, "password": PASSWORD, "password_repeat": PASSWORD,
-                                               "csrf_token": csrf_from(page.text)})
+    posted = client.post(
+        "/uitnodiging",
+        data={"token": "z" * 43, "password": PASSWORD, "password_repeat": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     assert posted.status_code == 429
 
 

@@ -44,7 +44,9 @@ def test_read_complete_and_pass_over_http(login_as, app):
     c, m = login_as("trainee"), first_module(app)
     for i, section in enumerate(m.sections):
         r = c.post(f"/modules/{m.id}/onderdeel/{section.id}/gelezen", follow_redirects=False)
-        expected = f"/modules/{m.id}/onderdeel/{m.sections[i + 1].id}" if i + 1 < len(m.sections) else f"/modules/{m.id}/toets"
+        expected = (
+            f"/modules/{m.id}/onderdeel/{m.sections[i + 1].id}" if i + 1 < len(m.sections) else f"/modules/{m.id}/toets"
+        )
         assert r.headers["location"] == expected
     data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in m.knowledge_check.questions}
     r = c.post(f"/modules/{m.id}/toets", data=data)
@@ -69,7 +71,9 @@ def test_forged_quiz_form_is_a_422_and_writes_nothing(login_as, app, db):
 def test_note_autosave_fragment_and_privacy(login_as, make_client, app, db):
     trainee, m = login_as("trainee"), first_module(app)
     prompt = m.reflection_prompts[0]
-    r = trainee.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": SECRET_NOTE}, headers={"HX-Request": "true"})
+    r = trainee.post(
+        f"/modules/{m.id}/notities/{prompt.id}", data={"text": SECRET_NOTE}, headers={"HX-Request": "true"}
+    )
     assert r.status_code == 200 and "Opgeslagen om" in r.text
     section = m.section(prompt.section)
     assert SECRET_NOTE in trainee.get(f"/modules/{m.id}/onderdeel/{section.id}").text
@@ -84,9 +88,14 @@ def test_note_autosave_fragment_and_privacy(login_as, make_client, app, db):
     assert SECRET_NOTE not in other_client.get(f"/modules/{m.id}/onderdeel/{section.id}").text
     for role in ("trainer", "manager", "admin"):
         c = login_as(role)
-        for url in ["/", "/groepen", *[f"/groepen/{cid}" for cid in db.exec(select(Cohort.id)).all()],
-                    *[f"/groepen/{cid}/voortgang.csv" for cid in db.exec(select(Cohort.id)).all()],
-                    f"/modules/{m.id}/onderdeel/{section.id}", "/beheer/gebruikers"]:
+        for url in [
+            "/",
+            "/groepen",
+            *[f"/groepen/{cid}" for cid in db.exec(select(Cohort.id)).all()],
+            *[f"/groepen/{cid}/voortgang.csv" for cid in db.exec(select(Cohort.id)).all()],
+            f"/modules/{m.id}/onderdeel/{section.id}",
+            "/beheer/gebruikers",
+        ]:
             assert SECRET_NOTE not in c.get(url).text, (role, url)
     assert len(db.exec(select(ReflectionNote)).all()) == 1
 
@@ -120,7 +129,7 @@ def test_trainer_sees_only_own_cohorts(login_as, db):
         assert c.get(f"/groepen/{cid}").status_code == 404
         assert c.get(f"/groepen/{cid}/voortgang.csv").status_code == 404
     listed = c.get("/groepen").text
-    assert all(f"/groepen/{cid}\"" not in listed for cid in foreign)
+    assert all(f'/groepen/{cid}"' not in listed for cid in foreign)
 
 
 def test_print_view_shows_the_whole_module_on_one_page(login_as, app):
@@ -142,7 +151,7 @@ def test_every_reflection_prompt_warns_not_to_write_traceable_details(login_as, 
     for m in app.state.modules:
         for prompt in m.reflection_prompts:
             html = c.get(f"/modules/{m.id}/onderdeel/{prompt.section}").text
-            form = html[html.index(f'id="note-{prompt.id}"') - 2000:html.index(f'id="note-{prompt.id}"')]
+            form = html[html.index(f'id="note-{prompt.id}"') - 2000 : html.index(f'id="note-{prompt.id}"')]
             assert "Alleen jij kunt deze notitie lezen." in form
             assert "Schrijf geen namen of herleidbare gegevens van inwoners op." in form
 
@@ -211,8 +220,11 @@ def test_too_long_note_shows_the_error_in_the_status_element_and_the_next_save_s
 def test_note_save_with_a_stale_csrf_token_keeps_the_status_element(login_as, app, db):
     c, m = login_as("trainee"), first_module(app)
     prompt = m.reflection_prompts[0]
-    r = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "iets"},
-               headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"})
+    r = c.post(
+        f"/modules/{m.id}/notities/{prompt.id}",
+        data={"text": "iets"},
+        headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"},
+    )
     assert r.status_code == 403
     assert f'id="status-{prompt.id}"' in r.text and "foutmelding" not in r.text
     assert "Niet opgeslagen." in r.text and "Laad de pagina opnieuw" in r.text and "kopieer hem" in r.text
@@ -220,8 +232,10 @@ def test_note_save_with_a_stale_csrf_token_keeps_the_status_element(login_as, ap
     # Other htmx errors (and the same error without htmx) still get the usual error section or page.
     page = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "iets"}, headers={"X-CSRF-Token": "verlopen"})
     assert page.status_code == 403 and 'id="foutmelding"' in page.text and "<html" in page.text
-    other = c.post(f"/modules/{m.id}/onderdeel/{m.sections[0].id}/gelezen",
-                   headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"})
+    other = c.post(
+        f"/modules/{m.id}/onderdeel/{m.sections[0].id}/gelezen",
+        headers={"HX-Request": "true", "X-CSRF-Token": "verlopen"},
+    )
     assert other.status_code == 403 and 'id="foutmelding"' in other.text
 
 

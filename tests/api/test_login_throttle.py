@@ -34,8 +34,7 @@ def verify_calls(monkeypatch):
 def _attempt(engine, policy, *, email="manager@demo.local", password="wrong-password", address="192.0.2.10"):
     with Session(engine) as session:
         try:
-            user = attempt_login(engine, session, email=email, password=password, client_address=address,
-                                 policy=policy)
+            user = attempt_login(engine, session, email=email, password=password, client_address=address, policy=policy)
         except (accounts.LoginFailed, accounts.LoginThrottled) as exc:
             session.rollback()
             return type(exc).__name__
@@ -57,8 +56,7 @@ def test_a_hundred_concurrent_wrong_passwords_check_exactly_the_allowed_number(d
 
 
 def test_the_account_and_address_ceilings_hold_across_addresses_and_accounts(demo, engine):
-    policy = accounts.LoginPolicy(max_failures=5, lockout_seconds=300, account_max_failures=3,
-                                  address_max_failures=4)
+    policy = accounts.LoginPolicy(max_failures=5, lockout_seconds=300, account_max_failures=3, address_max_failures=4)
     for n in range(3):  # three addresses, one wrong password each: the account's ceiling is reached
         assert _attempt(engine, policy, address=f"192.0.2.{n}") == "LoginFailed"
     assert _attempt(engine, policy, address="192.0.2.99", password=DEMO_PASSWORD) == "LoginThrottled"
@@ -74,8 +72,9 @@ def _client(app, address: str) -> TestClient:
 
 def _post_login(client: TestClient, email: str, password: str):
     token = csrf_from(client.get("/login").text)
-    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                       follow_redirects=False)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
 
 
 def test_failures_from_one_client_do_not_lock_the_account_for_another(app, demo, settings):

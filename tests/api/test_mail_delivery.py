@@ -20,8 +20,11 @@ from training.outbox import Message, queue_mail
 def invite(client, db, email: str):
     cohort = db.exec(select(Cohort).where(Cohort.name == "Regie-ondersteuners voorjaar")).one()
     wijk = db.exec(select(Wijk).where(Wijk.name == "Bloemhof")).one()
-    return client.post(f"/groepen/{cohort.id}/deelnemers", follow_redirects=False,
-                       data={"name": "Eva Mail", "email": email, "wijk_id": str(wijk.id)})
+    return client.post(
+        f"/groepen/{cohort.id}/deelnemers",
+        follow_redirects=False,
+        data={"name": "Eva Mail", "email": email, "wijk_id": str(wijk.id)},
+    )
 
 
 def test_invitation_is_delivered_to_the_smtp_server_after_the_request(settings, engine, demo, db, smtp_server):
@@ -39,8 +42,9 @@ def test_invitation_is_delivered_to_the_smtp_server_after_the_request(settings, 
     assert deliver_queued(engine, smtp_settings(settings, smtp_server.port)).sent == 0  # never twice
 
 
-def test_smtp_down_keeps_the_mail_shows_it_as_not_sent_and_a_later_run_delivers(settings, engine, demo, db,
-                                                                                  smtp_server):
+def test_smtp_down_keeps_the_mail_shows_it_as_not_sent_and_a_later_run_delivers(
+    settings, engine, demo, db, smtp_server
+):
     down = smtp_settings(settings, free_port())  # nothing listens there
     app = create_app(down, engine=engine)
     with TestClient(app) as client:
@@ -65,8 +69,7 @@ def test_concurrent_delivery_runs_send_each_message_once(settings, engine, db, s
     db.commit()
     mail_settings = smtp_settings(settings, smtp_server.port)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(deliver_queued(engine, mail_settings)))
-               for _ in range(3)]
+    threads = [threading.Thread(target=lambda: results.append(deliver_queued(engine, mail_settings))) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:

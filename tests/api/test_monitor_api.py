@@ -9,9 +9,30 @@ from tests.conftest import login
 from tests.monitor.builders import build_monitored
 from training.models import Cohort
 
-REQUIRED = {"group", "scale", "moment_from", "moment_to", "n_from", "n_to", "n_paired", "mean_from", "sd_from",
-            "mean_to", "sd_to", "mean_change", "ci_low", "ci_high", "d_z", "g_av", "p_t", "p_wilcoxon",
-            "pct_improved", "pct_unchanged", "pct_deteriorated", "suppressed"}
+REQUIRED = {
+    "group",
+    "scale",
+    "moment_from",
+    "moment_to",
+    "n_from",
+    "n_to",
+    "n_paired",
+    "mean_from",
+    "sd_from",
+    "mean_to",
+    "sd_to",
+    "mean_change",
+    "ci_low",
+    "ci_high",
+    "d_z",
+    "g_av",
+    "p_t",
+    "p_wilcoxon",
+    "pct_improved",
+    "pct_unchanged",
+    "pct_deteriorated",
+    "suppressed",
+}
 
 
 @pytest.fixture

@@ -24,16 +24,27 @@ def _as_report(body: dict) -> SimpleNamespace:
     rows = [SimpleNamespace(**r) for r in body["rows"]]
     flows = [SimpleNamespace(**f) for f in body["flows"]]
     root = rows[0].group_key if rows else None
-    return SimpleNamespace(moment_from=body["moment_from"], moment_to=body["moment_to"], rows=rows, flows=flows,
-                           then_test=[], attrition=[], groups=[(root, None, None, None)])
+    return SimpleNamespace(
+        moment_from=body["moment_from"],
+        moment_to=body["moment_to"],
+        rows=rows,
+        flows=flows,
+        then_test=[],
+        attrition=[],
+        groups=[(root, None, None, None)],
+    )
 
 
 def test_no_combination_of_api_answers_gives_away_a_small_group(login_as, demo):
     client = login_as("manager")
     manager = demo.exec(select(User).where(User.email == "manager@demo.local")).one()
     inst = load_instruments(CONTENT_DIR / "questionnaires")[0]
-    ref = load_dataset(demo, scope=Scope(organisation_id=manager.organisation_id, instrument_id=inst.id),
-                       instrument=inst, learning=False)
+    ref = load_dataset(
+        demo,
+        scope=Scope(organisation_id=manager.organisation_id, instrument_id=inst.id),
+        instrument=inst,
+        learning=False,
+    )
     attacker = Attack(ref, 5, 10)
     cohorts = demo.exec(select(Cohort.id).where(Cohort.organisation_id == manager.organisation_id)).all()
     assert len(cohorts) >= 2

@@ -16,10 +16,19 @@ from monitor.models import AuditEvent
 from tests.conftest import login
 from tests.monitor.test_exports import SECRET_TEXT, SIZES, exported  # noqa: F401  (fixture)
 
-AGGREGATE = ["/monitor/exports/monitor.csv", "/monitor/exports/flow.csv", "/monitor/exports/quality.csv",
-             "/monitor/exports/monitor.xlsx"]
-RESEARCH = ["/monitor/exports/research-long.csv", "/monitor/exports/research-wide.csv",
-            "/monitor/exports/research.sav", "/monitor/exports/codebook.csv", "/monitor/exports/codebook.json"]
+AGGREGATE = [
+    "/monitor/exports/monitor.csv",
+    "/monitor/exports/flow.csv",
+    "/monitor/exports/quality.csv",
+    "/monitor/exports/monitor.xlsx",
+]
+RESEARCH = [
+    "/monitor/exports/research-long.csv",
+    "/monitor/exports/research-wide.csv",
+    "/monitor/exports/research.sav",
+    "/monitor/exports/codebook.csv",
+    "/monitor/exports/codebook.json",
+]
 runner = CliRunner()
 
 
@@ -43,8 +52,17 @@ def test_aggregate_csv_rows_equal_the_api_rows_with_empty_cells_for_withheld_fig
     withheld = 0
     for got, want in zip(rows, api, strict=True):
         assert (got["group_key"], got["scale"]) == (want["group_key"], want["scale"])
-        for name in ("n_from", "mean_from", "sd_from", "n_paired", "mean_change", "ci_low", "d_z", "p_t",
-                     "pct_improved"):
+        for name in (
+            "n_from",
+            "mean_from",
+            "sd_from",
+            "n_paired",
+            "mean_change",
+            "ci_low",
+            "d_z",
+            "p_t",
+            "pct_improved",
+        ):
             expected = want[name]
             assert (got[name] == "") == (expected is None), (name, got, want)
             if expected is not None:
@@ -56,7 +74,8 @@ def test_aggregate_csv_rows_equal_the_api_rows_with_empty_cells_for_withheld_fig
     assert withheld > 0
     flows = _csv(c.get("/monitor/exports/flow.csv").text)
     assert [f["invited"] or None for f in flows] == [
-        None if f["invited"] is None else str(f["invited"]) for f in c.get("/api/v1/monitor").json()["flows"]]
+        None if f["invited"] is None else str(f["invited"]) for f in c.get("/api/v1/monitor").json()["flows"]
+    ]
 
 
 def test_workbook_has_the_monitor_flow_and_quality_sheets(make_client, exported, tmp_path):
@@ -139,13 +158,16 @@ def cli_env(monkeypatch, db_url_engine):
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--format", "excel", "--out", "x.csv"], "Unknown format 'excel'"),
-    (["--format", "codebook", "--out", "x.txt"], "end in .csv or .json"),
-    (["--format", "long", "--out", "/no/such/dir/x.csv"], "existing directory"),
-    (["--format", "long", "--out", "OUT", "--organisation", "Nergens"], "Unknown organisation 'Nergens'"),
-    (["--format", "long", "--out", "OUT"], "Choose an organisation with --organisation"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "excel", "--out", "x.csv"], "Unknown format 'excel'"),
+        (["--format", "codebook", "--out", "x.txt"], "end in .csv or .json"),
+        (["--format", "long", "--out", "/no/such/dir/x.csv"], "existing directory"),
+        (["--format", "long", "--out", "OUT", "--organisation", "Nergens"], "Unknown organisation 'Nergens'"),
+        (["--format", "long", "--out", "OUT"], "Choose an organisation with --organisation"),
+    ],
+)
 def test_cli_refuses_bad_arguments_with_exit_2(cli_env, exported, tmp_path, args, message):
     args = [str(tmp_path / "x.csv") if a == "OUT" else a for a in args]
     result = runner.invoke(cli, ["export", "research", *args])
@@ -156,14 +178,16 @@ def test_cli_refuses_bad_arguments_with_exit_2(cli_env, exported, tmp_path, args
 def test_cli_writes_a_research_file_and_logs_it(cli_env, exported, db, tmp_path):
     start = len(_audit(db))
     out = tmp_path / "long.csv"
-    result = runner.invoke(cli, ["export", "research", "--format", "long", "--out", str(out),
-                                 "--organisation", "Exportgemeente"])
+    result = runner.invoke(
+        cli, ["export", "research", "--format", "long", "--out", str(out), "--organisation", "Exportgemeente"]
+    )
     assert result.exit_code == 0, result.output
     rows = _csv(out.read_text(encoding="utf-8"))
     assert f"Wrote {len(rows)} rows" in result.output
     events = _audit(db)[start:]
     assert [(e.action, e.channel, e.row_count, e.user_id) for e in events] == [
-        ("export.research_long", "cli", len(rows), None)]
+        ("export.research_long", "cli", len(rows), None)
+    ]
 
 
 def test_recent_downloads_show_their_time_in_rotterdam_time(make_client, exported, db):

@@ -93,7 +93,11 @@ def test_admin_page_links_every_wijk_and_each_wijk_page_opens(make_client, monit
     org, wijken, _ = monitored
     admin = login(make_client(), "admin@demo.local")
     page = admin.get("/monitor/alle-organisaties?van=T0&naar=T1")
-    assert page.status_code == 200 and "alle organisaties" in page.text and 'action="/monitor/alle-organisaties"' in page.text
+    assert (
+        page.status_code == 200
+        and "alle organisaties" in page.text
+        and 'action="/monitor/alle-organisaties"' in page.text
+    )
     assert f'href="/monitor/wijk/{wijken["Noord A"].id}"' in page.text
     assert 'name="groep"' not in page.text  # no cohort filter over all organisations
     # Screen readers hear each row's level in Dutch.

@@ -28,23 +28,36 @@ def test_no_get_route_shows_a_note_to_anyone_but_its_author(app, client, demo, s
 
     def as_user(user):
         client.cookies.clear()
-        client.cookies.set("ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo))
+        client.cookies.set(
+            "ract_session", session_cookie(settings.secret_key, user_id=user.id if user else None, db=demo)
+        )
 
     def can_open_the_module(user) -> bool:
         as_user(user)
         return client.get(f"/modules/{module.id}", follow_redirects=False).status_code == 200
 
     # Another trainee who can open the same module (not held back by the voormeting), so their pages show notes.
-    other_trainee = next(u for u in demo.exec(select(User).where(User.role == "trainee", User.id != author.id)
-                                               .order_by(User.id)) if can_open_the_module(u))
-    readers = [None, other_trainee,
-               *[demo.exec(select(User).where(User.email == f"{r.value}@demo.local")).one()
-                 for r in (Role.trainer, Role.manager, Role.admin)]]
+    other_trainee = next(
+        u
+        for u in demo.exec(select(User).where(User.role == "trainee", User.id != author.id).order_by(User.id))
+        if can_open_the_module(u)
+    )
+    readers = [
+        None,
+        other_trainee,
+        *[
+            demo.exec(select(User).where(User.email == f"{r.value}@demo.local")).one()
+            for r in (Role.trainer, Role.manager, Role.admin)
+        ],
+    ]
 
     as_user(author)
     for prompt in module.reflection_prompts:
-        r = client.post(f"/modules/{module.id}/notities/{prompt.id}", data={"text": f"{SECRET} ({prompt.id})"},
-                        headers={"X-CSRF-Token": CSRF, "HX-Request": "true"})
+        r = client.post(
+            f"/modules/{module.id}/notities/{prompt.id}",
+            data={"text": f"{SECRET} ({prompt.id})"},
+            headers={"X-CSRF-Token": CSRF, "HX-Request": "true"},
+        )
         assert r.status_code == 200, r.text[:300]
     # The author does read it back (so the check below looks for something that is really there).
     own = client.get(f"/modules/{module.id}/onderdeel/{module.reflection_prompts[0].section}")

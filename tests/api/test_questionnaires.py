@@ -16,16 +16,19 @@ HX = {"HX-Request": "true"}
 
 def start(client, db, moment: str = "T0", email: str = "trainee@demo.local") -> int:
     enrolment = demo_enrolment(db, email)
-    response = client.post("/vragenlijsten/starten", data={"enrolment_id": enrolment.id, "moment": moment},
-                           follow_redirects=False)
+    response = client.post(
+        "/vragenlijsten/starten", data={"enrolment_id": enrolment.id, "moment": moment}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text[:300]
     return int(re.search(r"/vragenlijsten/(\d+)", response.headers["location"]).group(1))
 
 
 def answers(db, response_id: int) -> dict[tuple[str, bool], object]:
     db.expire_all()
-    return {(a.item_id, a.then_test): a.value if a.value is not None else a.missing_code
-            for a in db.exec(select(Answer).where(Answer.response_id == response_id))}
+    return {
+        (a.item_id, a.then_test): a.value if a.value is not None else a.missing_code
+        for a in db.exec(select(Answer).where(Answer.response_id == response_id))
+    }
 
 
 def test_overview_lists_the_open_voormeting_with_its_close_date_and_the_draft_status(login_as):
@@ -114,8 +117,11 @@ def test_answers_after_the_window_closed_are_refused_and_nothing_is_written(logi
     client = login_as("trainee")
     rid = start(client, demo)
     enrolment = demo_enrolment(demo)
-    window = demo.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == enrolment.cohort_id,
-                                                       MeasurementWindow.moment == "T0")).one()
+    window = demo.exec(
+        select(MeasurementWindow).where(
+            MeasurementWindow.cohort_id == enrolment.cohort_id, MeasurementWindow.moment == "T0"
+        )
+    ).one()
     window.opens_on, window.closes_on = date.today() - timedelta(days=30), date.today() - timedelta(days=1)
     demo.add(window)
     demo.commit()
@@ -169,8 +175,13 @@ def test_staff_never_read_answers(login_as, demo):
     cohort_id = demo_enrolment(demo).cohort_id
     for role in ("trainer", "manager", "admin"):
         staff = login_as(role)
-        for path in (f"/vragenlijsten/{rid}", f"/vragenlijsten/{rid}/stap/1", f"/vragenlijsten/{rid}/controle",
-                     "/vragenlijsten", "/vragenlijsten/groei"):
+        for path in (
+            f"/vragenlijsten/{rid}",
+            f"/vragenlijsten/{rid}/stap/1",
+            f"/vragenlijsten/{rid}/controle",
+            "/vragenlijsten",
+            "/vragenlijsten/groei",
+        ):
             assert staff.get(path, follow_redirects=False).status_code in (403, 404), (role, path)
         for path in ("/", f"/groepen/{cohort_id}", f"/groepen/{cohort_id}/voortgang.csv", "/groepen"):
             page = staff.get(path)
@@ -205,8 +216,11 @@ def test_cohort_status_counts_submitted_per_moment(demo):
     trainer = demo.exec(select(User).where(User.email == "trainer@demo.local")).one()
     cohort_id = demo_enrolment(demo).cohort_id
     status = cohort_questionnaire_status(demo, user=trainer, cohort_id=cohort_id)
-    submitted = demo.exec(select(QuestionnaireResponse).join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
-                          .where(Enrolment.cohort_id == cohort_id, QuestionnaireResponse.moment == "T0")).all()
+    submitted = demo.exec(
+        select(QuestionnaireResponse)
+        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .where(Enrolment.cohort_id == cohort_id, QuestionnaireResponse.moment == "T0")
+    ).all()
     t0 = next(rate for rate in status.rates if rate.moment == "T0")
     assert status.moments == ["T0", "T1", "T2"] and t0.submitted == len(submitted) > 0
     assert 0 < t0.percent < 100
@@ -251,8 +265,10 @@ def test_growth_profile_shows_t0_t1_and_then_test_scores_as_a_chart_and_a_table(
     client.post(f"/vragenlijsten/{t0}/indienen")
     t1 = start(client, demo, "T1")
     client.post(f"/vragenlijsten/{t1}/stap/1", data={f"a-KEN{i}": "4" for i in range(1, 7)})
-    client.post(f"/vragenlijsten/{t1}/stap/4", data={**{f"a-ZEL{i}": "4" for i in range(1, 8)},
-                                                     **{f"t-ZEL{i}": "1" for i in range(1, 8)}})
+    client.post(
+        f"/vragenlijsten/{t1}/stap/4",
+        data={**{f"a-ZEL{i}": "4" for i in range(1, 8)}, **{f"t-ZEL{i}": "1" for i in range(1, 8)}},
+    )
     client.post(f"/vragenlijsten/{t1}/indienen")
     page = client.get("/vragenlijsten/groei")
     assert '<svg role="img" aria-label="Staafdiagram' in page.text
@@ -267,11 +283,19 @@ def test_trainer_enters_a_paper_form_once_for_their_own_cohort_and_never_reads_i
     trainer = login_as("trainer")
     form = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T1")
     assert form.status_code == 200 and "Terugkijkend" in form.text
-    data = {"deelnemer": str(enrolment.id), "moment": "T1", "a-KEN1": "4", "t-ZEL1": "2", "a-ZEL1": "5",
-            "o-O3": "Netwerkkaart gemaakt"}
+    data = {
+        "deelnemer": str(enrolment.id),
+        "moment": "T1",
+        "a-KEN1": "4",
+        "t-ZEL1": "2",
+        "a-ZEL1": "5",
+        "o-O3": "Netwerkkaart gemaakt",
+    }
     bad = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data={**data, "a-KEN2": "8"})
     assert bad.status_code == 422
-    assert demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)).all() == []
+    assert (
+        demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)).all() == []
+    )
     ok = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data=data, follow_redirects=False)
     assert ok.status_code == 303
     response = demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)).one()
@@ -290,7 +314,9 @@ def test_the_cohort_page_leads_the_trainer_to_paper_entry(login_as, demo):
     cohort_id = demo_enrolment(demo).cohort_id
     trainer = login_as("trainer")
     page = trainer.get(f"/groepen/{cohort_id}")
-    link = re.search(r'<a class="button secondary" href="(/groepen/\d+/papier)">Papieren vragenlijst invoeren</a>', page.text)
+    link = re.search(
+        r'<a class="button secondary" href="(/groepen/\d+/papier)">Papieren vragenlijst invoeren</a>', page.text
+    )
     assert link and link.group(1) == f"/groepen/{cohort_id}/papier"
     assert trainer.get(link.group(1)).status_code == 200
     cohort = demo.get(Cohort, cohort_id)
@@ -310,6 +336,7 @@ def test_trainer_cannot_enter_paper_forms_for_a_cohort_they_do_not_train(login_a
     assert demo.get(CohortTrainer, (enrolment.cohort_id, other.id)) is None
     client = login_as("trainer2@demo.local")
     assert client.get(f"/groepen/{enrolment.cohort_id}/papier").status_code == 404
-    refused = client.post(f"/groepen/{enrolment.cohort_id}/papier",
-                          data={"deelnemer": str(enrolment.id), "moment": "T0", "a-KEN1": "4"})
+    refused = client.post(
+        f"/groepen/{enrolment.cohort_id}/papier", data={"deelnemer": str(enrolment.id), "moment": "T0", "a-KEN1": "4"}
+    )
     assert refused.status_code == 404

@@ -32,8 +32,10 @@ def api_schema(app):
 @pytest.mark.parametrize("role", ["manager", "admin"])
 def test_the_api_answers_as_documented_and_never_with_a_server_error(api_schema, login_as, role):
     client = login_as(role)
-    headers = {"Cookie": f"ract_session={client.cookies['ract_session']}",
-               "X-CSRF-Token": client.headers["X-CSRF-Token"]}
+    headers = {
+        "Cookie": f"ract_session={client.cookies['ract_session']}",
+        "X-CSRF-Token": client.headers["X-CSRF-Token"],
+    }
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/api/v1/me", "/api/v1/monitor", "/api/v1/monitor/cohorts/{cohort_id}"}
     statuses: dict[str, set[int]] = {}
@@ -44,8 +46,13 @@ def test_the_api_answers_as_documented_and_never_with_a_server_error(api_schema,
         for mode in modes:
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             def run(case) -> None:
                 response = case.call_and_validate(headers=headers, checks=CHECKS)
                 statuses.setdefault(f"{operation.method.upper()} {operation.path}", set()).add(response.status_code)

@@ -43,8 +43,9 @@ def test_a_password_change_ends_every_other_session_and_keeps_this_one(login_as,
     other = login(make_client(), "trainee@demo.local")
     thief = _copy(make_client, other)
     new = "een heel ander wachtwoord"
-    r = client.post("/account/wachtwoord", data={"current_password": DEMO_PASSWORD, "new_password": new,
-                                                 "new_password_repeat": new})
+    r = client.post(
+        "/account/wachtwoord", data={"current_password": DEMO_PASSWORD, "new_password": new, "new_password_repeat": new}
+    )
     assert r.status_code == 200
     assert client.get("/", follow_redirects=False).status_code == 200
     assert other.get("/", follow_redirects=False).status_code == 303
@@ -67,8 +68,11 @@ def test_deactivation_ends_every_session_of_the_trainee(login_as, make_client, d
 def _age_sessions(db, email: str, **ago: timedelta) -> None:
     user = db.exec(select(User).where(User.email == email)).one()
     now = utcnow()
-    db.execute(update(UserSession).where(UserSession.user_id == user.id)
-               .values(**{column: now - delta for column, delta in ago.items()}))
+    db.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id)
+        .values(**{column: now - delta for column, delta in ago.items()})
+    )
     db.commit()
 
 

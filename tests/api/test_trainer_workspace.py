@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from monitor.models import MeasurementWindow
-from training.models import (Cohort, CohortTrainer, Enrolment, EnrolmentImport, Invitation, OutboundMail, User,
-                             Wijk)
+from training.models import Cohort, CohortTrainer, Enrolment, EnrolmentImport, Invitation, OutboundMail, User, Wijk
 
 TODAY = date.today()
 
@@ -27,19 +26,26 @@ def user_named(db, email: str) -> User:
 
 
 def cohort_form(**changes) -> dict:
-    form = {"name": "Regie-ondersteuners winter", "start_date": TODAY.isoformat(),
-            "end_date": (TODAY + timedelta(days=90)).isoformat(), "reminder_days": "7, 2",
-            "T0_opens_on": TODAY.isoformat(), "T0_closes_on": (TODAY + timedelta(days=14)).isoformat(),
-            "T1_opens_on": (TODAY + timedelta(days=80)).isoformat(),
-            "T1_closes_on": (TODAY + timedelta(days=95)).isoformat(), "T1_open_rule": "modules_completed"}
+    form = {
+        "name": "Regie-ondersteuners winter",
+        "start_date": TODAY.isoformat(),
+        "end_date": (TODAY + timedelta(days=90)).isoformat(),
+        "reminder_days": "7, 2",
+        "T0_opens_on": TODAY.isoformat(),
+        "T0_closes_on": (TODAY + timedelta(days=14)).isoformat(),
+        "T1_opens_on": (TODAY + timedelta(days=80)).isoformat(),
+        "T1_closes_on": (TODAY + timedelta(days=95)).isoformat(),
+        "T1_open_rule": "modules_completed",
+    }
     form.update(changes)
     return form
 
 
 def make_cohort(client, db, **changes) -> Cohort:
     org = db.exec(select(User.organisation_id).where(User.email == "trainer@demo.local")).one()
-    response = client.post("/groepen/nieuw", data={"organisation_id": str(org), **cohort_form(**changes)},
-                           follow_redirects=False)
+    response = client.post(
+        "/groepen/nieuw", data={"organisation_id": str(org), **cohort_form(**changes)}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text[:2000]
     db.expire_all()
     return cohort_named(db, changes.get("name", "Regie-ondersteuners winter"))
@@ -50,8 +56,9 @@ def csv_of(rows: list[str], header: str = "naam,email,wijk") -> bytes:
 
 
 def upload(client, cohort_id: int, data: bytes, filename: str = "lijst.csv"):
-    return client.post(f"/groepen/{cohort_id}/import", files={"bestand": (filename, data, "text/csv")},
-                       follow_redirects=False)
+    return client.post(
+        f"/groepen/{cohort_id}/import", files={"bestand": (filename, data, "text/csv")}, follow_redirects=False
+    )
 
 
 def test_trainer_creates_a_cohort_with_windows_and_is_its_trainer(login_as, db):
@@ -69,8 +76,10 @@ def test_trainer_creates_a_cohort_with_windows_and_is_its_trainer(login_as, db):
 def test_invalid_cohort_form_is_shown_again_with_a_dutch_message_and_nothing_saved(login_as, db):
     trainer = login_as("trainer")
     org = user_named(db, "trainer@demo.local").organisation_id
-    response = trainer.post("/groepen/nieuw", data={"organisation_id": str(org), **cohort_form(
-        T0_closes_on=(TODAY - timedelta(days=1)).isoformat())})
+    response = trainer.post(
+        "/groepen/nieuw",
+        data={"organisation_id": str(org), **cohort_form(T0_closes_on=(TODAY - timedelta(days=1)).isoformat())},
+    )
     assert response.status_code == 422
     assert "de sluitdatum ligt vóór de openingsdatum" in response.text
     assert 'value="Regie-ondersteuners winter"' in response.text
@@ -85,7 +94,9 @@ def test_trainer_edits_windows_and_archives_the_cohort(login_as, db):
     db.expire_all()
     cohort = db.get(Cohort, cohort.id)
     assert cohort.name == "Winter (aangepast)" and cohort.reminder_days == ""
-    assert {w.moment for w in db.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id))} == {"T1"}
+    assert {w.moment for w in db.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id))} == {
+        "T1"
+    }
     assert trainer.post(f"/groepen/{cohort.id}/archiveren", follow_redirects=False).status_code == 303
     db.expire_all()
     assert db.get(Cohort, cohort.id).archived_at is not None
@@ -97,19 +108,25 @@ def test_a_trainer_manages_only_their_own_cohorts(login_as, db):
     voorjaar = cohort_named(db, "Regie-ondersteuners voorjaar")  # trainer2 does not train it
     enrolment = db.exec(select(Enrolment).where(Enrolment.cohort_id == voorjaar.id)).first()
     other = login_as("trainer2@demo.local")
-    for method, path in [("GET", f"/groepen/{voorjaar.id}/deelnemers"), ("GET", f"/groepen/{voorjaar.id}/bewerken"),
-                         ("GET", f"/groepen/{voorjaar.id}/herinneringen"), ("GET", f"/groepen/{voorjaar.id}/voortgang.xlsx"),
-                         ("POST", f"/groepen/{voorjaar.id}/archiveren"),
-                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/deactiveren"),
-                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen"),
-                         ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/activeren"),
-                         ("GET", f"/groepen/{voorjaar.id}"), ("GET", f"/groepen/{voorjaar.id}/voortgang.csv"),
-                         ("GET", f"/groepen/{voorjaar.id}/papier")]:
+    for method, path in [
+        ("GET", f"/groepen/{voorjaar.id}/deelnemers"),
+        ("GET", f"/groepen/{voorjaar.id}/bewerken"),
+        ("GET", f"/groepen/{voorjaar.id}/herinneringen"),
+        ("GET", f"/groepen/{voorjaar.id}/voortgang.xlsx"),
+        ("POST", f"/groepen/{voorjaar.id}/archiveren"),
+        ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/deactiveren"),
+        ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/opnieuw-uitnodigen"),
+        ("POST", f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/activeren"),
+        ("GET", f"/groepen/{voorjaar.id}"),
+        ("GET", f"/groepen/{voorjaar.id}/voortgang.csv"),
+        ("GET", f"/groepen/{voorjaar.id}/papier"),
+    ]:
         assert other.request(method, path, follow_redirects=False).status_code == 404, path
-    for path, data in [(f"/groepen/{voorjaar.id}/bewerken", cohort_form(name="Overgenomen")),
-                       (f"/groepen/{voorjaar.id}/deelnemers", {"name": "X", "email": "x@example.nl", "wijk_id": "1"}),
-                       (f"/groepen/{voorjaar.id}/herinneringen", {"moment": "T0", "recipients": "owing",
-                                                                   "subject": "s", "body": "b"})]:
+    for path, data in [
+        (f"/groepen/{voorjaar.id}/bewerken", cohort_form(name="Overgenomen")),
+        (f"/groepen/{voorjaar.id}/deelnemers", {"name": "X", "email": "x@example.nl", "wijk_id": "1"}),
+        (f"/groepen/{voorjaar.id}/herinneringen", {"moment": "T0", "recipients": "owing", "subject": "s", "body": "b"}),
+    ]:
         assert other.post(path, data=data, follow_redirects=False).status_code == 404, path
     assert db.exec(select(User).where(User.email == "x@example.nl")).first() is None
     assert db.exec(select(OutboundMail)).all() == []
@@ -117,8 +134,11 @@ def test_a_trainer_manages_only_their_own_cohorts(login_as, db):
     # ... nor move a trainee of their own cohort into a cohort they do not train
     najaar = cohort_named(db, "Regie-ondersteuners najaar")
     own = db.exec(select(Enrolment).where(Enrolment.cohort_id == najaar.id)).first()
-    response = other.post(f"/groepen/{najaar.id}/deelnemers/{own.id}/verplaatsen",
-                          data={"target_cohort_id": str(voorjaar.id)}, follow_redirects=False)
+    response = other.post(
+        f"/groepen/{najaar.id}/deelnemers/{own.id}/verplaatsen",
+        data={"target_cohort_id": str(voorjaar.id)},
+        follow_redirects=False,
+    )
     assert response.status_code == 404
     db.expire_all()
     assert db.get(Enrolment, own.id).cohort_id == najaar.id
@@ -139,7 +159,11 @@ def test_csv_preview_writes_nothing_and_confirm_imports_valid_rows_once(login_as
     trainer = login_as("trainer")
     cohort = make_cohort(trainer, db)
     rows = [f"Persoon {i},persoon{i}@example.nl,Bloemhof" for i in range(5)]
-    rows += ["Fout Adres,geen-adres,Bloemhof", "Onbekend,onbekend@example.nl,Kralingen", "Dubbel,PERSOON1@example.nl,Bloemhof"]
+    rows += [
+        "Fout Adres,geen-adres,Bloemhof",
+        "Onbekend,onbekend@example.nl,Kralingen",
+        "Dubbel,PERSOON1@example.nl,Bloemhof",
+    ]
     response = upload(trainer, cohort.id, csv_of(rows))
     assert response.status_code == 303
     preview = trainer.get(response.headers["location"])
@@ -171,11 +195,18 @@ def test_csv_preview_writes_nothing_and_confirm_imports_valid_rows_once(login_as
 def test_import_that_became_stale_is_refused_as_a_whole(login_as, db):
     trainer = login_as("trainer")
     cohort = make_cohort(trainer, db)
-    location = upload(trainer, cohort.id, csv_of(["A Een,a@example.nl,Bloemhof", "B Twee,b@example.nl,Bloemhof"])
-                      ).headers["location"]
+    location = upload(
+        trainer, cohort.id, csv_of(["A Een,a@example.nl,Bloemhof", "B Twee,b@example.nl,Bloemhof"])
+    ).headers["location"]
     wijk = db.exec(select(Wijk).where(Wijk.name == "Bloemhof")).one()
-    assert trainer.post(f"/groepen/{cohort.id}/deelnemers", data={"name": "B Twee", "email": "b@example.nl",
-                                                                  "wijk_id": str(wijk.id)}, follow_redirects=False).status_code == 303
+    assert (
+        trainer.post(
+            f"/groepen/{cohort.id}/deelnemers",
+            data={"name": "B Twee", "email": "b@example.nl", "wijk_id": str(wijk.id)},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     response = trainer.post(location, follow_redirects=False)
     assert response.status_code == 409 and "Upload het bestand opnieuw" in response.text
     db.expire_all()
@@ -226,8 +257,10 @@ def test_deactivated_trainee_cannot_sign_in_and_can_be_reactivated(login_as, mak
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == dewi.id)).one()
     signed_in = login_as("trainee")
     trainer = login_as("trainer")
-    assert trainer.post(f"/groepen/{cohort.id}/deelnemers/{enrolment.id}/deactiveren",
-                        follow_redirects=False).status_code == 303
+    assert (
+        trainer.post(f"/groepen/{cohort.id}/deelnemers/{enrolment.id}/deactiveren", follow_redirects=False).status_code
+        == 303
+    )
     assert signed_in.get("/", follow_redirects=False).status_code == 303  # signed out
     page = trainer.get(f"/groepen/{cohort.id}/deelnemers")
     assert "gedeactiveerd" in page.text
@@ -235,10 +268,18 @@ def test_deactivated_trainee_cannot_sign_in_and_can_be_reactivated(login_as, mak
 
     c = make_client()
     form = c.get("/login")
-    assert c.post("/login", data={"email": "trainee@demo.local", "password": "demo-demo-demo",
-                                  "csrf_token": csrf_from(form.text)}, follow_redirects=False).status_code == 401
-    assert trainer.post(f"/groepen/{cohort.id}/deelnemers/{enrolment.id}/activeren",
-                        follow_redirects=False).status_code == 303
+    assert (
+        c.post(
+            "/login",
+            data={"email": "trainee@demo.local", "password": "demo-demo-demo", "csrf_token": csrf_from(form.text)},
+            follow_redirects=False,
+        ).status_code
+        == 401
+    )
+    assert (
+        trainer.post(f"/groepen/{cohort.id}/deelnemers/{enrolment.id}/activeren", follow_redirects=False).status_code
+        == 303
+    )
     login_as("trainee")
 
 
@@ -248,8 +289,11 @@ def test_moving_a_trainee_keeps_the_enrolment_its_wijk_and_progress(login_as, db
     dewi = user_named(db, "trainee@demo.local")
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == dewi.id)).one()
     trainer = login_as("trainer")
-    response = trainer.post(f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/verplaatsen",
-                            data={"target_cohort_id": str(najaar.id)}, follow_redirects=False)
+    response = trainer.post(
+        f"/groepen/{voorjaar.id}/deelnemers/{enrolment.id}/verplaatsen",
+        data={"target_cohort_id": str(najaar.id)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     db.expire_all()
     moved = db.get(Enrolment, enrolment.id)

@@ -15,9 +15,17 @@ import uvicorn
 from api.app import create_app
 
 CHROMIUM = os.environ.get("RACT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 AXE = Path(__file__).parent / "assets" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -32,14 +40,19 @@ def pytest_collection_modifyitems(config, items):
 def _browser_available():
     if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
         if os.environ.get("RACT_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"RACT_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False)
+            pytest.fail(
+                f"RACT_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM} (apt-get install chromium)", pytrace=False
+            )
         pytest.skip(f"no Chromium at {CHROMIUM}")
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -100,9 +113,7 @@ def page(page, live_server):
 def check_accessibility(page) -> None:
     """Run axe-core (WCAG 2.1 A/AA) on the current page and fail with a readable list of violations."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-    )
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
     violations = result["violations"]
     report = [
         f"{v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])

@@ -45,14 +45,19 @@ def test_trainee_completes_a_module_in_the_browser(page, live_server, app_module
     assert progress_value(page, "totaal") > 0
     # The note survives a reload, and the next module is now the highlighted next step.
     page.goto(f"{live_server.url}/modules/{module.id}/onderdeel/{module.reflection_prompts[0].section}")
-    assert "Ik merk dat ik snel zelf de regie neem." in page.locator(f"#note-{module.reflection_prompts[0].id}").input_value()
+    assert (
+        "Ik merk dat ik snel zelf de regie neem."
+        in page.locator(f"#note-{module.reflection_prompts[0].id}").input_value()
+    )
 
 
 def test_section_links_work_by_keyboard_with_htmx(page, live_server, app_modules):
     module = app_modules[1]
     sign_in(page, live_server.url, "trainee@demo.local")
     page.goto(f"{live_server.url}/modules/{module.id}")
-    link = page.get_by_role("navigation", name="Onderdelen van deze module").get_by_role("link", name=module.sections[2].title)
+    link = page.get_by_role("navigation", name="Onderdelen van deze module").get_by_role(
+        "link", name=module.sections[2].title
+    )
     link.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/onderdeel/{module.sections[2].id}")

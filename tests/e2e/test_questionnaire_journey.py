@@ -18,9 +18,14 @@ def _arrange(db) -> tuple[int, int]:
     enrolment = db.exec(select(Enrolment).where(Enrolment.user_id == user.id)).one()
     cohort = db.get(Cohort, enrolment.cohort_id)
     cohort.require_t0_before_modules = True
-    t1 = db.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id,
-                                                 MeasurementWindow.moment == "T1")).one()
-    t1.opens_on, t1.closes_on, t1.open_rule = date.today() + timedelta(days=30), date.today() + timedelta(days=60), "modules_completed"
+    t1 = db.exec(
+        select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id, MeasurementWindow.moment == "T1")
+    ).one()
+    t1.opens_on, t1.closes_on, t1.open_rule = (
+        date.today() + timedelta(days=30),
+        date.today() + timedelta(days=60),
+        "modules_completed",
+    )
     db.add_all([cohort, t1])
     db.commit()
     return user.id, cohort.id
@@ -60,8 +65,9 @@ def test_trainee_completes_t0_then_t1_with_then_test_and_sees_growth(page, live_
     page.get_by_role("button", name="Begin met de voormeting (t0)").click()
     page.wait_for_url("**/stap/1")
     assert page.locator("progress").get_attribute("value") == "1"
-    page.get_by_role("group", name="Ik kan uitleggen wat de resourcegroepenmethodiek inhoudt en wat de kernprincipes zijn.") \
-        .get_by_label("mee eens", exact=True).check()
+    page.get_by_role(
+        "group", name="Ik kan uitleggen wat de resourcegroepenmethodiek inhoudt en wat de kernprincipes zijn."
+    ).get_by_label("mee eens", exact=True).check()
     page.locator("#status-KEN1", has_text="opgeslagen").wait_for()
     _answer_every_page(page, "4")
     check_accessibility(page)

@@ -53,7 +53,8 @@ def test_trainer_creates_cohort_imports_csv_and_invitee_signs_in(browser, mail_s
     check_accessibility(page)
 
     page.get_by_label(re.compile("CSV-bestand")).set_input_files(
-        files=[{"name": "deelnemers.csv", "mimeType": "text/csv", "buffer": thirty_people_three_broken()}])
+        files=[{"name": "deelnemers.csv", "mimeType": "text/csv", "buffer": thirty_people_three_broken()}]
+    )
     page.get_by_role("button", name="Controleren").click()
     page.wait_for_url("**/import/**")
     check_accessibility(page)

@@ -44,6 +44,7 @@ def ids(items) -> list[str]:
 
 # --- checking the choice (pure) --------------------------------------------------------------------------------------
 
+
 def test_at_least_one_module_must_be_chosen(modules):
     with pytest.raises(InvalidInput, match="ten minste één module") as exc:
         check_choice(ModuleChoice([], {}), modules=modules, start_date=START, end_date=END)
@@ -68,13 +69,19 @@ def test_a_due_date_outside_the_cohort_dates_is_refused_with_module_and_dates(mo
 
 def test_the_choice_comes_back_in_content_order_and_ignores_due_dates_of_unchosen_modules(modules):
     chosen = check_choice(
-        ModuleChoice([modules[3].id, modules[0].id], {modules[0].id: START, modules[3].id: None,
-                                                      modules[5].id: END + timedelta(days=99)}),
-        modules=modules, start_date=START, end_date=END)
+        ModuleChoice(
+            [modules[3].id, modules[0].id],
+            {modules[0].id: START, modules[3].id: None, modules[5].id: END + timedelta(days=99)},
+        ),
+        modules=modules,
+        start_date=START,
+        end_date=END,
+    )
     assert list(chosen.items()) == [(modules[0].id, START), (modules[3].id, None)]
 
 
 # --- stored sets -----------------------------------------------------------------------------------------------------
+
 
 def test_a_cohort_without_a_module_set_has_every_module_without_due_dates(demo, modules):
     cohort = cohort_named(demo, "Regie-ondersteuners voorjaar")
@@ -95,8 +102,12 @@ def test_a_module_set_keeps_content_order_and_due_dates_and_is_replaced_on_save(
 def test_trainer_creates_and_edits_a_cohort_with_a_module_set(demo, modules):
     trainer = by_email(demo, "trainer@demo.local")
     form = cohort_admin.CohortForm(
-        name="Met modules", organisation_id=trainer.organisation_id, start_date=START, end_date=END,
-        modules=ModuleChoice([modules[0].id, modules[1].id], {modules[1].id: date(2026, 4, 1)}))
+        name="Met modules",
+        organisation_id=trainer.organisation_id,
+        start_date=START,
+        end_date=END,
+        modules=ModuleChoice([modules[0].id, modules[1].id], {modules[1].id: date(2026, 4, 1)}),
+    )
     cohort = cohort_admin.create_cohort(demo, user=trainer, form=form, modules=modules)
     planned = planned_modules(demo, cohort_id=cohort.id, modules=modules)
     assert [(p.module.id, p.due_on) for p in planned] == [(modules[0].id, None), (modules[1].id, date(2026, 4, 1))]
@@ -105,13 +116,15 @@ def test_trainer_creates_and_edits_a_cohort_with_a_module_set(demo, modules):
     with pytest.raises(InvalidInput, match="buiten de looptijd"):
         cohort_admin.update_cohort(demo, user=trainer, cohort_id=cohort.id, form=form, modules=modules)
     # an edit without the module part of the form leaves the set alone
-    form = cohort_admin.CohortForm(name="Met modules", organisation_id=None, start_date=START, end_date=END,
-                                   trainer_ids=[trainer.id])
+    form = cohort_admin.CohortForm(
+        name="Met modules", organisation_id=None, start_date=START, end_date=END, trainer_ids=[trainer.id]
+    )
     cohort_admin.update_cohort(demo, user=trainer, cohort_id=cohort.id, form=form, modules=modules)
     assert len(planned_modules(demo, cohort_id=cohort.id, modules=modules)) == 2
 
 
 # --- the trainee's learning path -------------------------------------------------------------------------------------
+
 
 def test_the_learning_path_shows_only_the_cohorts_modules_and_other_modules_do_not_open(demo, modules):
     user = by_email(demo, "trainee@demo.local")
@@ -123,20 +136,27 @@ def test_the_learning_path_shows_only_the_cohorts_modules_and_other_modules_do_n
     with pytest.raises(NotFound, match="hoort niet bij het programma"):
         progress.open_module(demo, user=user, modules=modules, module_id=modules[1].id)
     with pytest.raises(NotFound):
-        progress.mark_section_read(demo, user=user, modules=modules, module_id=modules[1].id,
-                                   section_id=modules[1].sections[0].id)
+        progress.mark_section_read(
+            demo, user=user, modules=modules, module_id=modules[1].id, section_id=modules[1].sections[0].id
+        )
     assert progress.open_module(demo, user=user, modules=modules, module_id=modules[2].id).module.id == modules[2].id
 
 
 def test_a_trainee_in_two_cohorts_follows_the_union_with_the_earliest_due_date(demo, modules):
     user = by_email(demo, "trainee@demo.local")
-    voorjaar, najaar = cohort_named(demo, "Regie-ondersteuners voorjaar"), cohort_named(demo, "Regie-ondersteuners najaar")
+    voorjaar, najaar = (
+        cohort_named(demo, "Regie-ondersteuners voorjaar"),
+        cohort_named(demo, "Regie-ondersteuners najaar"),
+    )
     demo.add(Enrolment(cohort_id=najaar.id, user_id=user.id, wijk_id=user.wijk_id))
     set_cohort_modules(demo, cohort_id=voorjaar.id, chosen={modules[0].id: date(2026, 5, 1), modules[1].id: None})
     set_cohort_modules(demo, cohort_id=najaar.id, chosen={modules[0].id: date(2026, 4, 1), modules[6].id: None})
     plan = trainee_plan(demo, user=user, modules=modules)
     assert [(p.module.id, p.due_on) for p in plan] == [
-        (modules[0].id, date(2026, 4, 1)), (modules[1].id, None), (modules[6].id, None)]
+        (modules[0].id, date(2026, 4, 1)),
+        (modules[1].id, None),
+        (modules[6].id, None),
+    ]
     # a cohort without a set (all modules) in the mix: every module
     demo.exec(CohortModule.__table__.delete().where(CohortModule.cohort_id == najaar.id))
     assert ids(trainee_plan(demo, user=user, modules=modules)) == ids(modules)
@@ -144,7 +164,10 @@ def test_a_trainee_in_two_cohorts_follows_the_union_with_the_earliest_due_date(d
 
 def test_a_deactivated_enrolment_no_longer_adds_its_modules(demo, modules):
     user = by_email(demo, "trainee@demo.local")
-    voorjaar, najaar = cohort_named(demo, "Regie-ondersteuners voorjaar"), cohort_named(demo, "Regie-ondersteuners najaar")
+    voorjaar, najaar = (
+        cohort_named(demo, "Regie-ondersteuners voorjaar"),
+        cohort_named(demo, "Regie-ondersteuners najaar"),
+    )
     demo.add(Enrolment(cohort_id=najaar.id, user_id=user.id, wijk_id=user.wijk_id, deactivated_at=voorjaar.created_at))
     set_cohort_modules(demo, cohort_id=voorjaar.id, chosen={modules[0].id: None})
     set_cohort_modules(demo, cohort_id=najaar.id, chosen={modules[7].id: None})
@@ -152,6 +175,7 @@ def test_a_deactivated_enrolment_no_longer_adds_its_modules(demo, modules):
 
 
 # --- the trainer's matrix and downloads ------------------------------------------------------------------------------
+
 
 def test_the_matrix_and_its_downloads_have_only_the_cohorts_modules(demo, modules):
     trainer = by_email(demo, "trainer@demo.local")

@@ -16,9 +16,13 @@ def plan(data: bytes, *, existing=None, enrolled=frozenset()):
 
 
 def test_plain_comma_separated_file_is_read_row_by_row():
-    rows = plan(b"naam,email,wijk\nSamira Bakker,samira@example.nl,Bloemhof\nJeroen Smit,JEROEN@Example.nl,hillesluis\n")
+    rows = plan(
+        b"naam,email,wijk\nSamira Bakker,samira@example.nl,Bloemhof\nJeroen Smit,JEROEN@Example.nl,hillesluis\n"
+    )
     assert [(r.line, r.naam, r.email, r.wijk_id, r.ok) for r in rows] == [
-        (2, "Samira Bakker", "samira@example.nl", 2, True), (3, "Jeroen Smit", "jeroen@example.nl", 3, True)]
+        (2, "Samira Bakker", "samira@example.nl", 2, True),
+        (3, "Jeroen Smit", "jeroen@example.nl", 3, True),
+    ]
     assert all(r.action == "new" for r in rows)
 
 
@@ -45,18 +49,26 @@ def test_empty_lines_are_skipped_and_line_numbers_stay_those_of_the_file():
 
 
 def test_each_bad_row_gets_its_own_dutch_message():
-    data = (b"naam,email,wijk\n"
-            b"Goed Mens,goed@example.nl,Bloemhof\n"
-            b"Fout Adres,geen-adres,Bloemhof\n"
-            b"Onbekende Wijk,wijk@example.nl,Kralingen\n"
-            b"Dubbel Mens,GOED@example.nl,Bloemhof\n"
-            b",leeg@example.nl,Bloemhof\n"
-            b"Al Binnen,binnen@example.nl,Bloemhof\n"
-            b"Trainer,trainer@example.nl,Bloemhof\n"
-            b"Te Veel,veel@example.nl,Bloemhof,extra\n"
-            b"Te Weinig,weinig@example.nl\n")
-    rows = {r.line: r for r in plan(data, existing={"trainer@example.nl": "trainer", "binnen@example.nl": "trainee"},
-                                    enrolled={"binnen@example.nl"})}
+    data = (
+        b"naam,email,wijk\n"
+        b"Goed Mens,goed@example.nl,Bloemhof\n"
+        b"Fout Adres,geen-adres,Bloemhof\n"
+        b"Onbekende Wijk,wijk@example.nl,Kralingen\n"
+        b"Dubbel Mens,GOED@example.nl,Bloemhof\n"
+        b",leeg@example.nl,Bloemhof\n"
+        b"Al Binnen,binnen@example.nl,Bloemhof\n"
+        b"Trainer,trainer@example.nl,Bloemhof\n"
+        b"Te Veel,veel@example.nl,Bloemhof,extra\n"
+        b"Te Weinig,weinig@example.nl\n"
+    )
+    rows = {
+        r.line: r
+        for r in plan(
+            data,
+            existing={"trainer@example.nl": "trainer", "binnen@example.nl": "trainee"},
+            enrolled={"binnen@example.nl"},
+        )
+    }
     assert rows[2].ok
     assert rows[3].errors == ["‘geen-adres’ is geen geldig e-mailadres."]
     assert "De wijk ‘Kralingen’ is onbekend" in rows[4].errors[0]
@@ -84,15 +96,18 @@ def test_trailing_empty_excel_columns_are_ignored():
     assert rows[0].ok
 
 
-@pytest.mark.parametrize("data, fragment", [
-    (b"", "Het bestand is leeg"),
-    (b"\n \n", "Het bestand is leeg"),
-    (b"naam,email,wijk\n\n", "alleen een kopregel"),
-    (b"name,mail\nA,a@example.nl\n", "Ontbreekt: wijk"),
-    (b"naam,email,wijk,telefoon\nA,a@example.nl,Bloemhof,06\n", "Onbekend: telefoon"),
-    (b"naam,email,email,wijk\n", "Dubbel: email"),
-    (b"Samira,samira@example.nl,Bloemhof\n", "De kopregel moet precies"),
-])
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        (b"", "Het bestand is leeg"),
+        (b"\n \n", "Het bestand is leeg"),
+        (b"naam,email,wijk\n\n", "alleen een kopregel"),
+        (b"name,mail\nA,a@example.nl\n", "Ontbreekt: wijk"),
+        (b"naam,email,wijk,telefoon\nA,a@example.nl,Bloemhof,06\n", "Onbekend: telefoon"),
+        (b"naam,email,email,wijk\n", "Dubbel: email"),
+        (b"Samira,samira@example.nl,Bloemhof\n", "De kopregel moet precies"),
+    ],
+)
 def test_files_with_wrong_columns_are_refused_as_a_whole(data, fragment):
     parsed = parse_enrolment_csv(data)
     assert parsed.rows == [] and len(parsed.problems) == 1 and fragment in parsed.problems[0]

@@ -27,8 +27,10 @@ def correct_answers(module):
 
 
 def wrong_answers(module):
-    return {q.id: [next(o.id for o in q.options if o.id not in q.correct_option_ids)]
-            for q in module.knowledge_check.questions}
+    return {
+        q.id: [next(o.id for o in q.options if o.id not in q.correct_option_ids)]
+        for q in module.knowledge_check.questions
+    }
 
 
 @pytest.fixture
@@ -42,11 +44,14 @@ def test_module_completes_only_when_all_sections_read_and_check_passed(demo, mod
     standing = progress.open_module(demo, user=user, modules=modules, module_id=module.id)
     assert standing.status is progress.Status.in_progress and standing.passed
     for section in module.sections[:-1]:
-        standing = progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
+        standing = progress.mark_section_read(
+            demo, user=user, modules=modules, module_id=module.id, section_id=section.id
+        )
     assert standing.status is progress.Status.in_progress
     assert 0 < standing.percent < 100
-    standing = progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id,
-                                          section_id=module.sections[-1].id)
+    standing = progress.mark_section_read(
+        demo, user=user, modules=modules, module_id=module.id, section_id=module.sections[-1].id
+    )
     assert standing.status is progress.Status.completed and standing.percent == 100
 
 
@@ -54,9 +59,14 @@ def test_failed_attempt_does_not_complete_and_best_score_is_kept(demo, modules):
     user, module = trainee(demo), modules[1]
     for section in module.sections:
         progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
-    failed = progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module))
+    failed = progress.submit_attempt(
+        demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module)
+    )
     assert not failed.passed and failed.score == 0
-    assert progress.open_module(demo, user=user, modules=modules, module_id=module.id).status is progress.Status.in_progress
+    assert (
+        progress.open_module(demo, user=user, modules=modules, module_id=module.id).status
+        is progress.Status.in_progress
+    )
     progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=correct_answers(module))
     progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module))
     standing = progress.open_module(demo, user=user, modules=modules, module_id=module.id)
@@ -68,7 +78,9 @@ def test_failed_attempt_does_not_complete_and_best_score_is_kept(demo, modules):
 def test_reading_a_section_twice_counts_once(demo, modules):
     user, module = trainee(demo), modules[0]
     for _ in range(2):
-        progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=module.sections[0].id)
+        progress.mark_section_read(
+            demo, user=user, modules=modules, module_id=module.id, section_id=module.sections[0].id
+        )
     assert len(demo.exec(select(SectionRead).where(SectionRead.user_id == user.id)).all()) == 1
 
 
@@ -85,7 +97,7 @@ def test_progress_survives_a_content_edit(demo, tmp_path, modules):
     last = module.sections[-1]
     cut = text.index(f"## {last.title}")
     text = text[:cut].rstrip() + "\n"
-    text = text.replace(f"title: \"{module.title}\"", "title: \"Herschreven titel\"", 1)
+    text = text.replace(f'title: "{module.title}"', 'title: "Herschreven titel"', 1)
     for prompt in module.reflection_prompts:
         if prompt.section == last.id:
             text = text.replace(f"section: {last.id}\n", "")
@@ -140,8 +152,14 @@ def test_notes_are_private_and_length_checked(demo, modules):
     notes = demo.exec(select(ReflectionNote)).all()
     assert [n.text for n in notes] == ["tweede"]
     with pytest.raises(InvalidInput):
-        progress.save_note(demo, user=user, modules=modules, module_id=module.id, prompt_id=prompt.id,
-                           text="x" * (progress.NOTE_MAX_LENGTH + 1))
+        progress.save_note(
+            demo,
+            user=user,
+            modules=modules,
+            module_id=module.id,
+            prompt_id=prompt.id,
+            text="x" * (progress.NOTE_MAX_LENGTH + 1),
+        )
     with pytest.raises(NotFound):
         progress.save_note(demo, user=user, modules=modules, module_id=module.id, prompt_id="geen", text="x")
 
@@ -158,8 +176,9 @@ def test_invalid_content_stops_the_app_with_the_full_report(settings, engine, tm
     assert "pass_mark" in exc.value.report() and broken.name in exc.value.report()
 
 
-def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_question(demo, tmp_path, modules,
-                                                                                         settings, engine):
+def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_question(
+    demo, tmp_path, modules, settings, engine
+):
     from fastapi.testclient import TestClient
 
     user, module = trainee(demo), modules[0]
@@ -190,8 +209,13 @@ def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_q
     app = create_app(settings.model_copy(update={"content_dir": content}), engine=engine)
     with TestClient(app) as client:
         login(client, user.email)
-        for url in ["/leerpad", f"/modules/{module.id}", f"/modules/{module.id}/onderdeel/nieuw-onderdeel",
-                    f"/modules/{module.id}/toets", f"/modules/{module.id}/afdrukken"]:
+        for url in [
+            "/leerpad",
+            f"/modules/{module.id}",
+            f"/modules/{module.id}/onderdeel/nieuw-onderdeel",
+            f"/modules/{module.id}/toets",
+            f"/modules/{module.id}/afdrukken",
+        ]:
             assert client.get(url).status_code == 200, url
         assert "Status: <strong>bezig</strong>" in client.get("/leerpad").text
         answers = {f"q-{q.id}": sorted(q.correct_option_ids) for q in changed.knowledge_check.questions}

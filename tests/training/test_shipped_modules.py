@@ -14,8 +14,16 @@ REPO = Path(__file__).resolve().parents[2]
 MODULES = load_modules(REPO / "content" / "modules", root=REPO)
 
 # DOMAIN.md §6: one word from each module's topic that its title must carry.
-TOPICS = ["herstel", "regie-ondersteuner", "herstelplan", "netwerk", "verdiepingsgesprek", "bijeenkomst", "crisisplan",
-          "afschalen"]
+TOPICS = [
+    "herstel",
+    "regie-ondersteuner",
+    "herstelplan",
+    "netwerk",
+    "verdiepingsgesprek",
+    "bijeenkomst",
+    "crisisplan",
+    "afschalen",
+]
 WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 

@@ -29,8 +29,12 @@ class Health(BaseModel):
     database: str
 
 
-@router.get("/healthz", response_model=Health, tags=["system"],
-            responses={503: {"model": Health, "description": "The database does not answer"}})
+@router.get(
+    "/healthz",
+    response_model=Health,
+    tags=["system"],
+    responses={503: {"model": Health, "description": "The database does not answer"}},
+)
 async def healthz(request: Request):
     """Liveness and database check: 200 when the database answers, 503 when it fails; 200 with status "degraded"
     and database "unknown" when it gave no answer within a second (busy, not known to be down: restarting this

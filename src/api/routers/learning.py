@@ -57,8 +57,15 @@ def module_page(request: Request, session: SessionDep, user: CurrentUser, module
 
 
 @router.get("/modules/{module_id}/onderdeel/{section_id}", include_in_schema=False)
-def section_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
-                 module_id: str, section_id: str):
+def section_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    modules: Modules,
+    gate: Gate,
+    module_id: str,
+    section_id: str,
+):
     ctx = _section_context(session, user, modules, module_id, section_id, gate)
     if ctx["section"].id != section_id:  # removed or renamed section: show where the trainee can continue
         return RedirectResponse(f"/modules/{module_id}", status_code=303)
@@ -66,24 +73,42 @@ def section_page(request: Request, session: SessionDep, user: CurrentUser, modul
 
 
 @router.post("/modules/{module_id}/onderdeel/{section_id}/gelezen", include_in_schema=False)
-def mark_section_read(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
-                      module_id: str, section_id: str):
-    standing = progress.mark_section_read(session, user=user, modules=modules, module_id=module_id,
-                                          section_id=section_id, gate=gate)
+def mark_section_read(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    modules: Modules,
+    gate: Gate,
+    module_id: str,
+    section_id: str,
+):
+    standing = progress.mark_section_read(
+        session, user=user, modules=modules, module_id=module_id, section_id=section_id, gate=gate
+    )
     ids = standing.module.section_ids
     index = ids.index(section_id)
-    target = (f"/modules/{module_id}/onderdeel/{ids[index + 1]}" if index + 1 < len(ids)
-              else f"/modules/{module_id}/toets")
+    target = (
+        f"/modules/{module_id}/onderdeel/{ids[index + 1]}" if index + 1 < len(ids) else f"/modules/{module_id}/toets"
+    )
     if is_htmx(request):
         return RedirectResponse(target, status_code=303, headers={"HX-Location": target})
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/modules/{module_id}/notities/{prompt_id}", include_in_schema=False)
-def save_note_fragment(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
-                       module_id: str, prompt_id: str, text: Annotated[str, Form(max_length=20000)] = ""):
-    note = progress.save_note(session, user=user, modules=modules, module_id=module_id, prompt_id=prompt_id,
-                              text=text, gate=gate)
+def save_note_fragment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    modules: Modules,
+    gate: Gate,
+    module_id: str,
+    prompt_id: str,
+    text: Annotated[str, Form(max_length=20000)] = "",
+):
+    note = progress.save_note(
+        session, user=user, modules=modules, module_id=module_id, prompt_id=prompt_id, text=text, gate=gate
+    )
     if not is_htmx(request):
         return RedirectResponse(f"/modules/{module_id}", status_code=303)
     return render(request, "_note_status.html", {"note": note, "prompt_id": prompt_id})
@@ -96,23 +121,37 @@ def quiz_page(request: Request, session: SessionDep, user: CurrentUser, modules:
 
 
 @router.post("/modules/{module_id}/toets", include_in_schema=False)
-def submit_quiz(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
-                module_id: str, form: Annotated[FormData, Depends(form_data)]):
-    answers = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)]
-               for key in form.keys() if key.startswith("q-")}
+def submit_quiz(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    modules: Modules,
+    gate: Gate,
+    module_id: str,
+    form: Annotated[FormData, Depends(form_data)],
+):
+    answers = {
+        key[2:]: [v for v in form.getlist(key) if isinstance(v, str)] for key in form.keys() if key.startswith("q-")
+    }
     try:
-        result = progress.submit_attempt(session, user=user, modules=modules, module_id=module_id, answers=answers,
-                                         gate=gate)
+        result = progress.submit_attempt(
+            session, user=user, modules=modules, module_id=module_id, answers=answers, gate=gate
+        )
     except InvalidInput as exc:  # e.g. a question left open: show the check again with the answers already given
         standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-        return render(request, "quiz.html", {"standing": standing, "module": standing.module, "chosen": answers,
-                                             "error": exc.message}, status_code=422)
+        return render(
+            request,
+            "quiz.html",
+            {"standing": standing, "module": standing.module, "chosen": answers, "error": exc.message},
+            status_code=422,
+        )
     standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     return render(request, "quiz_result.html", {"standing": standing, "module": standing.module, "result": result})
 
 
 @router.get("/modules/{module_id}/afdrukken", include_in_schema=False)
-def module_print_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate,
-                      module_id: str):
+def module_print_page(
+    request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str
+):
     standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     return render(request, "module_print.html", {"module": standing.module})

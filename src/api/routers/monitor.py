@@ -25,48 +25,125 @@ MomentQ = Literal["T0", "T1", "T2"]
 
 
 @router.get("/monitor", include_in_schema=False)
-def monitor_overview_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                          thresholds: ThresholdsDep, van: MomentQ = "T0", naar: MomentQ = "T1",
-                          groep: QueryId = None,
-                          vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                          versie: QueryId = None):
-    report = service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
-                                         moment_from=van, moment_to=naar, cohort_id=groep, started_from=vanaf,
-                                         started_to=tot, version_id=versie, n_modules=len(request.app.state.modules))
+def monitor_overview_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    van: MomentQ = "T0",
+    naar: MomentQ = "T1",
+    groep: QueryId = None,
+    vanaf: Annotated[date | None, Query()] = None,
+    tot: Annotated[date | None, Query()] = None,
+    versie: QueryId = None,
+):
+    report = service.organisation_report(
+        session,
+        user=user,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=van,
+        moment_to=naar,
+        cohort_id=groep,
+        started_from=vanaf,
+        started_to=tot,
+        version_id=versie,
+        n_modules=len(request.app.state.modules),
+    )
     filters = service.filter_options(session, user=user, instrument=instrument)
-    return render(request, "monitor_overview.html", overview_context(report, instrument) | {
-        "filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie})
+    return render(
+        request,
+        "monitor_overview.html",
+        overview_context(report, instrument)
+        | {"filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie},
+    )
 
 
 @router.get("/monitor/alle-organisaties", include_in_schema=False)
-def monitor_overall_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                         thresholds: ThresholdsDep, van: MomentQ = "T0", naar: MomentQ = "T1",
-                         vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                         versie: QueryId = None):
-    report = service.overall_report(session, user=user, instrument=instrument, thresholds=thresholds,
-                                    moment_from=van, moment_to=naar, started_from=vanaf, started_to=tot,
-                                    version_id=versie, n_modules=len(request.app.state.modules))
+def monitor_overall_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    van: MomentQ = "T0",
+    naar: MomentQ = "T1",
+    vanaf: Annotated[date | None, Query()] = None,
+    tot: Annotated[date | None, Query()] = None,
+    versie: QueryId = None,
+):
+    report = service.overall_report(
+        session,
+        user=user,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=van,
+        moment_to=naar,
+        started_from=vanaf,
+        started_to=tot,
+        version_id=versie,
+        n_modules=len(request.app.state.modules),
+    )
     filters = service.filter_options(session, user=user, instrument=instrument) | {"cohorts": []}
-    return render(request, "monitor_overview.html", overview_context(report, instrument) | {
-        "filters": filters, "overall": True, "groep": None, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot,
-        "versie": versie})
+    return render(
+        request,
+        "monitor_overview.html",
+        overview_context(report, instrument)
+        | {
+            "filters": filters,
+            "overall": True,
+            "groep": None,
+            "van": van,
+            "naar": naar,
+            "vanaf": vanaf,
+            "tot": tot,
+            "versie": versie,
+        },
+    )
 
 
 @router.get("/monitor/wijk/{wijk_id}", include_in_schema=False)
-def monitor_wijk_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                      thresholds: ThresholdsDep, wijk_id: PathId):
-    reports, items = service.wijk_reports(session, user=user, instrument=instrument, thresholds=thresholds,
-                                          wijk_id=wijk_id)
+def monitor_wijk_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    wijk_id: PathId,
+):
+    reports, items = service.wijk_reports(
+        session, user=user, instrument=instrument, thresholds=thresholds, wijk_id=wijk_id
+    )
     return render(request, "monitor_wijk.html", wijk_context(reports, f"wijk:{wijk_id}", instrument, items))
 
 
 @router.get("/groepen/{cohort_id}/monitor", include_in_schema=False)
-def cohort_monitor_page(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                        thresholds: ThresholdsDep, cohort_id: PathId, van: MomentQ = "T0", naar: MomentQ = "T1"):
-    report = service.cohort_report(session, user=user, cohort_id=cohort_id, instrument=instrument,
-                                   thresholds=thresholds, moment_from=van, moment_to=naar)
-    return render(request, "monitor_cohort.html", overview_context(report, instrument) | {
-        "cohort_id": cohort_id, "van": van, "naar": naar, "pairs": service.PAIRS})
+def cohort_monitor_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    cohort_id: PathId,
+    van: MomentQ = "T0",
+    naar: MomentQ = "T1",
+):
+    report = service.cohort_report(
+        session,
+        user=user,
+        cohort_id=cohort_id,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=van,
+        moment_to=naar,
+    )
+    return render(
+        request,
+        "monitor_cohort.html",
+        overview_context(report, instrument)
+        | {"cohort_id": cohort_id, "van": van, "naar": naar, "pairs": service.PAIRS},
+    )
 
 
 class MonitorRow(BaseModel):
@@ -133,44 +210,102 @@ class MonitorResponse(BaseModel):
 
 def _response(report, instrument: Instrument) -> MonitorResponse:
     return MonitorResponse(
-        moment_from=report.moment_from, moment_to=report.moment_to, min_n=report.thresholds.min_n,
-        min_paired=report.thresholds.min_paired, instrument=instrument.id, instrument_status=instrument.status,
+        moment_from=report.moment_from,
+        moment_to=report.moment_to,
+        min_n=report.thresholds.min_n,
+        min_paired=report.thresholds.min_paired,
+        instrument=instrument.id,
+        instrument_status=instrument.status,
         rows=[MonitorRow(**{k: getattr(r, k) for k in MonitorRow.model_fields}) for r in report.rows],
         flows=[FlowRow(**{k: getattr(f, k) for k in FlowRow.model_fields}) for f in report.flows],
-        quality=[QualityRow(scale=q.scale, moment=q.moment, n=q.n, alpha=q.alpha, items=q.items,
-                            item_rest=q.item_rest, warning=q.warning) for q in report.quality],
+        quality=[
+            QualityRow(
+                scale=q.scale,
+                moment=q.moment,
+                n=q.n,
+                alpha=q.alpha,
+                items=q.items,
+                item_rest=q.item_rest,
+                warning=q.warning,
+            )
+            for q in report.quality
+        ],
     )
 
 
-@router.get("/api/v1/monitor", response_model=MonitorResponse, tags=["monitor"],
-            responses=api_errors(401, 403, 404, 422, 503))
-def api_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                moment_from: MomentQ = "T0", moment_to: MomentQ = "T1", cohort_id: QueryId = None,
-                organisation_id: QueryId = None) -> MonitorResponse:
+@router.get(
+    "/api/v1/monitor", response_model=MonitorResponse, tags=["monitor"], responses=api_errors(401, 403, 404, 422, 503)
+)
+def api_monitor(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    moment_from: MomentQ = "T0",
+    moment_to: MomentQ = "T1",
+    cohort_id: QueryId = None,
+    organisation_id: QueryId = None,
+) -> MonitorResponse:
     """Skill growth per group (organisation, gebied, wijk) and scale. Withheld values are null and listed in
     `suppressed` (small-cell protection: n ≥ min_n per moment, n_paired ≥ min_paired for change figures)."""
-    report = service.organisation_report(session, user=user, instrument=instrument, thresholds=thresholds,
-                                         moment_from=moment_from, moment_to=moment_to, cohort_id=cohort_id,
-                                         organisation_id=organisation_id)
+    report = service.organisation_report(
+        session,
+        user=user,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=moment_from,
+        moment_to=moment_to,
+        cohort_id=cohort_id,
+        organisation_id=organisation_id,
+    )
     return _response(report, instrument)
 
 
-@router.get("/api/v1/monitor/overall", response_model=MonitorResponse, tags=["monitor"],
-            responses=api_errors(401, 403, 422, 503))
-def api_overall_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                        moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
+@router.get(
+    "/api/v1/monitor/overall",
+    response_model=MonitorResponse,
+    tags=["monitor"],
+    responses=api_errors(401, 403, 422, 503),
+)
+def api_overall_monitor(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    moment_from: MomentQ = "T0",
+    moment_to: MomentQ = "T1",
+) -> MonitorResponse:
     """The same figures over every organisation (beheer only): groups `overall`, then organisation, gebied and
     wijk, under the same small-cell rule."""
-    report = service.overall_report(session, user=user, instrument=instrument, thresholds=thresholds,
-                                    moment_from=moment_from, moment_to=moment_to)
+    report = service.overall_report(
+        session, user=user, instrument=instrument, thresholds=thresholds, moment_from=moment_from, moment_to=moment_to
+    )
     return _response(report, instrument)
 
 
-@router.get("/api/v1/monitor/cohorts/{cohort_id}", response_model=MonitorResponse, tags=["monitor"],
-            responses=api_errors(401, 403, 404, 422, 503))
-def api_cohort_monitor(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                       cohort_id: PathId, moment_from: MomentQ = "T0", moment_to: MomentQ = "T1") -> MonitorResponse:
+@router.get(
+    "/api/v1/monitor/cohorts/{cohort_id}",
+    response_model=MonitorResponse,
+    tags=["monitor"],
+    responses=api_errors(401, 403, 404, 422, 503),
+)
+def api_cohort_monitor(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    cohort_id: PathId,
+    moment_from: MomentQ = "T0",
+    moment_to: MomentQ = "T1",
+) -> MonitorResponse:
     """The same figures for one cohort (cohort → wijk), for its trainers and the organisation's managers."""
-    report = service.cohort_report(session, user=user, cohort_id=cohort_id, instrument=instrument,
-                                   thresholds=thresholds, moment_from=moment_from, moment_to=moment_to)
+    report = service.cohort_report(
+        session,
+        user=user,
+        cohort_id=cohort_id,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=moment_from,
+        moment_to=moment_to,
+    )
     return _response(report, instrument)

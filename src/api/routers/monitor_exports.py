@@ -45,17 +45,31 @@ def _temp_file(suffix: str) -> Path:
 
 def _file_response(path: Path, filename: str, media_type: str) -> FileResponse:
     """Stream a finished temp file and delete it afterwards."""
-    return FileResponse(path, media_type=media_type, headers=_download_headers(filename),
-                        background=BackgroundTask(path.unlink, missing_ok=True))
+    return FileResponse(
+        path,
+        media_type=media_type,
+        headers=_download_headers(filename),
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
 
 
 @router.get("/monitor/exports", include_in_schema=False)
-def monitor_exports_page(request: Request, session: SessionDep, user: CurrentUser, thresholds: ThresholdsDep,
-                         van: Moment = "T0", naar: Moment = "T1", groep: QueryId = None,
-                         organisatie: OrgQ = None):
+def monitor_exports_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    thresholds: ThresholdsDep,
+    van: Moment = "T0",
+    naar: Moment = "T1",
+    groep: QueryId = None,
+    organisatie: OrgQ = None,
+):
     context = exports.exports_page(session, user=user, organisation_id=organisatie)
-    return render(request, "monitor_exports.html", context | {
-        "van": van, "naar": naar, "groep": groep, "pairs": service.PAIRS, "thresholds": thresholds})
+    return render(
+        request,
+        "monitor_exports.html",
+        context | {"van": van, "naar": naar, "groep": groep, "pairs": service.PAIRS, "thresholds": thresholds},
+    )
 
 
 @dataclass(frozen=True)
@@ -71,53 +85,105 @@ class MonitorFilters:
     organisatie: int | None
 
 
-def monitor_filters(van: Moment = "T0", naar: Moment = "T1", groep: QueryId = None,
-                    vanaf: Annotated[date | None, Query()] = None, tot: Annotated[date | None, Query()] = None,
-                    versie: QueryId = None, organisatie: OrgQ = None) -> MonitorFilters:
+def monitor_filters(
+    van: Moment = "T0",
+    naar: Moment = "T1",
+    groep: QueryId = None,
+    vanaf: Annotated[date | None, Query()] = None,
+    tot: Annotated[date | None, Query()] = None,
+    versie: QueryId = None,
+    organisatie: OrgQ = None,
+) -> MonitorFilters:
     return MonitorFilters(van, naar, groep, vanaf, tot, versie, organisatie)
 
 
 FiltersDep = Annotated[MonitorFilters, Depends(monitor_filters)]
 
 
-def _aggregate(request: Request, session: Session, user, instrument: Instrument, thresholds: Thresholds,
-               f: MonitorFilters, *, table: str, format: str) -> exports.AggregateExport:
-    return exports.export_aggregate(session, user=user, instrument=instrument, thresholds=thresholds, table=table,
-                                    format=format, moment_from=f.van, moment_to=f.naar, cohort_id=f.groep,
-                                    started_from=f.vanaf, started_to=f.tot, version_id=f.versie,
-                                    organisation_id=f.organisatie, n_modules=len(request.app.state.modules))
+def _aggregate(
+    request: Request,
+    session: Session,
+    user,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    f: MonitorFilters,
+    *,
+    table: str,
+    format: str,
+) -> exports.AggregateExport:
+    return exports.export_aggregate(
+        session,
+        user=user,
+        instrument=instrument,
+        thresholds=thresholds,
+        table=table,
+        format=format,
+        moment_from=f.van,
+        moment_to=f.naar,
+        cohort_id=f.groep,
+        started_from=f.vanaf,
+        started_to=f.tot,
+        version_id=f.versie,
+        organisation_id=f.organisatie,
+        n_modules=len(request.app.state.modules),
+    )
 
 
 def _csv_download(export: exports.AggregateExport, filename: str) -> StreamingResponse:
     table = export.tables[0]
-    return StreamingResponse(exports.csv_lines(table.header, table.rows), media_type=CSV,
-                             headers=_download_headers(filename))
+    return StreamingResponse(
+        exports.csv_lines(table.header, table.rows), media_type=CSV, headers=_download_headers(filename)
+    )
 
 
 @router.get("/monitor/exports/monitor.csv", include_in_schema=False)
-def export_monitor_csv(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-        thresholds: ThresholdsDep, f: FiltersDep):
+def export_monitor_csv(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    f: FiltersDep,
+):
     export = _aggregate(request, session, user, instrument, thresholds, f, table="monitor", format="csv")
     return _csv_download(export, f"monitor-{f.van}-{f.naar}.csv")
 
 
 @router.get("/monitor/exports/flow.csv", include_in_schema=False)
-def export_flow_csv(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-        thresholds: ThresholdsDep, f: FiltersDep):
+def export_flow_csv(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    f: FiltersDep,
+):
     export = _aggregate(request, session, user, instrument, thresholds, f, table="flow", format="csv")
     return _csv_download(export, f"respons-{f.van}-{f.naar}.csv")
 
 
 @router.get("/monitor/exports/quality.csv", include_in_schema=False)
-def export_quality_csv(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-        thresholds: ThresholdsDep, f: FiltersDep):
+def export_quality_csv(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    f: FiltersDep,
+):
     export = _aggregate(request, session, user, instrument, thresholds, f, table="quality", format="csv")
     return _csv_download(export, "betrouwbaarheid.csv")
 
 
 @router.get("/monitor/exports/monitor.xlsx", include_in_schema=False)
-def export_monitor_xlsx(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-        thresholds: ThresholdsDep, f: FiltersDep):
+def export_monitor_xlsx(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    f: FiltersDep,
+):
     export = _aggregate(request, session, user, instrument, thresholds, f, table="all", format="xlsx")
     path = _temp_file(".xlsx")
     exports.write_xlsx(path, export.tables, exports.workbook_notes(export, instrument))
@@ -132,31 +198,62 @@ def _stream_rows(request: Request, plan, header, rows_of) -> Iterator[str]:
 
 
 @router.get("/monitor/exports/research-long.csv", include_in_schema=False)
-def export_research_long(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                         thresholds: ThresholdsDep, organisatie: OrgQ = None):
-    plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
-                                               instrument=instrument, thresholds=thresholds, kind="long")
+def export_research_long(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: OrgQ = None,
+):
+    plan, _ = research_export.prepare_download(
+        session, user=user, organisation_id=organisatie, instrument=instrument, thresholds=thresholds, kind="long"
+    )
     body = _stream_rows(request, plan, research_export.LONG_COLUMNS, research_export.iter_long_rows)
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-long.csv"))
 
 
 @router.get("/monitor/exports/research-wide.csv", include_in_schema=False)
-def export_research_wide(request: Request, session: SessionDep, user: CurrentUser, instrument: InstrumentDep,
-                         thresholds: ThresholdsDep, organisatie: OrgQ = None):
-    plan, _ = research_export.prepare_download(session, user=user, organisation_id=organisatie,
-                                               instrument=instrument, thresholds=thresholds, kind="wide")
+def export_research_wide(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: OrgQ = None,
+):
+    plan, _ = research_export.prepare_download(
+        session, user=user, organisation_id=organisatie, instrument=instrument, thresholds=thresholds, kind="wide"
+    )
     body = _stream_rows(request, plan, research_export.wide_columns(plan), research_export.wide_rows)
     return StreamingResponse(body, media_type=CSV, headers=_download_headers("onderzoek-wide.csv"))
 
 
-def _research_file(session: Session, user, instrument: Instrument, thresholds: Thresholds, organisatie: int | None,
-                   *, kind: str, suffix: str, filename: str, media_type: str) -> FileResponse:
+def _research_file(
+    session: Session,
+    user,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    organisatie: int | None,
+    *,
+    kind: str,
+    suffix: str,
+    filename: str,
+    media_type: str,
+) -> FileResponse:
     organisation = research_export.research_organisation(session, user=user, organisation_id=organisatie)
     path = _temp_file(suffix)
     try:
-        research_export.write_research_file(session, organisation=organisation, instrument=instrument,
-                                            thresholds=thresholds, kind=kind, path=path, user_id=user.id,
-                                            channel=WEB)
+        research_export.write_research_file(
+            session,
+            organisation=organisation,
+            instrument=instrument,
+            thresholds=thresholds,
+            kind=kind,
+            path=path,
+            user_id=user.id,
+            channel=WEB,
+        )
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -164,21 +261,63 @@ def _research_file(session: Session, user, instrument: Instrument, thresholds: T
 
 
 @router.get("/monitor/exports/research.sav", include_in_schema=False)
-def export_research_spss(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                         organisatie: OrgQ = None):
-    return _research_file(session, user, instrument, thresholds, organisatie, kind="spss", suffix=".sav",
-                          filename="onderzoek.sav", media_type="application/x-spss-sav")
+def export_research_spss(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: OrgQ = None,
+):
+    return _research_file(
+        session,
+        user,
+        instrument,
+        thresholds,
+        organisatie,
+        kind="spss",
+        suffix=".sav",
+        filename="onderzoek.sav",
+        media_type="application/x-spss-sav",
+    )
 
 
 @router.get("/monitor/exports/codebook.csv", include_in_schema=False)
-def export_codebook_csv(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                        organisatie: OrgQ = None):
-    return _research_file(session, user, instrument, thresholds, organisatie, kind="codebook_csv", suffix=".csv",
-                          filename="codeboek.csv", media_type=CSV)
+def export_codebook_csv(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: OrgQ = None,
+):
+    return _research_file(
+        session,
+        user,
+        instrument,
+        thresholds,
+        organisatie,
+        kind="codebook_csv",
+        suffix=".csv",
+        filename="codeboek.csv",
+        media_type=CSV,
+    )
 
 
 @router.get("/monitor/exports/codebook.json", include_in_schema=False)
-def export_codebook_json(session: SessionDep, user: CurrentUser, instrument: InstrumentDep, thresholds: ThresholdsDep,
-                         organisatie: OrgQ = None):
-    return _research_file(session, user, instrument, thresholds, organisatie, kind="codebook_json", suffix=".json",
-                          filename="codeboek.json", media_type="application/json")
+def export_codebook_json(
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: OrgQ = None,
+):
+    return _research_file(
+        session,
+        user,
+        instrument,
+        thresholds,
+        organisatie,
+        kind="codebook_json",
+        suffix=".json",
+        filename="codeboek.json",
+        media_type="application/json",
+    )
