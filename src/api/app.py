@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from api import errors, monitor_charts
+from api.audit import audit_actor
 from api.authz import enforce_access
 from api.csrf import csrf_protect
 from api.db import POOL_SIZE, DatabaseHealth, Timeouts, make_engine
@@ -26,6 +27,7 @@ from api.middleware import wrap_outermost
 from api.content import load_content
 from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
 from api.routers import monitor_exports
+from api.routers import audit as audit_routes
 from api.settings import Settings, get_settings
 from monitor.windows import t0_gate
 
@@ -62,7 +64,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Training modules, pre/post self-assessment and the regie-ondersteuner monitor.",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf_protect), Depends(enforce_access), Depends(refuse_control_characters)],
+        dependencies=[Depends(csrf_protect), Depends(enforce_access), Depends(refuse_control_characters),
+                      Depends(audit_actor)],
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     threading.Thread(target=monitor_charts.warm_up, name="chart-warm-up", daemon=True).start()
     errors.install(app)
     for module in (auth, home, admin, learning, invitations, workspace, trainer, questionnaires, questionnaires_paper, monitor,
-                   monitor_exports):
+                   monitor_exports, audit_routes):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -112,6 +112,9 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "accept_invitation": PUBLIC,
     # admin
     "users_page": ADMIN,
+    # the audit trail (issue 13): who did what; for beheer only
+    "audit_page": ADMIN,
+    "audit_csv": ADMIN,
 }
 
 # Routes FastAPI or Starlette add themselves (not APIRoutes): always public, never touching data.

@@ -16,6 +16,8 @@ export_app = typer.Typer(help="Export data (audit-logged).", no_args_is_help=Tru
 app.add_typer(export_app, name="export")
 responses_app = typer.Typer(help="Questionnaire responses (paper forms, other systems).", no_args_is_help=True)
 app.add_typer(responses_app, name="responses")
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -393,8 +395,35 @@ def responses_import(file: Annotated[Path, typer.Argument(help="CSV: email,cohor
                 typer.echo(str(problem), err=True)
             typer.echo(f"{len(result.problems)} problem(s) found; nothing was imported.", err=True)
             raise typer.Exit(1)
+        from training import audit_trail
+
+        audit_trail.record(session, action="responses.imported", object_type="file", object_id=file.name,
+                           details={"responses": result.responses, "answers": result.answers})
         session.commit()
     typer.echo(f"Imported {result.responses} response(s) with {result.answers} answer(s).")
+
+
+@audit_app.command("prune")
+def audit_prune(
+    days: Annotated[int | None, typer.Option(help="Keep this many days (default: RACT_AUDIT_RETENTION_DAYS)")] = None,
+) -> None:
+    """Delete audit entries older than the retention period; the pruning itself is recorded in the trail."""
+    import logging
+
+    from sqlmodel import Session
+
+    from training import audit_trail
+
+    settings = _settings()
+    retention = days if days is not None else settings.audit_retention_days
+    if retention < audit_trail.MIN_RETENTION_DAYS:
+        typer.echo(f"The retention is at least {audit_trail.MIN_RETENTION_DAYS} days.", err=True)
+        raise typer.Exit(2)
+    with Session(_engine(settings)) as session:
+        deleted = audit_trail.prune(session, retention_days=retention)
+        session.commit()
+    logging.getLogger("ract.audit").warning("audit_pruned deleted=%s retention_days=%s", deleted, retention)
+    typer.echo(f"Deleted {deleted} audit entries older than {retention} days (recorded in the audit trail).")
 
 
 def main() -> None:  # pragma: no cover

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # over all cohorts ("wijk") or a cohort's figures over all its wijken ("cohort").
     disclosure_priority: Literal["wijk", "cohort"] = "wijk"
     log_level: str = "INFO"
+    # How long audit trail entries are kept; `ract audit prune` deletes older ones (at least 30 days: the
+    # PostgreSQL trigger refuses to delete younger entries, migration 0010).
+    audit_retention_days: int = Field(default=365, ge=30)
     # How long one database statement of a web request may wait (api.db.Timeouts): a stuck transaction then fails
     # that request with a 503 "probeer het opnieuw" instead of holding up the process. PostgreSQL only (SQLite
     # keeps a 30 s busy timeout, api.db). Idle in a transaction: a backstop for a leaked transaction (the waiters

@@ -47,7 +47,8 @@ NAV: dict[str, list[tuple[str, str]]] = {
     Role.trainee: [("/leerpad", "Mijn leerpad"), ("/vragenlijsten", "Vragenlijsten")],
     Role.trainer: [("/groepen", "Mijn groepen"), ("/berichten", "Berichten")],
     Role.manager: [("/monitor", "Monitor")],
-    Role.admin: [("/monitor", "Monitor"), ("/groepen", "Groepen"), ("/berichten", "Berichten"), ("/beheer/gebruikers", "Gebruikers")],
+    Role.admin: [("/monitor", "Monitor"), ("/groepen", "Groepen"), ("/berichten", "Berichten"), ("/beheer/gebruikers", "Gebruikers"),
+                 ("/beheer/audit", "Audit-log")],
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from monitor.models import AuditEvent
+from training import audit_trail
 
 WEB, CLI = "web", "cli"
 
@@ -23,6 +24,15 @@ def record_export(session: Session, *, action: str, format: str, organisation_id
                        scope_json=json.dumps(dict(scope), sort_keys=True, ensure_ascii=False, default=str))
     session.add(event)
     session.flush()
+    # The general audit trail gets the same fact, with the actor's role and client address (training.audit_trail).
+    actor = audit_trail.actor_of(session)
+    if channel == CLI:
+        actor = audit_trail.Actor.command_line()
+    elif actor.user_id != user_id:
+        actor = audit_trail.Actor(user_id, None, actor.client_address, channel)
+    audit_trail.record(session, action=action, object_type="export", object_id=event.id,
+                       organisation_id=organisation_id, actor=actor,
+                       details={"format": format, "rows": row_count, "filters": dict(scope)})
     return event
 
 

@@ -134,5 +134,9 @@ def create_user(
     return user
 
 
+def find_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
 def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)

@@ -55,7 +55,7 @@ def reminder_days_of(cohort: Cohort) -> list[int]:
 
 
 def organisations_for(session: Session, *, user: User) -> list[Organisation]:
-    q = select(Organisation).order_by(Organisation.name)
+    q = select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.name)
     if user.role != Role.admin:
         q = q.where(Organisation.id == user.organisation_id)
     return list(session.exec(q))

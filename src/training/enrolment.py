@@ -47,7 +47,9 @@ class ImportPreview:
 
 
 def wijken_of(session: Session, *, organisation_id: int) -> list[Wijk]:
-    return list(session.exec(select(Wijk).where(Wijk.organisation_id == organisation_id).order_by(Wijk.name)))
+    """The wijken new enrolments may name: archived ones keep their history but take no one new."""
+    return list(session.exec(select(Wijk).where(Wijk.organisation_id == organisation_id, Wijk.archived_at.is_(None))
+                             .order_by(Wijk.name)))
 
 
 def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, base_url: str, now: datetime) -> None:
@@ -114,7 +116,7 @@ def invite_trainee(session: Session, *, user: User, cohort_id: int, name: str, e
     if not EMAIL_RE.match(email) or len(email) > 320:
         raise InvalidInput("Dit is geen geldig e-mailadres.", field="email")
     wijk = session.get(Wijk, wijk_id) if wijk_id else None
-    if wijk is None or wijk.organisation_id != cohort.organisation_id:
+    if wijk is None or wijk.organisation_id != cohort.organisation_id or wijk.archived_at is not None:
         raise InvalidInput("Kies een wijk.", field="wijk_id")
     trainee = session.exec(select(User).where(User.email == email)).first()
     if trainee is not None and trainee.role != Role.trainee:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Column, DateTime, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # One naming convention for every constraint, set before any table is defined, so migrations are stable
@@ -51,6 +51,8 @@ ROLE_LABELS = {
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    # Archived: kept with all its history, no longer offered for new cohorts or accounts.
+    archived_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
 
 
 class Gebied(SQLModel, table=True):
@@ -58,14 +60,19 @@ class Gebied(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     name: str = Field(max_length=200)
+    archived_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
 
 
 class Wijk(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),
+                      UniqueConstraint("organisation_id", "code", name="uq_wijk_organisation_id_code"))
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     gebied_id: int | None = Field(default=None, foreign_key="gebied.id", index=True)
     name: str = Field(max_length=200)
+    code: str | None = Field(default=None, max_length=20)  # e.g. the CBS wijk code WK059901
+    # Archived: enrolments keep it as their snapshot and the monitor still counts them; not offered for new ones.
+    archived_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
 
 
 class User(SQLModel, table=True):
@@ -257,3 +264,54 @@ class LoginThrottle(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)  # "<scope>:<sha256 hex>"
     attempts: int = Field(default=0)
     window_started_at: datetime = Field(sa_column=ts_column())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One line of the audit trail: when, who (id and role), from where, what, on which object, with what result.
+
+    Append-only (PostgreSQL refuses UPDATE and DELETE by trigger, migration 0010); never passwords, answers or notes.
+    ``user_id`` has no foreign key on purpose: the trail outlives what it talks about."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_created_at", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    user_id: int | None = Field(default=None, index=True)  # None: anonymous (a failed sign-in) or the command line
+    role: str | None = Field(default=None, max_length=20)
+    client_address: str | None = Field(default=None, max_length=100)
+    channel: str = Field(default="web", max_length=10)  # web | cli
+    action: str = Field(max_length=60, index=True)  # e.g. login.failed, user.deactivated, export.aggregate
+    object_type: str | None = Field(default=None, max_length=40)
+    object_id: str | None = Field(default=None, max_length=100)
+    organisation_id: int | None = Field(default=None, index=True)
+    result: str = Field(default="ok", max_length=20)  # ok | failed | refused
+    details_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link to choose a new password. Only the SHA-256 of the token is stored, as for invitations."""
+
+    __tablename__ = "password_reset"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    expires_at: datetime = Field(sa_column=ts_column())
+    used_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
+
+
+class WijkImport(SQLModel, table=True):
+    """A parsed wijken CSV waiting for confirmation (as EnrolmentImport): confirm writes exactly what was previewed."""
+
+    __tablename__ = "wijk_import"
+    __table_args__ = (UniqueConstraint("token"),)
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    created_by_user_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    token: str = Field(max_length=64)
+    filename: str = Field(default="", max_length=255)
+    rows_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    confirmed_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
+from api.audit import actor_for
 from api.auth import OptionalUser, SessionDep, sign_in
 from api.templating import render
 from api.throttling import client_address, invitation_token_guard
-from training import invitations
+from training import audit_trail, invitations
 from training.errors import InvalidInput
 
 router = APIRouter()
@@ -64,5 +65,7 @@ def accept_invitation(request: Request, session: SessionDep, current: OptionalUs
         return render(request, "invitation.html", {"invitee": invitee, "token": token, "error": exc.message,
                                                    "field": exc.field}, status_code=422)
     sign_in(request, session, user)
+    audit_trail.record(session, action="invitation.accepted", object_type="user", object_id=user.id,
+                       organisation_id=user.organisation_id, actor=actor_for(request, user))
     log.info("invitation_accepted user=%s", user.id)
     return RedirectResponse("/", status_code=303)

@@ -16,6 +16,7 @@ from monitor import growth, questionnaires, responses
 from monitor.errors import ResponseNotFound
 from monitor.instrument import Instrument
 from monitor.windows import MOMENT_LABELS
+from training import audit_trail
 
 router = APIRouter(prefix="/vragenlijsten")
 templates.env.globals.update(MOMENT_LABELS=MOMENT_LABELS, choices_of=questionnaires.choices_of)
@@ -151,4 +152,6 @@ def questionnaire_review_page(request: Request, session: SessionDep, user: Curre
 def submit_questionnaire(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
                          response_id: PathId):
     responses.submit_response(session, user=user, response_id=response_id, module_ids=module_ids)
+    audit_trail.record(session, action="response.submitted", object_type="questionnaire_response",
+                       object_id=response_id, organisation_id=user.organisation_id)
     return _redirect(f"/vragenlijsten/{response_id}", request)

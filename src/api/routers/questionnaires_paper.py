@@ -12,6 +12,7 @@ from api.inputs import PathId, QueryId, parse_id
 from api.routers.questionnaires import CurrentInstrument, Form_
 from api.templating import render
 from monitor import paper, questionnaires
+from training import audit_trail
 
 router = APIRouter(prefix="/groepen")
 
@@ -37,4 +38,6 @@ def save_paper_entry(request: Request, session: SessionDep, user: CurrentUser, i
     paper.enter_paper_response(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id,
                                moment=str(form.get("moment", "")), instrument=instrument, values=values,
                                open_texts=texts)
+    audit_trail.record(session, action="response.paper_entered", object_type="enrolment", object_id=enrolment_id,
+                       details={"cohort_id": cohort_id, "moment": str(form.get("moment", ""))[:2]})
     return RedirectResponse(f"/groepen/{cohort_id}/papier?ingevoerd=1", status_code=303)

@@ -16,7 +16,7 @@ from api.inputs import PathId, parse_id
 from api.mailer import deliver_queued
 from api.templating import render
 from monitor import reminders, windows_admin
-from training import cohort_admin, cohort_modules, enrolment, outbox
+from training import audit_trail, cohort_admin, cohort_modules, enrolment, outbox
 from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
@@ -150,6 +150,8 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
     except (InvalidInput, Conflict) as exc:
         return render(request, "cohort_form.html", _cohort_form_context(
             session, user, modules, values=_form_values(form), error=exc.message, field=exc.field), status_code=422)
+    audit_trail.record(session, action="cohort.created", object_type="cohort", object_id=cohort.id,
+                       organisation_id=cohort.organisation_id)
     flash(request, f"De groep ‘{cohort.name}’ is aangemaakt. Nodig nu de deelnemers uit.")
     return see_other(f"/groepen/{cohort.id}/deelnemers")
 
@@ -175,6 +177,8 @@ def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form
         return render(request, "cohort_form.html", _cohort_form_context(
             session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field),
             status_code=422)
+    audit_trail.record(session, action="cohort.changed", object_type="cohort", object_id=cohort.id,
+                       organisation_id=cohort.organisation_id)
     flash(request, "De wijzigingen zijn opgeslagen.")
     return see_other(f"/groepen/{cohort_id}")
 
@@ -182,6 +186,8 @@ def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form
 @router.post("/groepen/{cohort_id}/archiveren", include_in_schema=False)
 def archive_cohort(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId):
     cohort = cohort_admin.archive_cohort(session, user=user, cohort_id=cohort_id)
+    audit_trail.record(session, action="cohort.archived", object_type="cohort", object_id=cohort.id,
+                       organisation_id=cohort.organisation_id)
     flash(request, f"De groep ‘{cohort.name}’ is gearchiveerd.")
     return see_other("/groepen")
 
@@ -215,9 +221,11 @@ def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, for
                    cohort_id: PathId):
     try:
         with session.begin_nested():
-            enrolment.invite_trainee(session, user=user, cohort_id=cohort_id, name=_text(form, "name", 300),
-                                     email=_text(form, "email", 400), wijk_id=_int(form, "wijk_id"),
-                                     base_url=base_url(request))
+            enrolled = enrolment.invite_trainee(session, user=user, cohort_id=cohort_id, name=_text(form, "name", 300),
+                                                email=_text(form, "email", 400), wijk_id=_int(form, "wijk_id"),
+                                                base_url=base_url(request))
+            audit_trail.record(session, action="enrolment.created", object_type="enrolment", object_id=enrolled.id,
+                               details={"cohort_id": cohort_id, "user_id": enrolled.user_id})
     except (InvalidInput, Conflict) as exc:
         ctx = _trainees_context(session, user, cohort_id)
         ctx |= {"error": exc.message, "field": exc.field, "values": _form_values(form)}
@@ -248,6 +256,8 @@ def confirm_import(request: Request, session: SessionDep, user: CurrentUser, bac
                    cohort_id: PathId, import_token: str):
     n = enrolment.confirm_import(session, user=user, cohort_id=cohort_id, token=import_token,
                                  base_url=base_url(request))
+    audit_trail.record(session, action="enrolment.imported", object_type="cohort", object_id=cohort_id,
+                       details={"rows": n})
     deliver_after_commit(request, background)
     flash(request, f"{n} deelnemers zijn ingeschreven en uitgenodigd.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
@@ -257,6 +267,8 @@ def confirm_import(request: Request, session: SessionDep, user: CurrentUser, bac
 def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
                      cohort_id: PathId, enrolment_id: PathId):
     enrolment.reinvite(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, base_url=base_url(request))
+    audit_trail.record(session, action="invitation.sent", object_type="enrolment", object_id=enrolment_id,
+                       details={"cohort_id": cohort_id})
     deliver_after_commit(request, background)
     flash(request, "Er is een nieuwe uitnodiging verstuurd; eerdere links werken niet meer.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
@@ -266,6 +278,8 @@ def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, b
 def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
                        enrolment_id: PathId):
     enrolment.deactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    audit_trail.record(session, action="enrolment.deactivated", object_type="enrolment", object_id=enrolment_id,
+                       details={"cohort_id": cohort_id})
     flash(request, "De deelnemer is gedeactiveerd en kan niet meer inloggen. De gegevens blijven bewaard.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
@@ -274,6 +288,8 @@ def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser,
 def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
                        enrolment_id: PathId):
     enrolment.reactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
+    audit_trail.record(session, action="enrolment.reactivated", object_type="enrolment", object_id=enrolment_id,
+                       details={"cohort_id": cohort_id})
     flash(request, "De deelnemer is weer actief.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
@@ -285,6 +301,8 @@ def move_trainee(request: Request, session: SessionDep, user: CurrentUser, form:
     if target is None:
         raise InvalidInput("Kies de groep waar de deelnemer naartoe gaat.", field="target_cohort_id")
     enrolment.move(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, target_cohort_id=target)
+    audit_trail.record(session, action="enrolment.moved", object_type="enrolment", object_id=enrolment_id,
+                       details={"from_cohort_id": cohort_id, "to_cohort_id": target})
     flash(request, "De deelnemer is verplaatst; voortgang en vragenlijsten gaan mee.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
