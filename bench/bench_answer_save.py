@@ -166,7 +166,7 @@ def _ready_to_submit(
     for start in range(0, len(rows), 10_000):
         db.execute(insert(Answer), rows[start : start + 10_000])
     ready = []
-    for user, response in zip(users, responses):
+    for user, response in zip(users, responses, strict=True):
         csrf = secrets.token_urlsafe(16)
         ready.append((cookie(user.id, csrf), csrf, response.id))
     return ready
@@ -244,10 +244,11 @@ done = function(summary, latency, requests)
   end
   io.write(string.format(
     "WRK-RESULT {\"requests\": %%d, \"duration_us\": %%d, \"p50\": %%.3f, \"p95\": %%.3f, \"p99\": %%.3f, " ..
-    "\"good\": %%d, \"bad\": %%d, \"filler\": %%d, \"statuses\": \"%%s\", \"connect\": %%d, \"read\": %%d, \"write\": %%d, \"timeout\": %%d}\n",
+    "\"good\": %%d, \"bad\": %%d, \"filler\": %%d, \"statuses\": \"%%s\", " ..
+    "\"connect\": %%d, \"read\": %%d, \"write\": %%d, \"timeout\": %%d}\n",
     summary.requests, summary.duration, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, good_total, bad_total, filler_total, seen, summary.errors.connect, summary.errors.read,
-    summary.errors.write, summary.errors.timeout))
+    latency:percentile(99) / 1000, good_total, bad_total, filler_total, seen, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout))
 end
 """
 
@@ -286,7 +287,7 @@ def wrk(base: str, script: Path, *, seconds: float, connections: int) -> dict:
         base,
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("WRK-RESULT ")), None)
+    line = next((out for out in done.stdout.splitlines() if out.startswith("WRK-RESULT ")), None)
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stdout[-1500:]} {done.stderr[-1500:]}")
     raw = json.loads(line.removeprefix("WRK-RESULT "))
@@ -317,7 +318,7 @@ def tcp_retransmits() -> int | None:
     """Segments the kernel has retransmitted (all TCP, /proc/net/snmp), None where not available."""
     try:
         lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines() if line.startswith("Tcp:")]
-        return int(dict(zip(lines[0], lines[1]))["RetransSegs"])
+        return int(dict(zip(lines[0], lines[1], strict=True))["RetransSegs"])
     except (OSError, IndexError, KeyError, ValueError):
         return None
 
@@ -508,7 +509,8 @@ def main() -> int:
             f"Python {platform.python_version()}): `ract serve --workers 2` (uvicorn) on PostgreSQL; load from wrk "
             f"(one thread, closed loop: each connection sends its next request when the last one is answered) on the "
             f"same machine, {args.seconds:.0f} s per phase after the workers' start-up work ({warm_up:.0f} s), a "
-            f"VACUUM ANALYZE of the fresh data and {args.warm_up:.0f} s each of untimed saves and /healthz; {args.users} trainees saving answers, {args.submit_pool} fully answered responses ready "
+            f"VACUUM ANALYZE of the fresh data and {args.warm_up:.0f} s each of untimed saves and /healthz; "
+            f"{args.users} trainees saving answers, {args.submit_pool} fully answered responses ready "
             f"to submit" + (" (all submitted before the time was up)" if submits["exhausted"] else "") + ".",
             "",
             "| endpoint | requests | per second | p50 ms | p95 ms | p99 ms | errors | TCP retransmits |",
@@ -536,8 +538,8 @@ def main() -> int:
             " on loopback each one waits at least 200 ms)."
             + f" Submits (no rate target): {'no errors' if not submits['errors'] else '**errors**'}; afterwards the "
             f"database held {submits['good'] + submits['in_flight']} submitted responses, each with all its answers "
-            f"and stored scores: the {submits['good']} answered submits and {submits['in_flight']} still in flight when "
-            "wrk stopped.",
+            f"and stored scores: the {submits['good']} answered submits and {submits['in_flight']} still in flight "
+            "when wrk stopped.",
         ]
     )
     print(table)

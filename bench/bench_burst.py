@@ -106,7 +106,7 @@ def load(base: str, kind: str, seconds: float, concurrency: int, request: dict, 
                     n += 1
 
         tasks = [asyncio.create_task(worker(i)) for i in range(concurrency)]
-        done, pending = await asyncio.wait(tasks, timeout=seconds + 5)
+        _, pending = await asyncio.wait(tasks, timeout=seconds + 5)
         for task in pending:
             task.cancel()
         return statuses, len(pending)
@@ -333,8 +333,9 @@ def table(results: list[dict], args, pressure: str) -> str:
                 )
             )
             stop = "—" if part == "baseline" else ("no exit in 60 s" if r["stop"] is None else f"{r['stop']:.1f} s")
+            phase = f"quiet, {args.quiet} s" if part == "baseline" else f"burst, {args.seconds} s"
             rows.append(
-                f"| {r['backend']} | {label[r['kind']]} | {'quiet, ' + str(args.quiet) + ' s' if part == 'baseline' else 'burst, ' + str(args.seconds) + ' s'} "
+                f"| {r['backend']} | {label[r['kind']]} | {phase} "
                 f"| {s['n']} | {s['p50']:.0f} | {s['p95']:.0f} | {s['max']:.0f} | {s['slow']} | {s['errors']} "
                 f"| {load_text} | {stop} |"
             )
@@ -343,11 +344,13 @@ def table(results: list[dict], args, pressure: str) -> str:
             f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.node() or 'this machine'} ({os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}), server code from `{args.server_root}`"
             f"{' (' + args.label + ')' if args.label else ''}: `ract serve` (one worker) on fresh demo data per phase; "
-            f"{args.concurrency} connections in a closed loop for {args.seconds:.0f} s after a quiet {args.quiet:.0f} s; "
+            f"{args.concurrency} connections in a closed loop for {args.seconds:.0f} s after a quiet "
+            f"{args.quiet:.0f} s; "
             f"/healthz probed every {PROBE_EVERY * 1000:.0f} ms on a new connection ({PROBE_TIMEOUT:.0f} s timeout). "
             f"CPU pressure before the run (/proc/pressure/cpu, some): {pressure}.",
             "",
-            "| database | burst | phase | /healthz probes | p50 ms | p95 ms | max ms | > 1 s | failed | burst answers (status: count) | SIGTERM → exit |",
+            "| database | burst | phase | /healthz probes | p50 ms | p95 ms | max ms | > 1 s | failed "
+            "| burst answers (status: count) | SIGTERM → exit |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
             *rows,
         ]

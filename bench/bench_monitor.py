@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import re
 import socket
@@ -97,12 +98,11 @@ class BareQuery:
     """``load_dataset`` for the manager's organisation, in-process on its own session (one per size)."""
 
     def __init__(self, url: str):
+        from api.app import GC_GEN0_THRESHOLD
         from api.db import make_engine
         from monitor.dataset import Scope
         from monitor.instrument import load_instruments
         from training.models import Enrolment, Organisation, User
-
-        from api.app import GC_GEN0_THRESHOLD
 
         gc.set_threshold(GC_GEN0_THRESHOLD, 20, 50)  # as the server runs (api.app.create_app)
         self.instrument = load_instruments(ROOT / "content" / "questionnaires")[0]
@@ -364,7 +364,8 @@ def table(results: list[dict]) -> str:
             f"| {pct(r['overview'], 50):,.0f} / {pct(r['overview'], 95):,.0f} ms ({len(r['overview'])}) "
             f"| {pct(r['wijk'], 50):,.0f} / {pct(r['wijk'], 95):,.0f} ms ({len(r['wijk'])}) "
             f"| {pct(r['bare'], 50):,.0f} / {pct(r['bare'], 95):,.0f} ms ({len(r['bare'])}) | {ratio:.1f}× "
-            f"| {r['rss_mb']:,.0f} MB | {r['export_rows']:,} rows, {r['export_s']:.1f} s, {r['export_rss_mb']:,.0f} MB |"
+            f"| {r['rss_mb']:,.0f} MB "
+            f"| {r['export_rows']:,} rows, {r['export_s']:.1f} s, {r['export_rss_mb']:,.0f} MB |"
         )
     return "\n".join(lines)
 
@@ -385,7 +386,7 @@ def verdicts(results: list[dict]) -> list[str]:
                 f"**{'met' if ratio <= TARGET_RATIO else 'missed'}**."
             )
         sizes = sorted(rows)
-        for small, big in zip(sizes, sizes[1:]):
+        for small, big in itertools.pairwise(sizes):
             data = rows[big]["answers"] / rows[small]["answers"]
             growth = {k: pct(rows[big][k], 50) / pct(rows[small][k], 50) for k in ("overview", "wijk", "bare")}
             ok = all(g <= data * 1.1 for g in growth.values())

@@ -19,6 +19,7 @@ from tests.dbharness import (
     require_postgres,
     test_database_url,
 )
+from tests.smtp import smtp_server  # noqa: F401  (a fixture, for tests/api and tests/e2e)
 
 DEMO_PASSWORD = "demo-demo-demo"
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"

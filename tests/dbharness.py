@@ -35,7 +35,7 @@ def postgres_reachable(url: str) -> str | None:
             conn.execute(text("SELECT 1"))
         eng.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 

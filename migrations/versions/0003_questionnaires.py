@@ -5,21 +5,21 @@ Revises: 0002
 Create Date: 2026-11-23 19:24:34.896467
 """
 
-from typing import Sequence, Union
+from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = "0003"
-down_revision: Union[str, None] = "0002"
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Reviewed: one response per enrolment, moment and instrument is a unique constraint; answers keep missing codes apart.
+    # Reviewed: one response per enrolment, moment and instrument is a unique constraint;
+    # answers keep missing codes apart.
     op.create_table(
         "instrument_version",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -127,7 +127,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Reviewed: one response per enrolment, moment and instrument is a unique constraint; answers keep missing codes apart.
+    # Reviewed: one response per enrolment, moment and instrument is a unique constraint;
+    # answers keep missing codes apart.
     with op.batch_alter_table("open_answer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_open_answer_response_id"))
 

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.db import get_session
-from training.user_sessions import SessionPolicy, end_session, start_session, user_for_session
 from training.models import User
+from training.user_sessions import SessionPolicy, end_session, start_session, user_for_session
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
@@ -29,7 +29,7 @@ class Principal:
     wijk_id: int | None
 
     @classmethod
-    def of(cls, user: User) -> "Principal":
+    def of(cls, user: User) -> Principal:
         return cls(user.id, user.name, user.email, user.role, user.organisation_id, user.wijk_id)
 
 

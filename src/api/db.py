@@ -149,7 +149,7 @@ class DatabaseHealth:
             raise
         return "unknown"  # the probe still runs and frees its slot when it ends
 
-    def _probe(self, slot: "_Slot") -> bool:
+    def _probe(self, slot: _Slot) -> bool:
         try:
             return database_reachable(self.engine)
         finally:

@@ -1,4 +1,4 @@
-"""Errors mapped to HTTP in one place: domain errors to status codes, rendered as a fragment for htmx, a page otherwise."""
+"""Errors mapped to HTTP in one place: domain errors to status codes, rendered as an htmx fragment or a page."""
 
 from __future__ import annotations
 

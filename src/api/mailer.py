@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
@@ -76,11 +77,11 @@ def deliver_queued(engine: Engine, settings: Settings, *, limit: int = 200) -> D
                     raise connect_error  # the server is unreachable: do not try again for every message
                 try:
                     smtp = smtp or _connect(settings)
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     connect_error = exc
                     raise
                 smtp.send_message(_email(settings, mail))
-            except Exception as exc:  # noqa: BLE001 - any SMTP or network failure is recorded and retried
+            except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"[:1000]
                 log.warning("mail_failed id=%s attempt=%s error=%s", mail.id, mail.attempts, type(exc).__name__)
                 with Session(engine, expire_on_commit=False) as session:
@@ -88,24 +89,20 @@ def deliver_queued(engine: Engine, settings: Settings, *, limit: int = 200) -> D
                     session.commit()
                 failed += 1
                 if smtp is not None:
-                    try:
+                    with contextlib.suppress(Exception):
                         smtp.close()
-                    except Exception:  # noqa: BLE001
-                        pass
                 smtp = None
                 continue
             with Session(engine, expire_on_commit=False) as session:
                 outbox.mark_sent(session, mail=session.merge(mail))
                 session.commit()
             sent += 1
-    except Exception:  # noqa: BLE001 - delivery runs after the response: it must never break anything
+    except Exception:
         log.exception("mail_delivery_error")
     finally:
         if smtp is not None:
-            try:
+            with contextlib.suppress(Exception):
                 smtp.quit()
-            except Exception:  # noqa: BLE001
-                pass
     if sent or failed:
         log.info("mail_delivery sent=%s failed=%s", sent, failed)
     return DeliveryResult(sent, failed)

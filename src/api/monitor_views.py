@@ -66,7 +66,8 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     rci = f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—"
     return (
         f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
-        f'<span class="visually-hidden">({LEVEL_NAMES.get(r.level, r.level)})</span></th>\n          {before}\n          {after}\n'
+        f'<span class="visually-hidden">({LEVEL_NAMES.get(r.level, r.level)})</span></th>\n'
+        f"          {before}\n          {after}\n"
         f'          {change}\n          <td class="num">{tests}</td>\n          <td class="num">{rci}</td>\n'
         f"        </tr>\n      "
     )

@@ -63,7 +63,7 @@ def _purge_now_and_then(engine: Engine, *, older_than: datetime) -> None:
         with Session(engine) as s:
             purge_expired(s, older_than=older_than)
             s.commit()
-    except Exception:  # noqa: BLE001 - a lock timeout or a concurrent purge: the next one will do it
+    except Exception:
         log.warning("throttle_purge_failed", exc_info=True)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Table, insert, select
 from sqlmodel import Session
@@ -192,7 +192,7 @@ def generate_city(
     today = today or date.today()
     version_id = get_or_create_version(session, instrument=instrument).id
     manager_hash = hash_password(DEMO_PASSWORD)  # one argon2 run: the only accounts that can sign in
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     total = round(TRAINEES * multiplier / scale_down)
     base_wijken = sum(len(w) for _, _, g in ORGANISATIONS for w in g.values())
     counts = {
@@ -217,6 +217,7 @@ def generate_city(
                     Gebied.__table__,
                     [{"organisation_id": org_id, "name": g} for g in sorted({g for g, _ in wijk_names})],
                 ),
+                strict=True,
             )
         )
         wijk_ids = _insert(
@@ -231,7 +232,7 @@ def generate_city(
         _staff(session, org_id, org_no, cohorts, manager_hash, now)
 
         trainees = []
-        for wijk_id, size in zip(wijk_ids, sizes):
+        for wijk_id, size in zip(wijk_ids, sizes, strict=True):
             wijk_gain = rng.gauss(0, 0.15)  # wijken differ a little in how much their people grow
             for _ in range(size):
                 trainee_no += 1
@@ -257,7 +258,7 @@ def generate_city(
             Enrolment.__table__,
             [
                 {"cohort_id": cohort["id"], "user_id": uid, "wijk_id": wijk_id, "enrolled_at": _at(cohort["start"])}
-                for uid, (wijk_id, cohort, _, _) in zip(user_ids, trainees)
+                for uid, (wijk_id, cohort, _, _) in zip(user_ids, trainees, strict=True)
             ],
         )
         counts["responses"] += _responses_and_answers(
@@ -265,11 +266,11 @@ def generate_city(
             instrument,
             version_id,
             rng,
-            [(eid, cohort, wijk_gain) for eid, (_, cohort, wijk_gain, _) in zip(enrolment_ids, trainees)],
+            [(eid, cohort, wijk_gain) for eid, (_, cohort, wijk_gain, _) in zip(enrolment_ids, trainees, strict=True)],
             counts,
         )
         counts["module_progress"] += _progress(
-            session, modules, rng, [(uid, cohort) for uid, (_, cohort, _, _) in zip(user_ids, trainees)]
+            session, modules, rng, [(uid, cohort) for uid, (_, cohort, _, _) in zip(user_ids, trainees, strict=True)]
         )
         counts["organisations"] += 1
         counts["gebieden"] += len(gebied_ids)
@@ -318,7 +319,7 @@ def _cohorts(session: Session, org_id: int, org_name: str, n: int, today: date, 
             }
         )
     ids = _insert(session, Cohort.__table__, rows)
-    cohorts = [{"id": cid, "start": r["start_date"], "end": r["end_date"]} for cid, r in zip(ids, rows)]
+    cohorts = [{"id": cid, "start": r["start_date"], "end": r["end_date"]} for cid, r in zip(ids, rows, strict=True)]
     windows = []
     for c in cohorts:
         c["windows"] = {
@@ -353,7 +354,7 @@ def _staff(session: Session, org_id: int, org_no: int, cohorts: list[dict], mana
     _insert(
         session,
         CohortTrainer.__table__,
-        [{"cohort_id": c["id"], "user_id": t} for c, t in zip(cohorts, trainer_ids)],
+        [{"cohort_id": c["id"], "user_id": t} for c, t in zip(cohorts, trainer_ids, strict=True)],
         ids=False,
     )
 
@@ -415,7 +416,7 @@ def _responses_and_answers(
     for start in range(0, len(plan), CHUNK):
         part = plan[start : start + CHUNK]
         response_ids = _insert(session, QuestionnaireResponse.__table__, [r for r, _ in part])
-        rows = [dict(a, response_id=rid) for rid, (_, answers) in zip(response_ids, part) for a in answers]
+        rows = [dict(a, response_id=rid) for rid, (_, answers) in zip(response_ids, part, strict=True) for a in answers]
         for a in range(0, len(rows), CHUNK):
             _insert(session, Answer.__table__, rows[a : a + CHUNK], ids=False)
         counts["answers"] += len(rows)
@@ -517,7 +518,7 @@ def _copy(session: Session, table: Table, rows: Iterable[dict]) -> None:
 
 
 def _at(day: date, *, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 def _clamp(x: float, low: int, high: int) -> int:

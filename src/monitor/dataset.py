@@ -286,7 +286,7 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     c = Columns.empty(len(people), scales)
     if people:
         c.enrolment_id, c.user_id, c.cohort_id, c.wijk_id, c.gebied_id = (
-            np.fromiter(column, np.int64, len(people)) for column in zip(*people)
+            np.fromiter(column, np.int64, len(people)) for column in zip(*people, strict=True)
         )
 
     rq = _submitted(
@@ -338,7 +338,7 @@ def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[s
         pos = pos[found]
     if not rows:
         return []
-    rid, _, moment, vid, stored = zip(*rows)
+    rid, _, moment, vid, stored = zip(*rows, strict=True)
     rid_a = np.fromiter(rid, np.int64, len(rid))
     vid_a = np.fromiter(vid, np.int64, len(vid))
     moment_a = np.array(moment)
@@ -424,7 +424,7 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
     rows = execute(lq).all()
     if rows:
         pos, found = _positions(c, [r[0] for r in rows])
-        _, completed, mean_score = zip(*rows)
+        _, completed, mean_score = zip(*rows, strict=True)
         c.modules_completed[pos[found]] = np.fromiter((v or 0 for v in completed), np.int64, len(completed))[found]
         c.mean_check[pos[found]] = np.array(mean_score, dtype=float)[found]  # None (no score) → NaN
     if len(c):
@@ -435,7 +435,7 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
             .where(CohortModule.cohort_id.in_([int(x) for x in cohorts]))
         ).all()
         if sizes:
-            cohort, size = (np.array(x, dtype=np.int64) for x in zip(*sizes))
+            cohort, size = (np.array(x, dtype=np.int64) for x in zip(*sizes, strict=True))
             order = np.argsort(cohort)
             cohort, size = cohort[order], size[order]
             k = np.clip(np.searchsorted(cohort, c.cohort_id), 0, len(cohort) - 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -106,9 +106,7 @@ def load_monitor_demo_data(
         for moment, wanted, days_ago in (("T0", has_t0, 50), ("T1", has_t1, 3)):
             if not wanted:
                 continue
-            submitted = datetime.combine(
-                today - timedelta(days=days_ago + rng.randint(0, 6)), time(10), tzinfo=timezone.utc
-            )
+            submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10), tzinfo=UTC)
             rows = _answers(instrument, moment, level, gain, rng)
             # Scored as a submission is (monitor.stored_scores), from the answers in hand.
             scores = compute_scores(

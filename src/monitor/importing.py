@@ -1,11 +1,11 @@
-"""Importing responses from CSV (email,cohort,moment,item,value,submitted_at): check the whole file, then write it all."""
+"""Import responses from CSV (email,cohort,moment,item,value,submitted_at): check the whole file, then write it."""
 
 from __future__ import annotations
 
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
@@ -48,7 +48,7 @@ class ImportResult:
 
 def _parse_time(raw: str) -> datetime:
     value = datetime.fromisoformat(raw.strip())
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def import_responses(session: Session, *, text: str, instrument: Instrument) -> ImportResult:

@@ -12,11 +12,11 @@ from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, QuestionnaireResponse
 from monitor.responses import (
     SUBMITTED,
+    check_open_text,
     find_response,
     get_or_create_response,
     parse_value,
     write_open_answer,
-    check_open_text,
 )
 from monitor.stored_scores import store_scores
 from training.access import get_visible_cohort

@@ -30,8 +30,8 @@ from monitor.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_
 from monitor.dataset import Person, Scope, people_query, score_columns
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
-from monitor.research_anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
+from monitor.research_anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
 from monitor.versions import instrument_of, list_versions
 from training.errors import PermissionDenied
@@ -225,18 +225,17 @@ def _pooled_reliability(
     n = session.exec(select(func.count()).select_from(QuestionnaireResponse).where(*t0)).one()
     matrices = {s: np.full((n, len(items[s])), np.nan) for s in scales}
     scores: dict[str, list[float | None]] = {s: [] for s in scales}
-    row, unscored = 0, {}
+    unscored: dict[int, int] = {}
     query = (
         select(QuestionnaireResponse.id, QuestionnaireResponse.scores_json, QuestionnaireResponse.items_json)
         .where(*t0)
         .order_by(QuestionnaireResponse.enrolment_id)
     )
-    for rid, scores_json, items_json in session.exec(query.execution_options(yield_per=1000)):
+    for row, (rid, scores_json, items_json) in enumerate(session.exec(query.execution_options(yield_per=1000))):
         if scores_json is None or items_json is None:
             unscored[rid] = row
         else:
             _fill(matrices, scores, items, row, decode_items(items_json), decode_scores(scores_json)[0])
-        row += 1
     for rid, computed in scores_from_answers(session, sorted(unscored)).items():
         _fill(matrices, scores, items, unscored[rid], computed.items, computed.scales)
     out = {}

@@ -60,7 +60,7 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
         )
 
     values: dict[str, dict[str, Any]] = {e.pseudonym: {} for e in plan.people}
-    for pseudonym, _, _, moment, version, item_id, _, value, missing_code in iter_long_rows(session, plan):
+    for pseudonym, _, _, moment, _version, item_id, _, value, missing_code in iter_long_rows(session, plan):
         column = f"{item_id}_{moment.replace(THEN_SUFFIX, 'then')}"
         if value is None and missing_code is not None:
             value = missing_numeric(inst, item_id).get(missing_code) if item_id in {i.id for i in inst.items} else None

@@ -258,7 +258,8 @@ def wijk_reports(
     from training.models import Wijk
 
     wijk = session.get(Wijk, wijk_id)
-    try:  # a manager: their own organisation's wijken; an admin: any wijk (the overview of all organisations links here)
+    # a manager: their own organisation's wijken; an admin: any wijk (the overview of all organisations links here)
+    try:
         org = organisation_for(session, user=user, organisation_id=wijk.organisation_id if wijk else -1)
     except NotFound:
         raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.") from None

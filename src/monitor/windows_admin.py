@@ -1,7 +1,8 @@
-"""Trainer-side use cases on measurement windows: save a cohort with its T0/T1/T2 windows, measurement status, who owes."""
+"""Trainer-side use cases on measurement windows: save a cohort with its T0/T1/T2 windows, status, who owes."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -59,7 +60,7 @@ def _check_windows(windows: Mapping[str, WindowInput]) -> dict[str, WindowInput]
         chosen[moment] = w
     ordered = [chosen[m] for m in MOMENTS if m in chosen]
     # Windows may overlap (a late voormeting while the nameting already opened), but never open out of order.
-    if any(later.opens_on < earlier.opens_on for earlier, later in zip(ordered, ordered[1:])):
+    if any(later.opens_on < earlier.opens_on for earlier, later in itertools.pairwise(ordered)):
         raise InvalidInput(
             "De meetmomenten gaan op volgorde open: T0 niet later dan T1, T1 niet later dan T2.", field="windows"
         )

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from training.accounts import create_user
-from training.passwords import hash_password
 from training.models import Cohort, CohortTrainer, Enrolment, Gebied, Organisation, Role, User, Wijk
+from training.passwords import hash_password
 
 DEMO_PASSWORD = "demo-demo-demo"
 ORGANISATION = "Gemeente Rotterdam"
@@ -144,7 +144,7 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
         ]
     )
 
-    names = [f"{f} {l}" for f in FIRST for l in LAST]
+    names = [f"{first} {last}" for first in FIRST for last in LAST]
     rng.shuffle(names)
     first_wijk = wijken[0][0]
     demo_trainee = account("Dewi Deelnemer", "trainee@demo.local", Role.trainee, first_wijk.id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,7 +38,7 @@ class Throttled(TrainingError):
         super().__init__(self.template.format(wait=f"{minutes} {'minuut' if minutes == 1 else 'minuten'}"))
         self.retry_after_seconds = max(1, retry_after_seconds)
 
-    def as_kind(self, cls: type["Throttled"]) -> "Throttled":
+    def as_kind(self, cls: type[Throttled]) -> Throttled:
         """The same wait, told as ``cls`` tells it."""
         return cls(self.retry_after_seconds)
 
@@ -112,6 +112,5 @@ def purge_expired(session: Session, *, older_than: datetime) -> int:
 
 
 def _aware(dt: datetime) -> datetime:
-    from datetime import timezone
 
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)

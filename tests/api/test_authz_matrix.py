@@ -76,6 +76,8 @@ def samples(demo, app) -> dict[str, str]:
         "response_id": str(response.id),
         "step": "1",
         "question_id": "O1",
+        "organisation_id": str(cohort.organisation_id),
+        "gebied_id": str(wijk.gebied_id),
     }
 
 

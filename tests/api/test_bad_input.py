@@ -207,7 +207,7 @@ def test_a_csv_upload_with_nul_bytes_is_refused_with_its_line(login_as, db):
 
     c = login_as("trainer")
     cohort = db.exec(select(Cohort).order_by(Cohort.id)).first()
-    data = "naam,email,wijk\nAnna\x00,anna@example.org,Carnisse\n".encode()
+    data = b"naam,email,wijk\nAnna\x00,anna@example.org,Carnisse\n"
     r = c.post(f"/groepen/{cohort.id}/import", files={"bestand": ("lijst.csv", data, "text/csv")})
     assert r.status_code < 500
     assert "Regel 2 van het bestand bevat een ongeldig teken" in r.text

@@ -132,7 +132,7 @@ class Probe:
         self.ready, self.stop, self.out, self.samples = ctx.Event(), ctx.Event(), ctx.Queue(), []
         self.process = ctx.Process(target=_probe, args=(base, self.ready, self.stop, self.out), daemon=True)
 
-    def __enter__(self) -> "Probe":
+    def __enter__(self) -> Probe:
         self.process.start()
         assert self.ready.wait(timeout=30), "the probe did not start"  # three probes before the burst
         return self
@@ -201,7 +201,7 @@ def test_a_burst_of_wrong_passwords_for_one_account_never_stops_healthz(server):
     with probing(base) as probe:
         statuses = burst(base, send)
     # Liveness only: how many passwords are checked before the lockout is test_auth's business.
-    assert all(isinstance(s, int) and s < 500 or s == 503 for s in statuses), Counter(statuses)
+    assert all((isinstance(s, int) and s < 500) or s == 503 for s in statuses), Counter(statuses)
     probe.check()
     assert httpx.get(base + "/healthz", timeout=HEALTHZ_LIMIT).json() == {"status": "ok", "database": "ok"}
     assert httpx.get(base + "/login", timeout=5).status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 from sqlmodel import select
 
@@ -122,7 +123,6 @@ def test_trainer_sees_only_own_cohorts(login_as, db):
     own = set(db.exec(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == other.id)).all())
     foreign = [cid for cid in db.exec(select(Cohort.id)).all() if cid not in own]
     assert foreign
-    from tests.conftest import login
 
     c = login_as("trainer2@demo.local")
     for cid in foreign:
@@ -191,12 +191,12 @@ def test_an_unanswered_question_shows_the_check_again_with_the_given_answers(log
 
 
 def test_note_saved_time_is_rotterdam_time(login_as, app, db):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from api.templating import local_time
 
     assert local_time(datetime(2025, 7, 1, 10, 0), "%H:%M") == "12:00"  # naive values from SQLite are UTC (CEST)
-    assert local_time(datetime(2025, 1, 1, 10, 0, tzinfo=timezone.utc), "%H:%M") == "11:00"  # CET
+    assert local_time(datetime(2025, 1, 1, 10, 0, tzinfo=UTC), "%H:%M") == "11:00"  # CET
     c, m = login_as("trainee"), first_module(app)
     prompt = m.reflection_prompts[0]
     r = c.post(f"/modules/{m.id}/notities/{prompt.id}", data={"text": "x"}, headers={"HX-Request": "true"})

@@ -12,7 +12,7 @@ from sqlmodel import select
 from api.app import create_app
 from api.mailer import deliver_queued
 from tests.conftest import login
-from tests.smtp import body_of, free_port, smtp_server, smtp_settings  # noqa: F401  (fixture)
+from tests.smtp import body_of, free_port, smtp_settings
 from training.models import Cohort, OutboundMail, Wijk
 from training.outbox import Message, queue_mail
 

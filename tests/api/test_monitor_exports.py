@@ -14,7 +14,7 @@ from api.cli import app as cli
 from api.settings import get_settings
 from monitor.models import AuditEvent
 from tests.conftest import login
-from tests.monitor.test_exports import SECRET_TEXT, SIZES, exported  # noqa: F401  (fixture)
+from tests.monitor.test_exports import SECRET_TEXT, SIZES
 
 AGGREGATE = [
     "/monitor/exports/monitor.csv",

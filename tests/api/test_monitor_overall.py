@@ -90,7 +90,7 @@ def test_nobody_but_beheer_sees_the_monitor_over_all_organisations(login_as, rol
 
 
 def test_admin_page_links_every_wijk_and_each_wijk_page_opens(make_client, monitored):
-    org, wijken, _ = monitored
+    _org, wijken, _ = monitored
     admin = login(make_client(), "admin@demo.local")
     page = admin.get("/monitor/alle-organisaties?van=T0&naar=T1")
     assert (

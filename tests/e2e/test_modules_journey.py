@@ -19,7 +19,7 @@ def test_trainee_completes_a_module_in_the_browser(page, live_server, app_module
 
     page.get_by_role("link", name=module.title).click()
     check_accessibility(page)
-    for index, section in enumerate(module.sections):
+    for section in module.sections:
         assert page.get_by_role("heading", level=2, name=section.title).is_visible()
         for prompt in module.prompts_after(section.id):
             note = page.locator(f"#note-{prompt.id}")

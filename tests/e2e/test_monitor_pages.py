@@ -1,4 +1,4 @@
-"""The monitor in Chromium as a manager and as a trainer: real figures, withheld cells, charts with tables, axe-clean."""
+"""The monitor in Chromium as a manager and a trainer: real figures, withheld cells, charts with tables, axe-clean."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def monitored(demo):
 
 
 def test_manager_reads_the_monitor(page, monitored, live_server):
-    org, wijken, _ = monitored
+    _org, _wijken, _ = monitored
     page.set_default_timeout(30_000)  # the first monitor page of a process imports SciPy and the chart renderer
     sign_in(page, live_server.url, "m@monitor.local")
     page.get_by_role("link", name="Monitor").first.click()
@@ -63,11 +63,12 @@ def _overflowing(page) -> list[str]:
     return page.evaluate("""() => [...document.querySelectorAll('main *:not(.visually-hidden)')]
         .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
                       || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
-        .map(el => `${el.tagName}.${el.className.baseVal ?? el.className}: ${Math.round(el.getBoundingClientRect().right)}`)""")
+        .map(el => `${el.tagName}.${el.className.baseVal ?? el.className}: `
+                   + Math.round(el.getBoundingClientRect().right))""")
 
 
 def test_monitor_pages_print_on_a4_without_cutting_anything_off(page, monitored, live_server):
-    org, wijken, _ = monitored
+    _org, wijken, _ = monitored
     page.set_default_timeout(30_000)
     sign_in(page, live_server.url, "m@monitor.local")
     page.set_viewport_size({"width": 680, "height": 1000})  # A4's printable width at 96 dpi (210 mm − 2 × 12 mm)

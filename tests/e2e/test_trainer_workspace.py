@@ -10,7 +10,7 @@ import pytest
 
 from api.app import create_app
 from tests.e2e.conftest import LiveServer, check_accessibility, sign_in
-from tests.smtp import body_of, smtp_server, smtp_settings  # noqa: F401  (fixture)
+from tests.smtp import body_of, smtp_settings
 
 WIJKEN = ["Afrikaanderwijk", "Bloemhof", "Tarwewijk", "Spangen"]
 

@@ -130,9 +130,7 @@ def submit_quiz(
     module_id: str,
     form: Annotated[FormData, Depends(form_data)],
 ):
-    answers = {
-        key[2:]: [v for v in form.getlist(key) if isinstance(v, str)] for key in form.keys() if key.startswith("q-")
-    }
+    answers = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)] for key in form if key.startswith("q-")}
     try:
         result = progress.submit_attempt(
             session, user=user, modules=modules, module_id=module_id, answers=answers, gate=gate

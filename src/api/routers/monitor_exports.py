@@ -1,4 +1,4 @@
-"""Monitor exports: the exports page and the downloads (aggregate tables, research files, codebook), each audit-logged."""
+"""Monitor exports: the exports page and its downloads (aggregate tables, research files, codebook), audit-logged."""
 
 from __future__ import annotations
 
