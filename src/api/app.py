@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
-
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -20,14 +19,26 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from api import errors, monitor_charts
 from api.audit import audit_actor
 from api.authz import enforce_access
+from api.content import load_content
 from api.csrf import csrf_protect
 from api.db import POOL_SIZE, DatabaseHealth, Timeouts, make_engine
 from api.inputs import refuse_control_characters
 from api.middleware import wrap_outermost
-from api.content import load_content
-from api.routers import admin, auth, home, invitations, learning, questionnaires, questionnaires_paper, trainer, monitor, workspace
-from api.routers import monitor_exports
+from api.routers import (
+    admin,
+    auth,
+    home,
+    invitations,
+    learning,
+    monitor,
+    monitor_exports,
+    questionnaires,
+    questionnaires_paper,
+    trainer,
+    workspace,
+)
 from api.routers import audit as audit_routes
+from api.routers import organisations as organisation_routes
 from api.settings import Settings, get_settings
 from monitor.windows import t0_gate
 
@@ -64,14 +75,23 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         description="Training modules, pre/post self-assessment and the regie-ondersteuner monitor.",
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf_protect), Depends(enforce_access), Depends(refuse_control_characters),
-                      Depends(audit_actor)],
+        dependencies=[
+            Depends(csrf_protect),
+            Depends(enforce_access),
+            Depends(refuse_control_characters),
+            Depends(audit_actor),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url, timeouts=Timeouts(
-        lock=settings.db_lock_timeout_seconds, statement=settings.db_statement_timeout_seconds,
-        idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds))
+    app.state.engine = engine or make_engine(
+        settings.database_url,
+        timeouts=Timeouts(
+            lock=settings.db_lock_timeout_seconds,
+            statement=settings.db_statement_timeout_seconds,
+            idle_in_transaction=settings.db_idle_in_transaction_timeout_seconds,
+        ),
+    )
     app.state.health = DatabaseHealth(app.state.engine)
     # Refuses to start on invalid content (the full report of every file).
     app.state.modules, app.state.instruments = load_content(settings.content_dir)
@@ -80,8 +100,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     threading.Thread(target=monitor_charts.warm_up, name="chart-warm-up", daemon=True).start()
     errors.install(app)
-    for module in (auth, home, admin, learning, invitations, workspace, trainer, questionnaires, questionnaires_paper, monitor,
-                   monitor_exports, audit_routes):
+    for module in (
+        auth,
+        home,
+        admin,
+        learning,
+        invitations,
+        workspace,
+        trainer,
+        questionnaires,
+        questionnaires_paper,
+        monitor,
+        monitor_exports,
+        audit_routes,
+        organisation_routes,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

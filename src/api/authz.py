@@ -115,6 +115,23 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     # the audit trail (issue 13): who did what; for beheer only
     "audit_page": ADMIN,
     "audit_csv": ADMIN,
+    # organisations, gebieden and wijken (training.organisations): admins change them; a manager reads their own
+    # organisation's (scoped in training.organisations.get_organisation)
+    "organisations_page": MANAGER,
+    "organisation_page": MANAGER,
+    "create_organisation": ADMIN,
+    "rename_organisation": ADMIN,
+    "archive_organisation": ADMIN,
+    "create_gebied": ADMIN,
+    "rename_gebied": ADMIN,
+    "archive_gebied": ADMIN,
+    "create_wijk": ADMIN,
+    "wijk_edit_page": ADMIN,
+    "update_wijk": ADMIN,
+    "archive_wijk": ADMIN,
+    "upload_wijken_csv": ADMIN,
+    "wijken_import_page": ADMIN,
+    "confirm_wijken_import": ADMIN,
 }
 
 # Routes FastAPI or Starlette add themselves (not APIRoutes): always public, never touching data.

@@ -18,6 +18,10 @@ responses_app = typer.Typer(help="Questionnaire responses (paper forms, other sy
 app.add_typer(responses_app, name="responses")
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+organisation_app = typer.Typer(help="Organisations (gemeenten).", no_args_is_help=True)
+app.add_typer(organisation_app, name="organisation")
+wijken_app = typer.Typer(help="Gebieden and wijken of an organisation.", no_args_is_help=True)
+app.add_typer(wijken_app, name="wijken")
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -61,8 +65,13 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
     try:
         with engine.connect():
             pass
-    except Exception as exc:  # noqa: BLE001 - report, don't trace
-        typer.echo(f"Cannot connect to the database ({settings.database_url.split('@')[-1]}): {exc.__class__.__name__}: {exc}".splitlines()[0], err=True)
+    except Exception as exc:
+        typer.echo(
+            f"Cannot connect to the database ({settings.database_url.split('@')[-1]}): {exc.__class__.__name__}: {exc}".splitlines()[
+                0
+            ],
+            err=True,
+        )
         raise typer.Exit(2) from None
     run_migrations(settings.database_url, revision)
     typer.echo(f"Database migrated to {revision}.")
@@ -79,10 +88,16 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
 
 @app.command("demo-data")
 def demo_data(
-    scale: Annotated[str, typer.Option(help="demo: one small organisation; city: 3 organisations, 6,000 trainees "
-                                            "with T0/T1/T2 responses (for load tests)")] = "demo",
-    multiplier: Annotated[int, typer.Option(min=1, max=100, help="--scale city only: N times the trainees and "
-                                                                 "wijken")] = 1,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="demo: one small organisation; city: 3 organisations, 6,000 trainees "
+            "with T0/T1/T2 responses (for load tests)"
+        ),
+    ] = "demo",
+    multiplier: Annotated[
+        int, typer.Option(min=1, max=100, help="--scale city only: N times the trainees and wijken")
+    ] = 1,
 ) -> None:
     """Load the demo organisation, cohorts and accounts (development only; idempotent)."""
     from sqlmodel import Session
@@ -104,7 +119,9 @@ def demo_data(
         return
     with Session(engine) as session:
         created = load_demo_data(session)
-        created |= load_monitor_demo_data(session, instruments=load_instruments(settings.content_dir / "questionnaires"))
+        created |= load_monitor_demo_data(
+            session, instruments=load_instruments(settings.content_dir / "questionnaires")
+        )
         session.commit()
     if created:
         typer.echo("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in created.items()) + ".")
@@ -129,16 +146,25 @@ def _city_data(settings, engine, multiplier: int) -> None:
 
     with Session(engine) as session:
         if city_data_present(session):
-            typer.echo("City data already present (organisation "
-                       f"{ORGANISATIONS[0][0]!r}); refusing to add them twice. Use a fresh database.", err=True)
+            typer.echo(
+                "City data already present (organisation "
+                f"{ORGANISATIONS[0][0]!r}); refusing to add them twice. Use a fresh database.",
+                err=True,
+            )
             raise typer.Exit(1)
         started = time.perf_counter()
-        created = generate_city(session, multiplier=multiplier,
-                                instrument=load_instruments(settings.content_dir / "questionnaires")[0],
-                                modules=load_modules(settings.content_dir / "modules"))
+        created = generate_city(
+            session,
+            multiplier=multiplier,
+            instrument=load_instruments(settings.content_dir / "questionnaires")[0],
+            modules=load_modules(settings.content_dir / "modules"),
+        )
         session.commit()
-    typer.echo("City data loaded in {:.0f} s: ".format(time.perf_counter() - started)
-               + ", ".join(f"{v:,} {k}" for k, v in created.items()) + ".")
+    typer.echo(
+        f"City data loaded in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{v:,} {k}" for k, v in created.items())
+        + "."
+    )
     managers = ", ".join(f"manager@city{n}.local" for n in range(1, len(ORGANISATIONS) + 1))
     typer.echo(f"Accounts that can sign in (development only): {managers} — password: {DEMO_PASSWORD}")
 
@@ -174,8 +200,9 @@ def create_user(
                 raise typer.Exit(2)
             org_id = org.id
         try:
-            user = accounts.create_user(session, name=name, email=email, role=role, password=password,
-                                        organisation_id=org_id)
+            user = accounts.create_user(
+                session, name=name, email=email, role=role, password=password, organisation_id=org_id
+            )
         except TrainingError as exc:
             typer.echo(f"Cannot create user: {ENGLISH.get(exc.field, exc.message)}", err=True)
             raise typer.Exit(2) from None
@@ -249,8 +276,12 @@ def send_reminders(
         typer.echo(f"Invalid date {today!r}: use YYYY-MM-DD.", err=True)
         raise typer.Exit(2) from None
     with Session(engine) as session:
-        result = send_due_reminders(session, today=day, base_url=settings.public_base_url,
-                                    modules=load_modules(settings.content_dir / "modules"))
+        result = send_due_reminders(
+            session,
+            today=day,
+            base_url=settings.public_base_url,
+            modules=load_modules(settings.content_dir / "modules"),
+        )
         session.commit()
     typer.echo(f"Reminders for {day.isoformat()}: {result.queued} queued, {result.skipped} already sent today.")
     if settings.smtp_host:
@@ -283,11 +314,18 @@ def serve(
 def serve_options(settings, *, host: str, port: int, workers: int, reload: bool) -> dict:
     """uvicorn's options. No access log: it writes query strings, and invitation links carry their token there
     (the app logs every request itself, path only). X-Forwarded-For only from RACT_FORWARDED_ALLOW_IPS."""
-    return {"host": host, "port": port, "workers": workers, "reload": reload, "factory": False,
-            "log_level": settings.log_level.lower(), "access_log": False,
-            "proxy_headers": bool(settings.forwarded_allow_ips),
-            "forwarded_allow_ips": settings.forwarded_allow_ips or "127.0.0.1",
-            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "reload": reload,
+        "factory": False,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or "127.0.0.1",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
 
 
 def _check_content_or_exit(settings) -> None:
@@ -358,22 +396,36 @@ def export_research(
         orgs = session.exec(select(Organisation).order_by(Organisation.name)).all()
         chosen = [o for o in orgs if organisation is None or o.name == organisation]
         if len(chosen) != 1:
-            problem = f"Unknown organisation {organisation!r}." if organisation else \
-                "Choose an organisation with --organisation: " + ", ".join(o.name for o in orgs) + "."
+            problem = (
+                f"Unknown organisation {organisation!r}."
+                if organisation
+                else "Choose an organisation with --organisation: " + ", ".join(o.name for o in orgs) + "."
+            )
             typer.echo(problem if orgs else "There are no organisations.", err=True)
             raise typer.Exit(2)
         instrument = load_instruments(settings.content_dir / "questionnaires")[0]
-        thresholds = Thresholds(min_n=settings.min_group_n, min_paired=settings.min_paired_n,
-                                priority=settings.disclosure_priority)
-        count = write_research_file(session, organisation=chosen[0], instrument=instrument, thresholds=thresholds,
-                                    kind=kind, path=out, user_id=None, channel="cli")
+        thresholds = Thresholds(
+            min_n=settings.min_group_n, min_paired=settings.min_paired_n, priority=settings.disclosure_priority
+        )
+        count = write_research_file(
+            session,
+            organisation=chosen[0],
+            instrument=instrument,
+            thresholds=thresholds,
+            kind=kind,
+            path=out,
+            user_id=None,
+            channel="cli",
+        )
         name = chosen[0].name
         session.commit()
     typer.echo(f"Wrote {count} rows to {out} (organisation {name}; logged in the audit log).")
 
 
 @responses_app.command("import")
-def responses_import(file: Annotated[Path, typer.Argument(help="CSV: email,cohort,moment,item,value,submitted_at")]) -> None:
+def responses_import(
+    file: Annotated[Path, typer.Argument(help="CSV: email,cohort,moment,item,value,submitted_at")],
+) -> None:
     """Import submitted responses. Checks the whole file first: any bad row and nothing is written (exit 1)."""
     from sqlmodel import Session
 
@@ -397,10 +449,78 @@ def responses_import(file: Annotated[Path, typer.Argument(help="CSV: email,cohor
             raise typer.Exit(1)
         from training import audit_trail
 
-        audit_trail.record(session, action="responses.imported", object_type="file", object_id=file.name,
-                           details={"responses": result.responses, "answers": result.answers})
+        audit_trail.record(
+            session,
+            action="responses.imported",
+            object_type="file",
+            object_id=file.name,
+            details={"responses": result.responses, "answers": result.answers},
+        )
         session.commit()
     typer.echo(f"Imported {result.responses} response(s) with {result.answers} answer(s).")
+
+
+@organisation_app.command("create")
+def organisation_create(name: Annotated[str, typer.Argument(help='Name, e.g. "Gemeente Schiedam"')]) -> None:
+    """Create an organisation (recorded in the audit trail)."""
+    from sqlmodel import Session
+
+    from training import organisations
+    from training.errors import TrainingError
+
+    settings = _settings()
+    with Session(_engine(settings)) as session:
+        try:
+            org = organisations.create_organisation(session, user=None, name=name)
+        except TrainingError as exc:
+            typer.echo(f"Cannot create organisation: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+        session.commit()
+        typer.echo(f"Created organisation {org.name!r} (id {org.id}).")
+
+
+@wijken_app.command("import")
+def wijken_import(
+    file: Annotated[Path, typer.Argument(help="CSV: code,naam,gebied (code may be empty; # starts a comment)")],
+    organisation: Annotated[str, typer.Option(help="Organisation name")],
+    create_gebieden: Annotated[bool, typer.Option(help="Create gebieden the file names that do not exist yet")] = True,
+) -> None:
+    """Import wijken. Checks the whole file first: any bad row and nothing is written (exit 1)."""
+    from sqlmodel import Session
+
+    from training import organisations
+
+    settings = _settings()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        typer.echo(f"Cannot read {file}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    with Session(_engine(settings)) as session:
+        org = organisations.find_organisation(session, name=organisation)
+        if org is None:
+            typer.echo(
+                f"Unknown organisation {organisation!r} (create it with: ract organisation create NAME).", err=True
+            )
+            raise typer.Exit(2)
+        try:
+            count = organisations.import_wijken(
+                session,
+                user=None,
+                organisation_id=org.id,
+                data=data,
+                create_gebieden=create_gebieden,
+                filename=file.name,
+            )
+        except organisations.WijkenImportRefused as exc:
+            session.rollback()
+            for problem in exc.problems:
+                typer.echo(problem, err=True)
+            typer.echo(f"{len(exc.problems)} problem(s) found; nothing was imported.", err=True)
+            raise typer.Exit(1) from None
+        name = org.name
+        session.commit()
+    typer.echo(f"Imported {count} wijken into {name}.")
 
 
 @audit_app.command("prune")

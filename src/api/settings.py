@@ -106,9 +106,12 @@ class Settings(BaseSettings):
 
     @property
     def login_policy(self) -> LoginPolicy:
-        return LoginPolicy(max_failures=self.login_max_failures, lockout_seconds=self.login_lockout_seconds,
-                           account_max_failures=self.login_account_max_failures,
-                           address_max_failures=self.login_address_max_failures)
+        return LoginPolicy(
+            max_failures=self.login_max_failures,
+            lockout_seconds=self.login_lockout_seconds,
+            account_max_failures=self.login_account_max_failures,
+            address_max_failures=self.login_address_max_failures,
+        )
 
     @property
     def secure_cookies(self) -> bool:

@@ -46,9 +46,15 @@ templates.env.filters["local_time"] = local_time
 NAV: dict[str, list[tuple[str, str]]] = {
     Role.trainee: [("/leerpad", "Mijn leerpad"), ("/vragenlijsten", "Vragenlijsten")],
     Role.trainer: [("/groepen", "Mijn groepen"), ("/berichten", "Berichten")],
-    Role.manager: [("/monitor", "Monitor")],
-    Role.admin: [("/monitor", "Monitor"), ("/groepen", "Groepen"), ("/berichten", "Berichten"), ("/beheer/gebruikers", "Gebruikers"),
-                 ("/beheer/audit", "Audit-log")],
+    Role.manager: [("/monitor", "Monitor"), ("/beheer/organisaties", "Organisatie")],
+    Role.admin: [
+        ("/monitor", "Monitor"),
+        ("/groepen", "Groepen"),
+        ("/berichten", "Berichten"),
+        ("/beheer/gebruikers", "Gebruikers"),
+        ("/beheer/organisaties", "Organisaties"),
+        ("/beheer/audit", "Audit-log"),
+    ],
 }
 
 

@@ -14,14 +14,28 @@ from training import audit_trail
 WEB, CLI = "web", "cli"
 
 
-def record_export(session: Session, *, action: str, format: str, organisation_id: int | None,
-                  scope: Mapping[str, Any], row_count: int | None, user_id: int | None = None,
-                  channel: str = WEB) -> AuditEvent:
+def record_export(
+    session: Session,
+    *,
+    action: str,
+    format: str,
+    organisation_id: int | None,
+    scope: Mapping[str, Any],
+    row_count: int | None,
+    user_id: int | None = None,
+    channel: str = WEB,
+) -> AuditEvent:
     """Log one export. Call it after every check has passed and before any data leaves, in the same transaction
     as the request (so a failed commit means no export and no log, and a refused request logs nothing)."""
-    event = AuditEvent(user_id=user_id, channel=channel, action=action, format=format,
-                       organisation_id=organisation_id, row_count=row_count,
-                       scope_json=json.dumps(dict(scope), sort_keys=True, ensure_ascii=False, default=str))
+    event = AuditEvent(
+        user_id=user_id,
+        channel=channel,
+        action=action,
+        format=format,
+        organisation_id=organisation_id,
+        row_count=row_count,
+        scope_json=json.dumps(dict(scope), sort_keys=True, ensure_ascii=False, default=str),
+    )
     session.add(event)
     session.flush()
     # The general audit trail gets the same fact, with the actor's role and client address (training.audit_trail).
@@ -30,9 +44,15 @@ def record_export(session: Session, *, action: str, format: str, organisation_id
         actor = audit_trail.Actor.command_line()
     elif actor.user_id != user_id:
         actor = audit_trail.Actor(user_id, None, actor.client_address, channel)
-    audit_trail.record(session, action=action, object_type="export", object_id=event.id,
-                       organisation_id=organisation_id, actor=actor,
-                       details={"format": format, "rows": row_count, "filters": dict(scope)})
+    audit_trail.record(
+        session,
+        action=action,
+        object_type="export",
+        object_id=event.id,
+        organisation_id=organisation_id,
+        actor=actor,
+        details={"format": format, "rows": row_count, "filters": dict(scope)},
+    )
     return event
 
 

@@ -55,13 +55,16 @@ class LoginLimits:
 def login_limits(*, email: str, client_address: str, policy: LoginPolicy) -> LoginLimits:
     email = normalise_email(email)
     window = policy.lockout_seconds
-    return LoginLimits(Limit(throttle_key("login-pair", email, client_address), policy.max_failures, window),
-                       Limit(throttle_key("login-account", email), policy.account_max_failures, window),
-                       Limit(throttle_key("login-address", client_address), policy.address_max_failures, window))
+    return LoginLimits(
+        Limit(throttle_key("login-pair", email, client_address), policy.max_failures, window),
+        Limit(throttle_key("login-account", email), policy.account_max_failures, window),
+        Limit(throttle_key("login-address", client_address), policy.address_max_failures, window),
+    )
 
 
-def authenticate(session: Session, *, email: str, password: str, limits: LoginLimits,
-                 now: datetime | None = None) -> User:
+def authenticate(
+    session: Session, *, email: str, password: str, limits: LoginLimits, now: datetime | None = None
+) -> User:
     """The active user with these credentials; the attempt reserved under ``limits`` is given back on success.
 
     Always exactly one password check (against a dummy hash for an unknown address), so the answer and its timing
@@ -78,8 +81,9 @@ def authenticate(session: Session, *, email: str, password: str, limits: LoginLi
     return user
 
 
-def change_password(session: Session, *, user: User, current: str, new: str, repeat: str,
-                    keep_session: str | None = None) -> None:
+def change_password(
+    session: Session, *, user: User, current: str, new: str, repeat: str, keep_session: str | None = None
+) -> None:
     """Set a new password; every session of the user ends except ``keep_session`` (the one making the change)."""
     if not verify_password(current, user.password_hash):
         raise InvalidInput("Het huidige wachtwoord klopt niet.", field="current_password")

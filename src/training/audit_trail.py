@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, text
@@ -83,10 +83,10 @@ class Actor:
     channel: str = WEB
 
     @classmethod
-    def command_line(cls) -> "Actor":
+    def command_line(cls) -> Actor:
         return cls(channel=CLI)
 
-    def as_user(self, user: User) -> "Actor":
+    def as_user(self, user: User) -> Actor:
         """The same request, now on behalf of ``user`` (e.g. right after signing in)."""
         return Actor(user.id, user.role, self.client_address, self.channel)
 
@@ -106,19 +106,35 @@ def _check_details(details: Mapping[str, Any]) -> None:
             raise ValueError(f"audit details may not carry {key!r} (no secrets, answers or notes in the trail)")
 
 
-def record(session: Session, *, action: str, object_type: str | None = None, object_id: object = None,
-           organisation_id: int | None = None, result: str = OK, details: Mapping[str, Any] | None = None,
-           actor: Actor | None = None, now: datetime | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str | None = None,
+    object_id: object = None,
+    organisation_id: int | None = None,
+    result: str = OK,
+    details: Mapping[str, Any] | None = None,
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
     """Add one entry in the caller's transaction (flushed, never committed here)."""
     details = dict(details or {})
     _check_details(details)
     actor = actor or actor_of(session)
     entry = AuditEntry(
-        created_at=now or utcnow(), user_id=actor.user_id, role=actor.role,
-        client_address=(actor.client_address or None) and actor.client_address[:100], channel=actor.channel,
-        action=action[:60], object_type=object_type, object_id=None if object_id is None else str(object_id)[:100],
-        organisation_id=organisation_id, result=result,
-        details_json=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str))
+        created_at=now or utcnow(),
+        user_id=actor.user_id,
+        role=actor.role,
+        client_address=(actor.client_address or None) and actor.client_address[:100],
+        channel=actor.channel,
+        action=action[:60],
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id)[:100],
+        organisation_id=organisation_id,
+        result=result,
+        details_json=json.dumps(details, sort_keys=True, ensure_ascii=False, default=str),
+    )
     session.add(entry)
     session.flush()
     return entry
@@ -134,9 +150,16 @@ class AuditFilter:
     date_to: date | None = None  # inclusive
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in {"wie": self.user, "actie": self.action,
-                                  "van": self.date_from.isoformat() if self.date_from else "",
-                                  "tot": self.date_to.isoformat() if self.date_to else ""}.items() if v}
+        return {
+            k: v
+            for k, v in {
+                "wie": self.user,
+                "actie": self.action,
+                "van": self.date_from.isoformat() if self.date_from else "",
+                "tot": self.date_to.isoformat() if self.date_to else "",
+            }.items()
+            if v
+        }
 
 
 @dataclass
@@ -173,9 +196,9 @@ def _query(session: Session, flt: AuditFilter):
     if action:
         q = q.where((AuditEntry.action == action) | AuditEntry.action.like(action.replace("%", "") + ".%"))
     if flt.date_from:
-        q = q.where(AuditEntry.created_at >= datetime.combine(flt.date_from, time(), timezone.utc))
+        q = q.where(AuditEntry.created_at >= datetime.combine(flt.date_from, time(), UTC))
     if flt.date_to:
-        q = q.where(AuditEntry.created_at < datetime.combine(flt.date_to + timedelta(days=1), time(), timezone.utc))
+        q = q.where(AuditEntry.created_at < datetime.combine(flt.date_to + timedelta(days=1), time(), UTC))
     return q
 
 
@@ -211,13 +234,29 @@ def prune(session: Session, *, retention_days: int, now: datetime | None = None)
         # The append-only trigger lets this transaction, and only rows older than 30 days, through.
         session.execute(text("SET LOCAL ract.audit_prune = 'on'"))
     deleted = session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff)).rowcount
-    record(session, action="audit.pruned", details={"deleted": deleted, "older_than": cutoff.isoformat(),
-                                                    "retention_days": retention_days}, now=now)
+    record(
+        session,
+        action="audit.pruned",
+        details={"deleted": deleted, "older_than": cutoff.isoformat(), "retention_days": retention_days},
+        now=now,
+    )
     return deleted
 
 
-CSV_COLUMNS = ("tijdstip_utc", "gebruiker_id", "naam", "rol", "clientadres", "kanaal", "actie", "object_type",
-               "object_id", "organisatie_id", "resultaat", "details")
+CSV_COLUMNS = (
+    "tijdstip_utc",
+    "gebruiker_id",
+    "naam",
+    "rol",
+    "clientadres",
+    "kanaal",
+    "actie",
+    "object_type",
+    "object_id",
+    "organisatie_id",
+    "resultaat",
+    "details",
+)
 
 
 def audit_csv(lines: list[AuditLine]) -> str:
@@ -232,9 +271,24 @@ def audit_csv(lines: list[AuditLine]) -> str:
     writer.writerow(CSV_COLUMNS)
     for line in lines:
         e = line.entry
-        created = e.created_at if e.created_at.tzinfo else e.created_at.replace(tzinfo=timezone.utc)
-        writer.writerow([spreadsheet_safe(v) for v in (
-            created.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"), e.user_id, line.user_name, e.role,
-            e.client_address, e.channel, e.action, e.object_type, e.object_id, e.organisation_id, e.result,
-            e.details_json)])
+        created = e.created_at if e.created_at.tzinfo else e.created_at.replace(tzinfo=UTC)
+        writer.writerow(
+            [
+                spreadsheet_safe(v)
+                for v in (
+                    created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.user_id,
+                    line.user_name,
+                    e.role,
+                    e.client_address,
+                    e.channel,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.organisation_id,
+                    e.result,
+                    e.details_json,
+                )
+            ]
+        )
     return out.getvalue()

@@ -44,8 +44,9 @@ def get_managed_cohort(session: Session, *, user: User, cohort_id: int, for_chan
 def normalise_reminder_days(text: str) -> str:
     """ "7, 2" -> "7,2" (distinct, descending); raises InvalidInput for anything else."""
     if not REMINDER_DAYS_RE.match(text or ""):
-        raise InvalidInput("Vul de dagen in als getallen gescheiden door komma's, bijvoorbeeld 7,2.",
-                           field="reminder_days")
+        raise InvalidInput(
+            "Vul de dagen in als getallen gescheiden door komma's, bijvoorbeeld 7,2.", field="reminder_days"
+        )
     days = sorted({int(d) for d in text.split(",") if d.strip()}, reverse=True)
     return ",".join(str(d) for d in days)
 
@@ -72,8 +73,9 @@ def trainer_ids_of(session: Session, *, cohort_id: int) -> list[int]:
     return list(session.exec(select(CohortTrainer.user_id).where(CohortTrainer.cohort_id == cohort_id)))
 
 
-def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int | None,
-              modules: Sequence[Module]) -> tuple[list[int], dict | None]:
+def _validate(
+    session: Session, *, user: User, form: CohortForm, cohort_id: int | None, modules: Sequence[Module]
+) -> tuple[list[int], dict | None]:
     name = form.name.strip()
     if not name:
         raise InvalidInput("Vul een naam voor de groep in.", field="name")
@@ -85,8 +87,9 @@ def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int 
         raise InvalidInput("De einddatum ligt vóór de begindatum.", field="end_date")
     if form.organisation_id not in {o.id for o in organisations_for(session, user=user)}:
         raise InvalidInput("Kies een organisatie.", field="organisation_id")
-    clash = session.exec(select(Cohort.id).where(Cohort.organisation_id == form.organisation_id,
-                                                 Cohort.name == name)).first()
+    clash = session.exec(
+        select(Cohort.id).where(Cohort.organisation_id == form.organisation_id, Cohort.name == name)
+    ).first()
     if clash is not None and clash != cohort_id:
         raise Conflict("Er bestaat al een groep met deze naam.", field="name")
     allowed = {t.id: t for t in trainers_for(session, user=user)}
@@ -98,8 +101,11 @@ def _validate(session: Session, *, user: User, form: CohortForm, cohort_id: int 
     if not trainer_ids:
         raise InvalidInput("Kies ten minste één trainer.", field="trainer_ids")
     form.reminder_days = normalise_reminder_days(form.reminder_days)
-    chosen = None if form.modules is None else check_choice(form.modules, modules=modules, start_date=form.start_date,
-                                                           end_date=form.end_date)
+    chosen = (
+        None
+        if form.modules is None
+        else check_choice(form.modules, modules=modules, start_date=form.start_date, end_date=form.end_date)
+    )
     form.name = name
     return trainer_ids, chosen
 
@@ -114,9 +120,14 @@ def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Se
     if user.role not in (Role.trainer, Role.admin):
         raise PermissionDenied("Alleen trainers en beheerders maken groepen aan.")
     trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=None, modules=modules)
-    cohort = Cohort(organisation_id=form.organisation_id, name=form.name, start_date=form.start_date,
-                    end_date=form.end_date, require_t0_before_modules=form.require_t0_before_modules,
-                    reminder_days=form.reminder_days)
+    cohort = Cohort(
+        organisation_id=form.organisation_id,
+        name=form.name,
+        start_date=form.start_date,
+        end_date=form.end_date,
+        require_t0_before_modules=form.require_t0_before_modules,
+        reminder_days=form.reminder_days,
+    )
     session.add(cohort)
     session.flush()
     _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)
@@ -126,8 +137,9 @@ def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Se
     return cohort
 
 
-def update_cohort(session: Session, *, user: User, cohort_id: int, form: CohortForm,
-                  modules: Sequence[Module] = ()) -> Cohort:
+def update_cohort(
+    session: Session, *, user: User, cohort_id: int, form: CohortForm, modules: Sequence[Module] = ()
+) -> Cohort:
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     form.organisation_id = cohort.organisation_id  # a cohort never changes organisation: its wijken belong to it
     trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=cohort.id, modules=modules)

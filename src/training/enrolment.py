@@ -14,10 +14,14 @@ from training.accounts import EMAIL_RE, normalise_email
 from training.cohort_admin import get_managed_cohort
 from training.enrolment_csv import PlannedRow, parse_enrolment_csv, plan_rows
 from training.errors import Conflict, InvalidInput, NotFound
-from training.invitations import (enrolled_message, invitation_message, issue_invitation, new_invitation,
-                                  revoke_invitations)
-from training.models import (Cohort, Enrolment, EnrolmentImport, Invitation, OutboundMail, Role, User, Wijk,
-                             utcnow)
+from training.invitations import (
+    enrolled_message,
+    invitation_message,
+    issue_invitation,
+    new_invitation,
+    revoke_invitations,
+)
+from training.models import Cohort, Enrolment, EnrolmentImport, Invitation, OutboundMail, Role, User, Wijk, utcnow
 from training.outbox import new_mail, queue_mail
 from training.user_sessions import end_sessions
 
@@ -48,17 +52,26 @@ class ImportPreview:
 
 def wijken_of(session: Session, *, organisation_id: int) -> list[Wijk]:
     """The wijken new enrolments may name: archived ones keep their history but take no one new."""
-    return list(session.exec(select(Wijk).where(Wijk.organisation_id == organisation_id, Wijk.archived_at.is_(None))
-                             .order_by(Wijk.name)))
+    return list(
+        session.exec(
+            select(Wijk).where(Wijk.organisation_id == organisation_id, Wijk.archived_at.is_(None)).order_by(Wijk.name)
+        )
+    )
 
 
 def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, base_url: str, now: datetime) -> None:
     """An invitation for people without a password, an enrolment notice for the others; queued, one flush."""
     with_password = [u.id for u in users if u.password_hash]
     for start in range(0, len(users), 500):
-        session.execute(update(Invitation).where(Invitation.user_id.in_([u.id for u in users[start:start + 500]]),
-                                                 Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
-                        .values(revoked_at=now))
+        session.execute(
+            update(Invitation)
+            .where(
+                Invitation.user_id.in_([u.id for u in users[start : start + 500]]),
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
     objects: list = []
     for user in users:
         if user.id in with_password:
@@ -66,8 +79,12 @@ def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, ba
         else:
             issued = new_invitation(user_id=user.id, cohort_id=cohort.id, now=now)
             objects.append(issued.invitation)
-            message = invitation_message(user=user, cohort=cohort, expires_at=issued.invitation.expires_at,
-                                         link=f"{base_url}/uitnodiging?token={issued.token}")
+            message = invitation_message(
+                user=user,
+                cohort=cohort,
+                expires_at=issued.invitation.expires_at,
+                link=f"{base_url}/uitnodiging?token={issued.token}",
+            )
         objects.append(new_mail(message=message, cohort_id=cohort.id))
     session.add_all(objects)
     session.flush()
@@ -76,9 +93,15 @@ def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, ba
 def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None = None) -> list[RosterLine]:
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id)
     now = now or utcnow()
-    rows = list(session.exec(
-        select(Enrolment, User, Wijk).join(User, User.id == Enrolment.user_id).join(Wijk, Wijk.id == Enrolment.wijk_id)
-        .where(Enrolment.cohort_id == cohort.id).order_by(User.name)))
+    rows = list(
+        session.exec(
+            select(Enrolment, User, Wijk)
+            .join(User, User.id == Enrolment.user_id)
+            .join(Wijk, Wijk.id == Enrolment.wijk_id)
+            .where(Enrolment.cohort_id == cohort.id)
+            .order_by(User.name)
+        )
+    )
     user_ids = [u.id for _, u, _ in rows]
     latest_invitation: dict[int, Invitation] = {}
     for inv in session.exec(select(Invitation).where(Invitation.user_id.in_(user_ids)).order_by(Invitation.id)):
@@ -93,8 +116,12 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
             status = "gedeactiveerd"
         elif trainee.password_hash:
             status = "actief"
-        elif inv is not None and inv.used_at is None and inv.revoked_at is None and \
-                (inv.expires_at if inv.expires_at.tzinfo else inv.expires_at.replace(tzinfo=now.tzinfo)) > now:
+        elif (
+            inv is not None
+            and inv.used_at is None
+            and inv.revoked_at is None
+            and (inv.expires_at if inv.expires_at.tzinfo else inv.expires_at.replace(tzinfo=now.tzinfo)) > now
+        ):
             status = "uitgenodigd"
         else:
             status = "uitnodiging verlopen"
@@ -102,8 +129,17 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
     return lines
 
 
-def invite_trainee(session: Session, *, user: User, cohort_id: int, name: str, email: str, wijk_id: int | None,
-                   base_url: str, now: datetime | None = None) -> Enrolment:
+def invite_trainee(
+    session: Session,
+    *,
+    user: User,
+    cohort_id: int,
+    name: str,
+    email: str,
+    wijk_id: int | None,
+    base_url: str,
+    now: datetime | None = None,
+) -> Enrolment:
     """Enrol one person (creating their account when new) and send the invitation or an enrolment notice."""
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     now = now or utcnow()
@@ -124,12 +160,17 @@ def invite_trainee(session: Session, *, user: User, cohort_id: int, name: str, e
     if trainee is not None and trainee.organisation_id != cohort.organisation_id:
         raise Conflict("Dit e-mailadres hoort bij een deelnemer van een andere organisatie.", field="email")
     if trainee is None:
-        trainee = User(name=name, email=email, role=Role.trainee.value, organisation_id=cohort.organisation_id,
-                       wijk_id=wijk.id)
+        trainee = User(
+            name=name, email=email, role=Role.trainee.value, organisation_id=cohort.organisation_id, wijk_id=wijk.id
+        )
         session.add(trainee)
         session.flush()
-    elif session.exec(select(Enrolment.id).where(Enrolment.cohort_id == cohort.id,
-                                                 Enrolment.user_id == trainee.id)).first() is not None:
+    elif (
+        session.exec(
+            select(Enrolment.id).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == trainee.id)
+        ).first()
+        is not None
+    ):
         raise Conflict("Deze deelnemer is al ingeschreven in deze groep.", field="email")
     enrolment = Enrolment(cohort_id=cohort.id, user_id=trainee.id, wijk_id=wijk.id, enrolled_at=now)
     session.add(enrolment)
@@ -147,12 +188,23 @@ def _plan(session: Session, *, cohort: Cohort, data: bytes) -> tuple[list[str], 
     existing: dict[str, str] = {}
     enrolled: set[str] = set()
     for start in range(0, len(emails), 500):  # IN lists of bounded size
-        chunk = emails[start:start + 500]
+        chunk = emails[start : start + 500]
         # An account of another organisation counts as "not a trainee here": it cannot be enrolled.
-        existing.update({e: (r if org == cohort.organisation_id else "other") for e, r, org in session.exec(
-            select(User.email, User.role, User.organisation_id).where(User.email.in_(chunk)))})
-        enrolled.update(session.exec(select(User.email).join(Enrolment, Enrolment.user_id == User.id)
-                                     .where(Enrolment.cohort_id == cohort.id, User.email.in_(chunk))))
+        existing.update(
+            {
+                e: (r if org == cohort.organisation_id else "other")
+                for e, r, org in session.exec(
+                    select(User.email, User.role, User.organisation_id).where(User.email.in_(chunk))
+                )
+            }
+        )
+        enrolled.update(
+            session.exec(
+                select(User.email)
+                .join(Enrolment, Enrolment.user_id == User.id)
+                .where(Enrolment.cohort_id == cohort.id, User.email.in_(chunk))
+            )
+        )
     return [], plan_rows(parsed, wijken=wijken, existing_users=existing, enrolled_emails=enrolled)
 
 
@@ -160,9 +212,13 @@ def preview_import(session: Session, *, user: User, cohort_id: int, data: bytes,
     """Check every row and store the plan; nothing is enrolled until the plan is confirmed."""
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     problems, rows = _plan(session, cohort=cohort, data=data)
-    record = EnrolmentImport(cohort_id=cohort.id, created_by_user_id=user.id, token=secrets.token_urlsafe(24),
-                             filename=(filename or "")[:255],
-                             rows_json=json.dumps({"problems": problems, "rows": [asdict(r) for r in rows]}))
+    record = EnrolmentImport(
+        cohort_id=cohort.id,
+        created_by_user_id=user.id,
+        token=secrets.token_urlsafe(24),
+        filename=(filename or "")[:255],
+        rows_json=json.dumps({"problems": problems, "rows": [asdict(r) for r in rows]}),
+    )
     session.add(record)
     session.flush()
     return record
@@ -170,17 +226,22 @@ def preview_import(session: Session, *, user: User, cohort_id: int, data: bytes,
 
 def get_import(session: Session, *, user: User, cohort_id: int, token: str) -> ImportPreview:
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id)
-    record = session.exec(select(EnrolmentImport).where(EnrolmentImport.token == token,
-                                                        EnrolmentImport.cohort_id == cohort.id,
-                                                        EnrolmentImport.created_by_user_id == user.id)).first()
+    record = session.exec(
+        select(EnrolmentImport).where(
+            EnrolmentImport.token == token,
+            EnrolmentImport.cohort_id == cohort.id,
+            EnrolmentImport.created_by_user_id == user.id,
+        )
+    ).first()
     if record is None:
         raise NotFound("Deze import bestaat niet (meer). Upload het bestand opnieuw.")
     data = json.loads(record.rows_json)
     return ImportPreview(record, data["problems"], [PlannedRow(**r) for r in data["rows"]])
 
 
-def confirm_import(session: Session, *, user: User, cohort_id: int, token: str, base_url: str,
-                   now: datetime | None = None) -> int:
+def confirm_import(
+    session: Session, *, user: User, cohort_id: int, token: str, base_url: str, now: datetime | None = None
+) -> int:
     """Enrol every valid row of the stored plan in this one transaction and queue the invitations; returns the count.
 
     The rows are checked again: when the cohort changed since the preview (someone was enrolled meanwhile), nothing
@@ -189,33 +250,61 @@ def confirm_import(session: Session, *, user: User, cohort_id: int, token: str, 
     preview = get_import(session, user=user, cohort_id=cohort_id, token=token)
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     now = now or utcnow()
-    claimed = session.execute(update(EnrolmentImport).where(EnrolmentImport.id == preview.record.id,
-                                                            EnrolmentImport.confirmed_at.is_(None))
-                              .values(confirmed_at=now))
+    claimed = session.execute(
+        update(EnrolmentImport)
+        .where(EnrolmentImport.id == preview.record.id, EnrolmentImport.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+    )
     if claimed.rowcount != 1:
         raise Conflict("Deze import is al uitgevoerd.")
     rows = preview.ok_rows
     if preview.problems or not rows:
         raise InvalidInput("Er zijn geen geldige regels om te importeren.")
     emails = [r.email for r in rows]
-    users = {u.email: u for start in range(0, len(emails), 500)
-             for u in session.exec(select(User).where(User.email.in_(emails[start:start + 500])))}
+    users = {
+        u.email: u
+        for start in range(0, len(emails), 500)
+        for u in session.exec(select(User).where(User.email.in_(emails[start : start + 500])))
+    }
     already = set()
     for start in range(0, len(emails), 500):
-        already.update(session.exec(select(User.email).join(Enrolment, Enrolment.user_id == User.id)
-                                    .where(Enrolment.cohort_id == cohort.id, User.email.in_(emails[start:start + 500]))))
-    changed = [r.line for r in rows if r.email in already or (r.action == "new") != (r.email not in users)
-               or (r.email in users and users[r.email].role != Role.trainee)]
+        already.update(
+            session.exec(
+                select(User.email)
+                .join(Enrolment, Enrolment.user_id == User.id)
+                .where(Enrolment.cohort_id == cohort.id, User.email.in_(emails[start : start + 500]))
+            )
+        )
+    changed = [
+        r.line
+        for r in rows
+        if r.email in already
+        or (r.action == "new") != (r.email not in users)
+        or (r.email in users and users[r.email].role != Role.trainee)
+    ]
     if changed:
-        raise Conflict("De groep of de accounts zijn veranderd sinds de controle (regel "
-                       + ", ".join(str(line) for line in changed[:10]) + "). Upload het bestand opnieuw.")
-    new_users = [User(name=r.naam, email=r.email, role=Role.trainee.value, organisation_id=cohort.organisation_id,
-                      wijk_id=r.wijk_id) for r in rows if r.action == "new"]
+        raise Conflict(
+            "De groep of de accounts zijn veranderd sinds de controle (regel "
+            + ", ".join(str(line) for line in changed[:10])
+            + "). Upload het bestand opnieuw."
+        )
+    new_users = [
+        User(
+            name=r.naam,
+            email=r.email,
+            role=Role.trainee.value,
+            organisation_id=cohort.organisation_id,
+            wijk_id=r.wijk_id,
+        )
+        for r in rows
+        if r.action == "new"
+    ]
     session.add_all(new_users)
     session.flush()
     users.update({u.email: u for u in new_users})
-    session.add_all([Enrolment(cohort_id=cohort.id, user_id=users[r.email].id, wijk_id=r.wijk_id, enrolled_at=now)
-                     for r in rows])
+    session.add_all(
+        [Enrolment(cohort_id=cohort.id, user_id=users[r.email].id, wijk_id=r.wijk_id, enrolled_at=now) for r in rows]
+    )
     session.flush()
     _invite_or_notify(session, users=[users[r.email] for r in rows], cohort=cohort, base_url=base_url, now=now)
     return len(rows)
@@ -229,8 +318,9 @@ def _enrolment(session: Session, *, user: User, cohort_id: int, enrolment_id: in
     return cohort, enrolment, session.get(User, enrolment.user_id)
 
 
-def reinvite(session: Session, *, user: User, cohort_id: int, enrolment_id: int, base_url: str,
-             now: datetime | None = None) -> OutboundMail:
+def reinvite(
+    session: Session, *, user: User, cohort_id: int, enrolment_id: int, base_url: str, now: datetime | None = None
+) -> OutboundMail:
     """A fresh invitation link (earlier links stop working), only for an account that has no password yet.
 
     An activated account is refused: a new link would let whoever reads it (the outbox, a forwarded mail) take the
@@ -239,26 +329,39 @@ def reinvite(session: Session, *, user: User, cohort_id: int, enrolment_id: int,
     if enrolment.deactivated_at is not None or not trainee.is_active:
         raise Conflict("Deze deelnemer is gedeactiveerd.")
     if trainee.password_hash:
-        raise Conflict("Deze deelnemer heeft de uitnodiging al gebruikt en een eigen wachtwoord ingesteld. "
-                       "Een nieuwe uitnodiging is daarom niet mogelijk: de deelnemer stelt zelf een nieuw "
-                       "wachtwoord in als die het kwijt is.")
+        raise Conflict(
+            "Deze deelnemer heeft de uitnodiging al gebruikt en een eigen wachtwoord ingesteld. "
+            "Een nieuwe uitnodiging is daarom niet mogelijk: de deelnemer stelt zelf een nieuw "
+            "wachtwoord in als die het kwijt is."
+        )
     now = now or utcnow()
     issued = issue_invitation(session, user=trainee, cohort_id=cohort.id, now=now)
-    return queue_mail(session, cohort_id=cohort.id, message=invitation_message(
-        user=trainee, cohort=cohort, link=f"{base_url}/uitnodiging?token={issued.token}",
-        expires_at=issued.invitation.expires_at))
+    return queue_mail(
+        session,
+        cohort_id=cohort.id,
+        message=invitation_message(
+            user=trainee,
+            cohort=cohort,
+            link=f"{base_url}/uitnodiging?token={issued.token}",
+            expires_at=issued.invitation.expires_at,
+        ),
+    )
 
 
-def deactivate(session: Session, *, user: User, cohort_id: int, enrolment_id: int,
-               now: datetime | None = None) -> Enrolment:
+def deactivate(
+    session: Session, *, user: User, cohort_id: int, enrolment_id: int, now: datetime | None = None
+) -> Enrolment:
     """The trainee leaves the cohort: no sign-in, no reminders. History stays. Idempotent."""
     _, enrolment, trainee = _enrolment(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
     now = now or utcnow()
     if enrolment.deactivated_at is None:
         enrolment.deactivated_at = now
         session.add(enrolment)
-    others = session.exec(select(func.count(Enrolment.id)).where(
-        Enrolment.user_id == trainee.id, Enrolment.id != enrolment.id, Enrolment.deactivated_at.is_(None))).one()
+    others = session.exec(
+        select(func.count(Enrolment.id)).where(
+            Enrolment.user_id == trainee.id, Enrolment.id != enrolment.id, Enrolment.deactivated_at.is_(None)
+        )
+    ).one()
     if not others and trainee.is_active:
         trainee.is_active = False
         trainee.session_version += 1
@@ -286,9 +389,15 @@ def move(session: Session, *, user: User, cohort_id: int, enrolment_id: int, tar
     if target.id == cohort.id:
         raise InvalidInput("Kies een andere groep.", field="target_cohort_id")
     if target.organisation_id != cohort.organisation_id:
-        raise InvalidInput("Een deelnemer kan alleen naar een groep van dezelfde organisatie.", field="target_cohort_id")
-    if session.exec(select(Enrolment.id).where(Enrolment.cohort_id == target.id,
-                                               Enrolment.user_id == trainee.id)).first() is not None:
+        raise InvalidInput(
+            "Een deelnemer kan alleen naar een groep van dezelfde organisatie.", field="target_cohort_id"
+        )
+    if (
+        session.exec(
+            select(Enrolment.id).where(Enrolment.cohort_id == target.id, Enrolment.user_id == trainee.id)
+        ).first()
+        is not None
+    ):
         raise Conflict("Deze deelnemer staat al in die groep.", field="target_cohort_id")
     enrolment.cohort_id = target.id
     session.add(enrolment)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -22,7 +22,7 @@ SQLModel.metadata = MetaData(
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def ts_column(*, nullable: bool = False) -> Column:
@@ -64,8 +64,10 @@ class Gebied(SQLModel, table=True):
 
 
 class Wijk(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),
-                      UniqueConstraint("organisation_id", "code", name="uq_wijk_organisation_id_code"))
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "name"),
+        UniqueConstraint("organisation_id", "code", name="uq_wijk_organisation_id_code"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     gebied_id: int | None = Field(default=None, foreign_key="gebied.id", index=True)

@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -24,18 +25,32 @@ def _entries(db, action: str | None = None) -> list[AuditEntry]:
     return list(db.exec(q))
 
 
+@pytest.fixture
+def fresh_settings():
+    """The command line reads settings once per process: clear them around a test that points it elsewhere."""
+    from api.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def test_sign_in_failure_success_and_logout_are_recorded(make_client, demo):
     trainer = demo.exec(select(User).where(User.email == "trainer@demo.local")).one()
     c = make_client()
     page = c.get("/login")
-    c.post("/login", data={"email": "trainer@demo.local", "password": "wrong password!",
-                           "csrf_token": csrf_from(page.text)})
+    c.post(
+        "/login",
+        data={"email": "trainer@demo.local", "password": "wrong password!", "csrf_token": csrf_from(page.text)},
+    )
     c.post("/login", data={"email": "nobody@example.org", "password": "x", "csrf_token": csrf_from(page.text)})
     login(c, "trainer@demo.local")
     c.post("/logout", data={}, follow_redirects=False)
     failed = _entries(demo, "login.failed")
-    assert [(e.object_id, e.result, e.user_id) for e in failed] == [(str(trainer.id), "failed", None),
-                                                                     (None, "failed", None)]
+    assert [(e.object_id, e.result, e.user_id) for e in failed] == [
+        (str(trainer.id), "failed", None),
+        (None, "failed", None),
+    ]
     assert "nobody" not in "".join(e.details_json for e in _entries(demo))  # an unknown address is not stored
     ok = _entries(demo, "login.succeeded")[-1]
     assert (ok.user_id, ok.role, ok.client_address) == (trainer.id, "trainer", "testclient")
@@ -54,8 +69,14 @@ def test_throttled_sign_in_is_recorded_as_refused(make_client, demo, app):
 
 def test_password_change_is_recorded_without_the_password(login_as, demo):
     c = login_as("manager")
-    c.post("/account/wachtwoord", data={"current_password": "demo-demo-demo", "new_password": "een nieuw wachtwoord",
-                                        "new_password_repeat": "een nieuw wachtwoord"})
+    c.post(
+        "/account/wachtwoord",
+        data={
+            "current_password": "demo-demo-demo",
+            "new_password": "een nieuw wachtwoord",
+            "new_password_repeat": "een nieuw wachtwoord",
+        },
+    )
     entries = _entries(demo)
     assert [e.action for e in entries if e.action.startswith("password")] == ["password.changed"]
     assert not any("nieuw wachtwoord" in e.details_json for e in entries)
@@ -86,7 +107,7 @@ def test_audit_page_filters_pages_and_downloads(login_as, demo):
     assert _entries(demo, "audit.exported")[-1].details_json.count('"rows": 60') == 1
 
 
-def test_audit_prune_command_prunes_and_logs(monkeypatch, db_url_engine, db, caplog):
+def test_audit_prune_command_prunes_and_logs(fresh_settings, monkeypatch, db_url_engine, db, caplog):
     url, _ = db_url_engine
     monkeypatch.setenv("RACT_DATABASE_URL", url)
     audit_trail.record(db, action="login.succeeded", now=utcnow() - timedelta(days=500))

@@ -24,13 +24,22 @@ def _user(db, email="beheer@example.org", name="Bea Beheer", role="admin") -> Us
 def test_an_entry_takes_the_actor_from_the_session(db):
     user = _user(db)
     audit_trail.set_actor(db, Actor(user.id, "admin", "10.1.2.3"))
-    entry = audit_trail.record(db, action="organisation.created", object_type="organisation", object_id=7,
-                               details={"name": "Gemeente Schiedam"})
+    entry = audit_trail.record(
+        db,
+        action="organisation.created",
+        object_type="organisation",
+        object_id=7,
+        details={"name": "Gemeente Schiedam"},
+    )
     db.commit()
     stored = db.get(AuditEntry, entry.id)
     assert (stored.user_id, stored.role, stored.client_address, stored.channel) == (user.id, "admin", "10.1.2.3", "web")
-    assert (stored.action, stored.object_type, stored.object_id, stored.result) == ("organisation.created",
-                                                                                     "organisation", "7", "ok")
+    assert (stored.action, stored.object_type, stored.object_id, stored.result) == (
+        "organisation.created",
+        "organisation",
+        "7",
+        "ok",
+    )
 
 
 def test_without_an_actor_the_entry_is_the_command_line(db):
@@ -48,10 +57,15 @@ def test_search_filters_by_who_action_and_period_and_pages(db):
     bea = _user(db)
     other = _user(db, email="tom@example.org", name="Tom Trainer", role="trainer")
     now = utcnow()
-    for i in range(7):
+    for _ in range(7):
         audit_trail.record(db, action="login.succeeded", actor=Actor(bea.id, "admin", "1.1.1.1"), now=now)
-    audit_trail.record(db, action="login.failed", actor=Actor(other.id, "trainer", "2.2.2.2"), result="failed",
-                       now=now - timedelta(days=10))
+    audit_trail.record(
+        db,
+        action="login.failed",
+        actor=Actor(other.id, "trainer", "2.2.2.2"),
+        result="failed",
+        now=now - timedelta(days=10),
+    )
     db.commit()
     assert audit_trail.search(db, flt=AuditFilter(user="tom")).total == 1
     assert audit_trail.search(db, flt=AuditFilter(user=str(bea.id))).total == 7
@@ -67,7 +81,7 @@ def test_search_filters_by_who_action_and_period_and_pages(db):
 
 
 def test_csv_is_spreadsheet_safe(db):
-    evil = _user(db, name="=HYPERLINK(\"http://x\")")
+    evil = _user(db, name='=HYPERLINK("http://x")')
     audit_trail.record(db, action="login.succeeded", actor=Actor(evil.id, "admin", "1.1.1.1"))
     csv = audit_trail.audit_csv(audit_trail.all_matching(db, flt=AuditFilter()))
     assert csv.splitlines()[0].startswith("tijdstip_utc,gebruiker_id,naam")
@@ -104,7 +118,10 @@ def test_postgresql_refuses_update_and_delete_through_the_apps_role(engine, is_p
         recent = audit_trail.record(s, action="login.succeeded", now=now).id
         old = audit_trail.record(s, action="login.succeeded", now=now - timedelta(days=400)).id
         s.commit()
-    for statement in ("UPDATE audit_entry SET result = 'failed' WHERE id = :id", "DELETE FROM audit_entry WHERE id = :id"):
+    for statement in (
+        "UPDATE audit_entry SET result = 'failed' WHERE id = :id",
+        "DELETE FROM audit_entry WHERE id = :id",
+    ):
         for entry_id in (recent, old):
             with Session(engine) as s, pytest.raises(sa_exc.DatabaseError, match="append-only"):
                 s.execute(text(statement), {"id": entry_id})

@@ -51,8 +51,14 @@ def login(
             status_code=422,
         )
     try:
-        user = attempt_login(request.app.state.engine, session, email=email, password=password,
-                             client_address=client_address(request), policy=settings.login_policy)
+        user = attempt_login(
+            request.app.state.engine,
+            session,
+            email=email,
+            password=password,
+            client_address=client_address(request),
+            policy=settings.login_policy,
+        )
     except (accounts.LoginFailed, accounts.LoginThrottled) as exc:
         log.info("login_failed reason=%s", type(exc).__name__)
         status = 429 if isinstance(exc, accounts.LoginThrottled) else 401
@@ -66,15 +72,22 @@ def login(
             headers=headers,
         )
     sign_in(request, session, user)
-    audit_trail.record(session, action="login.succeeded", object_type="user", object_id=user.id,
-                       organisation_id=user.organisation_id, actor=actor_for(request, user))
+    audit_trail.record(
+        session,
+        action="login.succeeded",
+        object_type="user",
+        object_id=user.id,
+        organisation_id=user.organisation_id,
+        actor=actor_for(request, user),
+    )
     log.info("login user=%s role=%s", user.id, user.role)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, session: SessionDep, user: CurrentUser,
-           next: Annotated[str, Form(max_length=500)] = "/login"):
+def logout(
+    request: Request, session: SessionDep, user: CurrentUser, next: Annotated[str, Form(max_length=500)] = "/login"
+):
     log.info("logout user=%s", user.id)
     sign_out(request, session)
     audit_trail.record(session, action="logout", object_type="user", object_id=user.id)
@@ -96,11 +109,23 @@ def change_password(
     new_password_repeat: Annotated[str, Form(max_length=1024)] = "",
 ):
     try:
-        accounts.change_password(session, user=user, current=current_password, new=new_password,
-                                 repeat=new_password_repeat, keep_session=session_token(request))
+        accounts.change_password(
+            session,
+            user=user,
+            current=current_password,
+            new=new_password,
+            repeat=new_password_repeat,
+            keep_session=session_token(request),
+        )
     except InvalidInput as exc:  # refused before anything was written
-        audit_trail.record(session, action="password.change_failed", object_type="user", object_id=user.id,
-                           result=audit_trail.FAILED, details={"field": exc.field})
+        audit_trail.record(
+            session,
+            action="password.change_failed",
+            object_type="user",
+            object_id=user.id,
+            result=audit_trail.FAILED,
+            details={"field": exc.field},
+        )
         return render(request, "password.html", {"error": exc.message, "field": exc.field}, status_code=422)
     audit_trail.record(session, action="password.changed", object_type="user", object_id=user.id)
     log.info("password_changed user=%s", user.id)
@@ -110,7 +135,11 @@ def change_password(
 def _record_failed_login(session, *, email: str, throttled: bool) -> None:
     """The attempted account by id when it exists; an unknown address is not stored (it may be a typed password)."""
     target = accounts.find_user_by_email(session, email=email)
-    audit_trail.record(session, action="login.throttled" if throttled else "login.failed",
-                       object_type="user" if target else None, object_id=target.id if target else None,
-                       organisation_id=target.organisation_id if target else None,
-                       result=audit_trail.REFUSED if throttled else audit_trail.FAILED)
+    audit_trail.record(
+        session,
+        action="login.throttled" if throttled else "login.failed",
+        object_type="user" if target else None,
+        object_id=target.id if target else None,
+        organisation_id=target.organisation_id if target else None,
+        result=audit_trail.REFUSED if throttled else audit_trail.FAILED,
+    )

@@ -51,18 +51,29 @@ def _redirect(target: str, request: Request) -> RedirectResponse:
 
 
 @router.get("", include_in_schema=False)
-def questionnaires_page(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                        module_ids: ModuleIds):
+def questionnaires_page(
+    request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument, module_ids: ModuleIds
+):
     data = questionnaires.overview(session, user=user, instrument=instrument, module_ids=module_ids)
     profile = growth.growth_profile(session, user=user)
-    return render(request, "questionnaires.html", {"overview": data, "instrument": instrument, "has_growth": profile.ready})
+    return render(
+        request, "questionnaires.html", {"overview": data, "instrument": instrument, "has_growth": profile.ready}
+    )
 
 
 @router.post("/starten", include_in_schema=False)
-def start_questionnaire(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                        module_ids: ModuleIds, enrolment_id: FormId, moment: Annotated[str, Form(max_length=10)]):
-    response = responses.start_response(session, user=user, enrolment_id=enrolment_id, moment=moment,
-                                        instrument=instrument, module_ids=module_ids)
+def start_questionnaire(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: CurrentInstrument,
+    module_ids: ModuleIds,
+    enrolment_id: FormId,
+    moment: Annotated[str, Form(max_length=10)],
+):
+    response = responses.start_response(
+        session, user=user, enrolment_id=enrolment_id, moment=moment, instrument=instrument, module_ids=module_ids
+    )
     return _redirect(f"/vragenlijsten/{response.id}", request)
 
 
@@ -78,14 +89,16 @@ def questionnaire_page(request: Request, session: SessionDep, user: CurrentUser,
     own = responses.get_own_response(session, user=user, response_id=response_id)
     pages = questionnaires.pages_for(own.instrument, own.moment)
     if not own.is_submitted:
-        return RedirectResponse(f"/vragenlijsten/{response_id}/stap/{questionnaires.resume_page(own, pages)}",
-                                status_code=303)
+        return RedirectResponse(
+            f"/vragenlijsten/{response_id}/stap/{questionnaires.resume_page(own, pages)}", status_code=303
+        )
     return render(request, "questionnaire_done.html", {"own": own, "pages": pages})
 
 
 @router.get("/{response_id:int}/stap/{step:int}", include_in_schema=False)
-def questionnaire_step_page(request: Request, session: SessionDep, user: CurrentUser, response_id: PathId,
-                            step: StepNumber):
+def questionnaire_step_page(
+    request: Request, session: SessionDep, user: CurrentUser, response_id: PathId, step: StepNumber
+):
     own = responses.get_own_response(session, user=user, response_id=response_id)
     if own.is_submitted:
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
@@ -95,44 +108,86 @@ def questionnaire_step_page(request: Request, session: SessionDep, user: Current
 
 
 @router.post("/{response_id:int}/stap/{step:int}", include_in_schema=False)
-def save_questionnaire_step(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                            response_id: PathId, step: StepNumber, form: Form_):
+def save_questionnaire_step(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    module_ids: ModuleIds,
+    response_id: PathId,
+    step: StepNumber,
+    form: Form_,
+):
     """The form without JavaScript: "Opslaan en verder" saves the page's answers and goes on."""
     own = responses.get_own_response(session, user=user, response_id=response_id)
     pages = questionnaires.pages_for(own.instrument, own.moment)
     page = questionnaires.page_of(pages, step)
-    values = {(key[2:], key[0] == "t"): value for key, value in form.multi_items()
-              if key[:2] in ("a-", "t-") and isinstance(value, str)}
+    values = {
+        (key[2:], key[0] == "t"): value
+        for key, value in form.multi_items()
+        if key[:2] in ("a-", "t-") and isinstance(value, str)
+    }
     if values:
         responses.save_answers(session, user=user, response_id=response_id, values=values, module_ids=module_ids)
     for question in page.open_questions:
         text = form.get(f"o-{question.id}")
         if isinstance(text, str) and text != own.open_answers.get(question.id, ""):
-            responses.save_open_answer(session, user=user, response_id=response_id, question_id=question.id,
-                                       text=text, module_ids=module_ids)
-    target = (f"/vragenlijsten/{response_id}/stap/{step - 1}" if form.get("richting") == "terug" and step > 1
-              else f"/vragenlijsten/{response_id}/stap/{step + 1}" if step < len(pages)
-              else f"/vragenlijsten/{response_id}/controle")
+            responses.save_open_answer(
+                session, user=user, response_id=response_id, question_id=question.id, text=text, module_ids=module_ids
+            )
+    target = (
+        f"/vragenlijsten/{response_id}/stap/{step - 1}"
+        if form.get("richting") == "terug" and step > 1
+        else f"/vragenlijsten/{response_id}/stap/{step + 1}"
+        if step < len(pages)
+        else f"/vragenlijsten/{response_id}/controle"
+    )
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/{response_id:int}/antwoord", include_in_schema=False)
-def save_answer_fragment(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                         response_id: PathId, item: Annotated[str, Form(max_length=50)],
-                         value: Annotated[str, Form(max_length=50)], then_test: Annotated[bool, Form()] = False):
-    responses.save_answer(session, user=user, response_id=response_id, question_id=item, raw_value=value,
-                          then_test=then_test, module_ids=module_ids)
+def save_answer_fragment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    module_ids: ModuleIds,
+    response_id: PathId,
+    item: Annotated[str, Form(max_length=50)],
+    value: Annotated[str, Form(max_length=50)],
+    then_test: Annotated[bool, Form()] = False,
+):
+    responses.save_answer(
+        session,
+        user=user,
+        response_id=response_id,
+        question_id=item,
+        raw_value=value,
+        then_test=then_test,
+        module_ids=module_ids,
+    )
     if not is_htmx(request):
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
     return render(request, "_questionnaire_saved.html", {})
 
 
 @router.post("/{response_id:int}/open/{question_id}", include_in_schema=False)
-def save_open_answer_fragment(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                              response_id: PathId, question_id: str, form: Form_):
+def save_open_answer_fragment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    module_ids: ModuleIds,
+    response_id: PathId,
+    question_id: str,
+    form: Form_,
+):
     text = form.get(f"o-{question_id}", "")
-    responses.save_open_answer(session, user=user, response_id=response_id, question_id=question_id,
-                               text=text if isinstance(text, str) else "", module_ids=module_ids)
+    responses.save_open_answer(
+        session,
+        user=user,
+        response_id=response_id,
+        question_id=question_id,
+        text=text if isinstance(text, str) else "",
+        module_ids=module_ids,
+    )
     if not is_htmx(request):
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
     return render(request, "_questionnaire_saved.html", {})
@@ -149,9 +204,15 @@ def questionnaire_review_page(request: Request, session: SessionDep, user: Curre
 
 
 @router.post("/{response_id:int}/indienen", include_in_schema=False)
-def submit_questionnaire(request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds,
-                         response_id: PathId):
+def submit_questionnaire(
+    request: Request, session: SessionDep, user: CurrentUser, module_ids: ModuleIds, response_id: PathId
+):
     responses.submit_response(session, user=user, response_id=response_id, module_ids=module_ids)
-    audit_trail.record(session, action="response.submitted", object_type="questionnaire_response",
-                       object_id=response_id, organisation_id=user.organisation_id)
+    audit_trail.record(
+        session,
+        action="response.submitted",
+        object_type="questionnaire_response",
+        object_id=response_id,
+        organisation_id=user.organisation_id,
+    )
     return _redirect(f"/vragenlijsten/{response_id}", request)

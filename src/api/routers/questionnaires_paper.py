@@ -18,26 +18,62 @@ router = APIRouter(prefix="/groepen")
 
 
 @router.get("/{cohort_id}/papier", include_in_schema=False)
-def paper_entry_page(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                     cohort_id: PathId, deelnemer: QueryId = None,
-                     moment: Annotated[str | None, Query(max_length=2)] = None):
+def paper_entry_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: CurrentInstrument,
+    cohort_id: PathId,
+    deelnemer: QueryId = None,
+    moment: Annotated[str | None, Query(max_length=2)] = None,
+):
     target = paper.paper_target(session, user=user, cohort_id=cohort_id)
     pages = questionnaires.pages_for(instrument, moment) if deelnemer and moment in ("T0", "T1", "T2") else []
-    return render(request, "questionnaire_paper.html", {"target": target, "instrument": instrument, "pages": pages,
-                                                        "deelnemer": deelnemer, "moment": moment,
-                                                        "done": request.query_params.get("ingevoerd")})
+    return render(
+        request,
+        "questionnaire_paper.html",
+        {
+            "target": target,
+            "instrument": instrument,
+            "pages": pages,
+            "deelnemer": deelnemer,
+            "moment": moment,
+            "done": request.query_params.get("ingevoerd"),
+        },
+    )
 
 
 @router.post("/{cohort_id}/papier", include_in_schema=False)
-def save_paper_entry(request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument,
-                     cohort_id: PathId, form: Form_):
-    values = {(key[2:], key[0] == "t"): value for key, value in form.multi_items()
-              if key[:2] in ("a-", "t-") and isinstance(value, str)}
+def save_paper_entry(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: CurrentInstrument,
+    cohort_id: PathId,
+    form: Form_,
+):
+    values = {
+        (key[2:], key[0] == "t"): value
+        for key, value in form.multi_items()
+        if key[:2] in ("a-", "t-") and isinstance(value, str)
+    }
     texts = {key[2:]: value for key, value in form.multi_items() if key.startswith("o-") and isinstance(value, str)}
     enrolment_id = parse_id(form.get("deelnemer")) or 0  # 0 matches no enrolment: the service says so
-    paper.enter_paper_response(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id,
-                               moment=str(form.get("moment", "")), instrument=instrument, values=values,
-                               open_texts=texts)
-    audit_trail.record(session, action="response.paper_entered", object_type="enrolment", object_id=enrolment_id,
-                       details={"cohort_id": cohort_id, "moment": str(form.get("moment", ""))[:2]})
+    paper.enter_paper_response(
+        session,
+        user=user,
+        cohort_id=cohort_id,
+        enrolment_id=enrolment_id,
+        moment=str(form.get("moment", "")),
+        instrument=instrument,
+        values=values,
+        open_texts=texts,
+    )
+    audit_trail.record(
+        session,
+        action="response.paper_entered",
+        object_type="enrolment",
+        object_id=enrolment_id,
+        details={"cohort_id": cohort_id, "moment": str(form.get("moment", ""))[:2]},
+    )
     return RedirectResponse(f"/groepen/{cohort_id}/papier?ingevoerd=1", status_code=303)

@@ -90,37 +90,61 @@ def _module_choice(form: FormData, modules: list[Module]) -> cohort_modules.Modu
     return cohort_modules.ModuleChoice(ids, {m.id: _date(form, f"due_{m.id}") for m in modules if m.id in ids})
 
 
-def _cohort_form(form: FormData, modules: list[Module]) -> tuple[cohort_admin.CohortForm,
-                                                                 dict[str, windows_admin.WindowInput]]:
+def _cohort_form(
+    form: FormData, modules: list[Module]
+) -> tuple[cohort_admin.CohortForm, dict[str, windows_admin.WindowInput]]:
     cohort_form = cohort_admin.CohortForm(
-        name=_text(form, "name", 300), organisation_id=_int(form, "organisation_id"),
-        start_date=_date(form, "start_date"), end_date=_date(form, "end_date"),
-        trainer_ids=_ints(form, "trainer_ids"), require_t0_before_modules=form.get("require_t0_before_modules") == "on",
-        reminder_days=_text(form, "reminder_days", 50), modules=_module_choice(form, modules))
-    windows = {m: windows_admin.WindowInput(_date(form, f"{m}_opens_on"), _date(form, f"{m}_closes_on"),
-                                            _text(form, f"{m}_open_rule", 30) or "date")
-               for m in windows_admin.MOMENTS}
+        name=_text(form, "name", 300),
+        organisation_id=_int(form, "organisation_id"),
+        start_date=_date(form, "start_date"),
+        end_date=_date(form, "end_date"),
+        trainer_ids=_ints(form, "trainer_ids"),
+        require_t0_before_modules=form.get("require_t0_before_modules") == "on",
+        reminder_days=_text(form, "reminder_days", 50),
+        modules=_module_choice(form, modules),
+    )
+    windows = {
+        m: windows_admin.WindowInput(
+            _date(form, f"{m}_opens_on"), _date(form, f"{m}_closes_on"), _text(form, f"{m}_open_rule", 30) or "date"
+        )
+        for m in windows_admin.MOMENTS
+    }
     return cohort_form, windows
 
 
 def _cohort_form_context(session, user, modules, *, cohort=None, values=None, error=None, field=None) -> dict:
-    return {"cohort": cohort, "values": values or {}, "error": error, "field": field, "modules": modules,
-            "organisations": cohort_admin.organisations_for(session, user=user),
-            "trainers": cohort_admin.trainers_for(session, user=user),
-            "moments": windows_admin.MOMENTS, "moment_labels": windows_admin.MOMENT_LABELS}
+    return {
+        "cohort": cohort,
+        "values": values or {},
+        "error": error,
+        "field": field,
+        "modules": modules,
+        "organisations": cohort_admin.organisations_for(session, user=user),
+        "trainers": cohort_admin.trainers_for(session, user=user),
+        "moments": windows_admin.MOMENTS,
+        "moment_labels": windows_admin.MOMENT_LABELS,
+    }
 
 
 def _values_from_cohort(session, cohort, modules) -> dict:
     planned = cohort_modules.planned_modules(session, cohort_id=cohort.id, modules=modules)
-    values = {"module_ids": [p.module.id for p in planned],
-              **{f"due_{p.module.id}": p.due_on.isoformat() for p in planned if p.due_on},"name": cohort.name, "organisation_id": str(cohort.organisation_id),
-              "start_date": cohort.start_date.isoformat(), "end_date": cohort.end_date.isoformat(),
-              "require_t0_before_modules": "on" if cohort.require_t0_before_modules else "",
-              "reminder_days": cohort.reminder_days,
-              "trainer_ids": [str(t) for t in cohort_admin.trainer_ids_of(session, cohort_id=cohort.id)]}
+    values = {
+        "module_ids": [p.module.id for p in planned],
+        **{f"due_{p.module.id}": p.due_on.isoformat() for p in planned if p.due_on},
+        "name": cohort.name,
+        "organisation_id": str(cohort.organisation_id),
+        "start_date": cohort.start_date.isoformat(),
+        "end_date": cohort.end_date.isoformat(),
+        "require_t0_before_modules": "on" if cohort.require_t0_before_modules else "",
+        "reminder_days": cohort.reminder_days,
+        "trainer_ids": [str(t) for t in cohort_admin.trainer_ids_of(session, cohort_id=cohort.id)],
+    }
     for moment, window in windows_admin.cohort_windows(session, cohort_id=cohort.id).items():
-        values |= {f"{moment}_opens_on": window.opens_on.isoformat(), f"{moment}_closes_on": window.closes_on.isoformat(),
-                   f"{moment}_open_rule": window.open_rule}
+        values |= {
+            f"{moment}_opens_on": window.opens_on.isoformat(),
+            f"{moment}_closes_on": window.closes_on.isoformat(),
+            f"{moment}_open_rule": window.open_rule,
+        }
     return values
 
 
@@ -133,10 +157,15 @@ def _form_values(form: FormData) -> dict:
 
 # --- cohorts ---------------------------------------------------------------------------------------------------------
 
+
 @router.get("/groepen/nieuw", include_in_schema=False)
 def cohort_new_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules):
-    values = {"reminder_days": "7,2", "organisation_id": str(user.organisation_id or ""),
-              "trainer_ids": [str(user.id)], "module_ids": [m.id for m in modules]}
+    values = {
+        "reminder_days": "7,2",
+        "organisation_id": str(user.organisation_id or ""),
+        "trainer_ids": [str(user.id)],
+        "module_ids": [m.id for m in modules],
+    }
     return render(request, "cohort_form.html", _cohort_form_context(session, user, modules, values=values))
 
 
@@ -145,13 +174,23 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
     try:
         cohort_form, windows = _cohort_form(form, modules)
         with session.begin_nested():  # a refused form leaves nothing behind
-            cohort = windows_admin.save_cohort(session, user=user, cohort_id=None, form=cohort_form, windows=windows,
-                                               modules=modules)
+            cohort = windows_admin.save_cohort(
+                session, user=user, cohort_id=None, form=cohort_form, windows=windows, modules=modules
+            )
     except (InvalidInput, Conflict) as exc:
-        return render(request, "cohort_form.html", _cohort_form_context(
-            session, user, modules, values=_form_values(form), error=exc.message, field=exc.field), status_code=422)
-    audit_trail.record(session, action="cohort.created", object_type="cohort", object_id=cohort.id,
-                       organisation_id=cohort.organisation_id)
+        return render(
+            request,
+            "cohort_form.html",
+            _cohort_form_context(session, user, modules, values=_form_values(form), error=exc.message, field=exc.field),
+            status_code=422,
+        )
+    audit_trail.record(
+        session,
+        action="cohort.created",
+        object_type="cohort",
+        object_id=cohort.id,
+        organisation_id=cohort.organisation_id,
+    )
     flash(request, f"De groep ‘{cohort.name}’ is aangemaakt. Nodig nu de deelnemers uit.")
     return see_other(f"/groepen/{cohort.id}/deelnemers")
 
@@ -159,26 +198,43 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
 @router.get("/groepen/{cohort_id}/bewerken", include_in_schema=False)
 def cohort_edit_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, cohort_id: PathId):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
-    return render(request, "cohort_form.html", _cohort_form_context(
-        session, user, modules, cohort=cohort, values=_values_from_cohort(session, cohort, modules)))
+    return render(
+        request,
+        "cohort_form.html",
+        _cohort_form_context(
+            session, user, modules, cohort=cohort, values=_values_from_cohort(session, cohort, modules)
+        ),
+    )
 
 
 @router.post("/groepen/{cohort_id}/bewerken", include_in_schema=False)
-def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form: Form, modules: Modules,
-                  cohort_id: PathId):
+def update_cohort(
+    request: Request, session: SessionDep, user: CurrentUser, form: Form, modules: Modules, cohort_id: PathId
+):
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     try:
         cohort_form, windows = _cohort_form(form, modules)
         with session.begin_nested():
-            windows_admin.save_cohort(session, user=user, cohort_id=cohort.id, form=cohort_form, windows=windows,
-                                      modules=modules)
+            windows_admin.save_cohort(
+                session, user=user, cohort_id=cohort.id, form=cohort_form, windows=windows, modules=modules
+            )
     except (InvalidInput, Conflict) as exc:
         session.refresh(cohort)
-        return render(request, "cohort_form.html", _cohort_form_context(
-            session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field),
-            status_code=422)
-    audit_trail.record(session, action="cohort.changed", object_type="cohort", object_id=cohort.id,
-                       organisation_id=cohort.organisation_id)
+        return render(
+            request,
+            "cohort_form.html",
+            _cohort_form_context(
+                session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field
+            ),
+            status_code=422,
+        )
+    audit_trail.record(
+        session,
+        action="cohort.changed",
+        object_type="cohort",
+        object_id=cohort.id,
+        organisation_id=cohort.organisation_id,
+    )
     flash(request, "De wijzigingen zijn opgeslagen.")
     return see_other(f"/groepen/{cohort_id}")
 
@@ -186,27 +242,39 @@ def update_cohort(request: Request, session: SessionDep, user: CurrentUser, form
 @router.post("/groepen/{cohort_id}/archiveren", include_in_schema=False)
 def archive_cohort(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId):
     cohort = cohort_admin.archive_cohort(session, user=user, cohort_id=cohort_id)
-    audit_trail.record(session, action="cohort.archived", object_type="cohort", object_id=cohort.id,
-                       organisation_id=cohort.organisation_id)
+    audit_trail.record(
+        session,
+        action="cohort.archived",
+        object_type="cohort",
+        object_id=cohort.id,
+        organisation_id=cohort.organisation_id,
+    )
     flash(request, f"De groep ‘{cohort.name}’ is gearchiveerd.")
     return see_other("/groepen")
 
 
 # --- trainees --------------------------------------------------------------------------------------------------------
 
+
 def _trainees_context(session, user, cohort_id: int) -> dict:
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
-    return {"cohort": cohort, "lines": enrolment.roster(session, user=user, cohort_id=cohort.id),
-            "wijken": enrolment.wijken_of(session, organisation_id=cohort.organisation_id),
-            "targets": enrolment_targets(session, user, cohort),
-            "max_mb": MAX_BYTES // 1_000_000}
+    return {
+        "cohort": cohort,
+        "lines": enrolment.roster(session, user=user, cohort_id=cohort.id),
+        "wijken": enrolment.wijken_of(session, organisation_id=cohort.organisation_id),
+        "targets": enrolment_targets(session, user, cohort),
+        "max_mb": MAX_BYTES // 1_000_000,
+    }
 
 
 def enrolment_targets(session, user, cohort):
     from training.cohorts import list_cohorts
 
-    return [c for c in list_cohorts(session, user=user)
-            if c.id != cohort.id and c.archived_at is None and c.organisation_id == cohort.organisation_id]
+    return [
+        c
+        for c in list_cohorts(session, user=user)
+        if c.id != cohort.id and c.archived_at is None and c.organisation_id == cohort.organisation_id
+    ]
 
 
 @router.get("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
@@ -217,15 +285,27 @@ def trainees_page(request: Request, session: SessionDep, user: CurrentUser, coho
 
 
 @router.post("/groepen/{cohort_id}/deelnemers", include_in_schema=False)
-def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
-                   cohort_id: PathId):
+def invite_trainee(
+    request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks, cohort_id: PathId
+):
     try:
         with session.begin_nested():
-            enrolled = enrolment.invite_trainee(session, user=user, cohort_id=cohort_id, name=_text(form, "name", 300),
-                                                email=_text(form, "email", 400), wijk_id=_int(form, "wijk_id"),
-                                                base_url=base_url(request))
-            audit_trail.record(session, action="enrolment.created", object_type="enrolment", object_id=enrolled.id,
-                               details={"cohort_id": cohort_id, "user_id": enrolled.user_id})
+            enrolled = enrolment.invite_trainee(
+                session,
+                user=user,
+                cohort_id=cohort_id,
+                name=_text(form, "name", 300),
+                email=_text(form, "email", 400),
+                wijk_id=_int(form, "wijk_id"),
+                base_url=base_url(request),
+            )
+            audit_trail.record(
+                session,
+                action="enrolment.created",
+                object_type="enrolment",
+                object_id=enrolled.id,
+                details={"cohort_id": cohort_id, "user_id": enrolled.user_id},
+            )
     except (InvalidInput, Conflict) as exc:
         ctx = _trainees_context(session, user, cohort_id)
         ctx |= {"error": exc.message, "field": exc.field, "values": _form_values(form)}
@@ -236,11 +316,13 @@ def invite_trainee(request: Request, session: SessionDep, user: CurrentUser, for
 
 
 @router.post("/groepen/{cohort_id}/import", include_in_schema=False)
-async def upload_enrolment_csv(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
-                               bestand: UploadFile):
+async def upload_enrolment_csv(
+    request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, bestand: UploadFile
+):
     data = await bestand.read(MAX_BYTES + 1)
-    record = enrolment.preview_import(session, user=user, cohort_id=cohort_id, data=data,
-                                      filename=bestand.filename or "")
+    record = enrolment.preview_import(
+        session, user=user, cohort_id=cohort_id, data=data, filename=bestand.filename or ""
+    )
     return see_other(f"/groepen/{cohort_id}/import/{record.token}")
 
 
@@ -252,70 +334,116 @@ def import_preview_page(request: Request, session: SessionDep, user: CurrentUser
 
 
 @router.post("/groepen/{cohort_id}/import/{import_token}", include_in_schema=False)
-def confirm_import(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                   cohort_id: PathId, import_token: str):
-    n = enrolment.confirm_import(session, user=user, cohort_id=cohort_id, token=import_token,
-                                 base_url=base_url(request))
-    audit_trail.record(session, action="enrolment.imported", object_type="cohort", object_id=cohort_id,
-                       details={"rows": n})
+def confirm_import(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    background: BackgroundTasks,
+    cohort_id: PathId,
+    import_token: str,
+):
+    n = enrolment.confirm_import(
+        session, user=user, cohort_id=cohort_id, token=import_token, base_url=base_url(request)
+    )
+    audit_trail.record(
+        session, action="enrolment.imported", object_type="cohort", object_id=cohort_id, details={"rows": n}
+    )
     deliver_after_commit(request, background)
     flash(request, f"{n} deelnemers zijn ingeschreven en uitgenodigd.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/opnieuw-uitnodigen", include_in_schema=False)
-def reinvite_trainee(request: Request, session: SessionDep, user: CurrentUser, background: BackgroundTasks,
-                     cohort_id: PathId, enrolment_id: PathId):
+def reinvite_trainee(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    background: BackgroundTasks,
+    cohort_id: PathId,
+    enrolment_id: PathId,
+):
     enrolment.reinvite(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, base_url=base_url(request))
-    audit_trail.record(session, action="invitation.sent", object_type="enrolment", object_id=enrolment_id,
-                       details={"cohort_id": cohort_id})
+    audit_trail.record(
+        session,
+        action="invitation.sent",
+        object_type="enrolment",
+        object_id=enrolment_id,
+        details={"cohort_id": cohort_id},
+    )
     deliver_after_commit(request, background)
     flash(request, "Er is een nieuwe uitnodiging verstuurd; eerdere links werken niet meer.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/deactiveren", include_in_schema=False)
-def deactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
-                       enrolment_id: PathId):
+def deactivate_trainee(
+    request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId
+):
     enrolment.deactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
-    audit_trail.record(session, action="enrolment.deactivated", object_type="enrolment", object_id=enrolment_id,
-                       details={"cohort_id": cohort_id})
+    audit_trail.record(
+        session,
+        action="enrolment.deactivated",
+        object_type="enrolment",
+        object_id=enrolment_id,
+        details={"cohort_id": cohort_id},
+    )
     flash(request, "De deelnemer is gedeactiveerd en kan niet meer inloggen. De gegevens blijven bewaard.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/activeren", include_in_schema=False)
-def reactivate_trainee(request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId,
-                       enrolment_id: PathId):
+def reactivate_trainee(
+    request: Request, session: SessionDep, user: CurrentUser, cohort_id: PathId, enrolment_id: PathId
+):
     enrolment.reactivate(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id)
-    audit_trail.record(session, action="enrolment.reactivated", object_type="enrolment", object_id=enrolment_id,
-                       details={"cohort_id": cohort_id})
+    audit_trail.record(
+        session,
+        action="enrolment.reactivated",
+        object_type="enrolment",
+        object_id=enrolment_id,
+        details={"cohort_id": cohort_id},
+    )
     flash(request, "De deelnemer is weer actief.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 @router.post("/groepen/{cohort_id}/deelnemers/{enrolment_id}/verplaatsen", include_in_schema=False)
-def move_trainee(request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: PathId,
-                 enrolment_id: PathId):
+def move_trainee(
+    request: Request, session: SessionDep, user: CurrentUser, form: Form, cohort_id: PathId, enrolment_id: PathId
+):
     target = _int(form, "target_cohort_id")
     if target is None:
         raise InvalidInput("Kies de groep waar de deelnemer naartoe gaat.", field="target_cohort_id")
     enrolment.move(session, user=user, cohort_id=cohort_id, enrolment_id=enrolment_id, target_cohort_id=target)
-    audit_trail.record(session, action="enrolment.moved", object_type="enrolment", object_id=enrolment_id,
-                       details={"from_cohort_id": cohort_id, "to_cohort_id": target})
+    audit_trail.record(
+        session,
+        action="enrolment.moved",
+        object_type="enrolment",
+        object_id=enrolment_id,
+        details={"from_cohort_id": cohort_id, "to_cohort_id": target},
+    )
     flash(request, "De deelnemer is verplaatst; voortgang en vragenlijsten gaan mee.")
     return see_other(f"/groepen/{cohort_id}/deelnemers")
 
 
 # --- reminders -------------------------------------------------------------------------------------------------------
 
+
 def _reminders_context(session, user, cohort_id: int, values: dict | None = None) -> dict:
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
     today = date.today()
-    return {"cohort": cohort, "trainees": windows_admin.active_enrolments(session, cohort_id=cohort.id),
-            "status": windows_admin.measurement_status(session, user=user, cohort_id=cohort.id, today=today),
-            "values": values or {"subject": reminders.DEFAULT_SUBJECT, "body": reminders.DEFAULT_BODY,
-                                 "moment": "T0", "recipients": "owing"}}
+    return {
+        "cohort": cohort,
+        "trainees": windows_admin.active_enrolments(session, cohort_id=cohort.id),
+        "status": windows_admin.measurement_status(session, user=user, cohort_id=cohort.id, today=today),
+        "values": values
+        or {
+            "subject": reminders.DEFAULT_SUBJECT,
+            "body": reminders.DEFAULT_BODY,
+            "moment": "T0",
+            "recipients": "owing",
+        },
+    }
 
 
 @router.get("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
@@ -326,17 +454,24 @@ def reminders_page(request: Request, session: SessionDep, user: CurrentUser, coh
 
 
 @router.post("/groepen/{cohort_id}/herinneringen", include_in_schema=False)
-def send_reminders(request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks,
-                   cohort_id: PathId):
+def send_reminders(
+    request: Request, session: SessionDep, user: CurrentUser, form: Form, background: BackgroundTasks, cohort_id: PathId
+):
     moment = _text(form, "moment", 10) or None
     selected = _text(form, "recipients", 20) == "selected"
     try:
         with session.begin_nested():
             result = reminders.send_manual_reminders(
-                session, user=user, cohort_id=cohort_id, moment=moment,
+                session,
+                user=user,
+                cohort_id=cohort_id,
+                moment=moment,
                 enrolment_ids=_ints(form, "enrolment_ids") if selected else None,
-                subject=_text(form, "subject", 300), body=_text(form, "body", 6000), today=date.today(),
-                base_url=base_url(request))
+                subject=_text(form, "subject", 300),
+                body=_text(form, "body", 6000),
+                today=date.today(),
+                base_url=base_url(request),
+            )
     except InvalidInput as exc:
         values = _form_values(form) | {"enrolment_ids": _ints(form, "enrolment_ids")}
         ctx = _reminders_context(session, user, cohort_id, values) | {"error": exc.message, "field": exc.field}
@@ -351,19 +486,29 @@ def send_reminders(request: Request, session: SessionDep, user: CurrentUser, for
 
 # --- outbox ----------------------------------------------------------------------------------------------------------
 
+
 @router.get("/berichten", include_in_schema=False)
 def outbox_page(request: Request, session: SessionDep, user: CurrentUser):
     smtp = bool(request.app.state.settings.smtp_host)
     # Never a live token, also without a mail server: an invitation link is the trainee's password-to-be, and
     # staff who could read it could take the account over (docs/security.md: how a developer gets a link).
-    return render(request, "outbox.html", {
-        "mails": outbox.list_outbox(session, user=user), "labels": outbox.STATUS_LABELS, "show": outbox.redact_tokens,
-        "smtp": smtp, "flash": request.session.pop("flash", None)})
+    return render(
+        request,
+        "outbox.html",
+        {
+            "mails": outbox.list_outbox(session, user=user),
+            "labels": outbox.STATUS_LABELS,
+            "show": outbox.redact_tokens,
+            "smtp": smtp,
+            "flash": request.session.pop("flash", None),
+        },
+    )
 
 
 @router.post("/berichten/verzenden", include_in_schema=False)
 def retry_outbox(request: Request, user: CurrentUser, background: BackgroundTasks):
     deliver_after_commit(request, background)
-    flash(request, "Berichten die nog niet verzonden waren worden opnieuw verstuurd. Vernieuw de pagina over een moment.")
+    flash(
+        request, "Berichten die nog niet verzonden waren worden opnieuw verstuurd. Vernieuw de pagina over een moment."
+    )
     return see_other("/berichten")
-
