@@ -1,4 +1,4 @@
-"""Authorization in one place: which roles may reach which route. Every route must be listed; unknown routes are refused.
+"""Authorization in one place: which roles may reach which route. Every route is listed; unknown routes are refused.
 
 Object-level rules (a trainer sees only the cohorts they train, a trainee only their own things) live in the services
 of `training` and `monitor`, which take the current user and scope every query by it.

@@ -66,12 +66,9 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
         with engine.connect():
             pass
     except Exception as exc:
-        typer.echo(
-            f"Cannot connect to the database ({settings.database_url.split('@')[-1]}): {exc.__class__.__name__}: {exc}".splitlines()[
-                0
-            ],
-            err=True,
-        )
+        where = settings.database_url.split("@")[-1]
+        message = f"Cannot connect to the database ({where}): {exc.__class__.__name__}: {exc}"
+        typer.echo(message.splitlines()[0], err=True)
         raise typer.Exit(2) from None
     run_migrations(settings.database_url, revision)
     typer.echo(f"Database migrated to {revision}.")

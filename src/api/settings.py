@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     base_url: str | None = None
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> "Settings":
+    def _refuse_default_secret(self) -> Settings:
         # Only a development machine may sign sessions with the published default (test and production may not).
         if self.environment != "development" and self.secret_key == DEFAULT_SECRET:
             raise ValueError(

@@ -117,7 +117,7 @@ class CohortTrainer(SQLModel, table=True):
 
 
 class CohortModule(SQLModel, table=True):
-    """A module that belongs to the cohort's programme, with an optional due date. A cohort without rows has all modules."""
+    """A module in the cohort's programme, with an optional due date. A cohort without rows has all modules."""
 
     __tablename__ = "cohort_module"
     cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)

@@ -1,4 +1,4 @@
-"""The trainee's questionnaires (voormeting, nameting, follow-up): overview, form page by page, review, submit, growth."""
+"""The trainee's questionnaires (voormeting, nameting, follow-up): overview, form by page, review, submit, growth."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def _values_from_cohort(session, cohort, modules) -> dict:
 
 
 def _form_values(form: FormData) -> dict:
-    values = {k: _text(form, k, 300) for k in form.keys() if k not in ("csrf_token", "trainer_ids", "module_ids")}
+    values = {k: _text(form, k, 300) for k in form if k not in ("csrf_token", "trainer_ids", "module_ids")}
     values["trainer_ids"] = [str(t) for t in _ints(form, "trainer_ids")]
     values["module_ids"] = [v for v in form.getlist("module_ids") if isinstance(v, str)]
     return values
