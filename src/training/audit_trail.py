@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.models import AuditEntry, User, utcnow
 
@@ -185,7 +185,7 @@ class AuditPage:
 
 
 def _query(session: Session, flt: AuditFilter):
-    q = select(AuditEntry, User.name, User.email).join(User, User.id == AuditEntry.user_id, isouter=True)
+    q = select(AuditEntry, col(User.name), col(User.email)).join(User, col(User.id) == col(AuditEntry.user_id), isouter=True)
     who = flt.user.strip()
     if who.isascii() and who.isdigit():
         q = q.where(AuditEntry.user_id == int(who)) if int(who) < 2**31 else q.where(False)
@@ -194,7 +194,7 @@ def _query(session: Session, flt: AuditFilter):
         q = q.where(func.lower(User.name).like(pattern) | func.lower(User.email).like(pattern))
     action = flt.action.strip()
     if action:
-        q = q.where((AuditEntry.action == action) | AuditEntry.action.like(action.replace("%", "") + ".%"))
+        q = q.where((col(AuditEntry.action) == action) | col(AuditEntry.action).like(action.replace("%", "") + ".%"))
     if flt.date_from:
         q = q.where(AuditEntry.created_at >= datetime.combine(flt.date_from, time(), UTC))
     if flt.date_to:
@@ -208,13 +208,13 @@ def search(session: Session, *, flt: AuditFilter, page: int = 1, page_size: int 
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    rows = session.exec(q.order_by(AuditEntry.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.exec(q.order_by(col(AuditEntry.id).desc()).offset((page - 1) * page_size).limit(page_size)).all()
     return AuditPage([AuditLine(e, name, email) for e, name, email in rows], total, page, pages)
 
 
 def all_matching(session: Session, *, flt: AuditFilter, limit: int = 100_000) -> list[AuditLine]:
     """Every matching entry, newest first (for the CSV download; at most ``limit``)."""
-    rows = session.exec(_query(session, flt).order_by(AuditEntry.id.desc()).limit(limit)).all()
+    rows = session.exec(_query(session, flt).order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     return [AuditLine(e, name, email) for e, name, email in rows]
 
 
@@ -233,7 +233,7 @@ def prune(session: Session, *, retention_days: int, now: datetime | None = None)
     if session.get_bind().dialect.name == "postgresql":
         # The append-only trigger lets this transaction, and only rows older than 30 days, through.
         session.execute(text("SET LOCAL ract.audit_prune = 'on'"))
-    deleted = session.execute(delete(AuditEntry).where(AuditEntry.created_at < cutoff)).rowcount
+    deleted = session.execute(delete(AuditEntry).where(col(AuditEntry.created_at) < cutoff)).rowcount
     record(
         session,
         action="audit.pruned",

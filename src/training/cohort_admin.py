@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from training.access import get_visible_cohort
 from training.cohort_modules import ModuleChoice, check_choice, set_cohort_modules
@@ -56,14 +56,14 @@ def reminder_days_of(cohort: Cohort) -> list[int]:
 
 
 def organisations_for(session: Session, *, user: User) -> list[Organisation]:
-    q = select(Organisation).where(Organisation.archived_at.is_(None)).order_by(Organisation.name)
+    q = select(Organisation).where(col(Organisation.archived_at).is_(None)).order_by(col(Organisation.name))
     if user.role != Role.admin:
         q = q.where(Organisation.id == user.organisation_id)
     return list(session.exec(q))
 
 
 def trainers_for(session: Session, *, user: User) -> list[User]:
-    q = select(User).where(User.role == Role.trainer.value, User.is_active.is_(True)).order_by(User.name)
+    q = select(User).where(col(User.role) == Role.trainer.value, col(User.is_active).is_(True)).order_by(col(User.name))
     if user.role != Role.admin:
         q = q.where(User.organisation_id == user.organisation_id)
     return list(session.exec(q))
@@ -111,7 +111,7 @@ def _validate(
 
 
 def _set_trainers(session: Session, *, cohort_id: int, trainer_ids: list[int]) -> None:
-    session.exec(delete(CohortTrainer).where(CohortTrainer.cohort_id == cohort_id))
+    session.exec(delete(CohortTrainer).where(col(CohortTrainer.cohort_id) == cohort_id))
     session.add_all([CohortTrainer(cohort_id=cohort_id, user_id=t) for t in trainer_ids])
 
 

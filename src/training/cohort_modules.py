@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from training.content import Module
 from training.errors import InvalidInput
@@ -33,7 +33,7 @@ class ModuleChoice:
 
 def _rows(session: Session, *, cohort_ids: Collection[int]) -> dict[int, dict[str, date | None]]:
     rows: dict[int, dict[str, date | None]] = {}
-    for row in session.exec(select(CohortModule).where(CohortModule.cohort_id.in_(list(cohort_ids)))):
+    for row in session.exec(select(CohortModule).where(col(CohortModule.cohort_id).in_(list(cohort_ids)))):
         rows.setdefault(row.cohort_id, {})[row.module_id] = row.due_on
     return rows
 
@@ -61,7 +61,9 @@ def trainee_plan(session: Session, *, user: User, modules: Sequence[Module]) -> 
     Without an active enrolment, or in a cohort that has all modules, the trainee follows every module."""
     cohort_ids = list(
         session.exec(
-            select(Enrolment.cohort_id).where(Enrolment.user_id == user.id, Enrolment.deactivated_at.is_(None))
+            select(col(Enrolment.cohort_id)).where(
+                col(Enrolment.user_id) == user.id, col(Enrolment.deactivated_at).is_(None)
+            )
         )
     )
     rows = _rows(session, cohort_ids=cohort_ids)
@@ -109,6 +111,6 @@ def check_choice(
 
 def set_cohort_modules(session: Session, *, cohort_id: int, chosen: Mapping[str, date | None]) -> None:
     """Replace the cohort's module set (from ``check_choice``). Progress is the trainee's and is never touched."""
-    session.exec(delete(CohortModule).where(CohortModule.cohort_id == cohort_id))
+    session.exec(delete(CohortModule).where(col(CohortModule.cohort_id) == cohort_id))
     session.add_all([CohortModule(cohort_id=cohort_id, module_id=m, due_on=due) for m, due in chosen.items()])
     session.flush()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.access import get_visible_cohort, visible_cohort_ids
 from training.cohort_modules import planned_modules
@@ -68,9 +68,9 @@ SORTS = {
 
 def list_cohorts(session: Session, *, user: User) -> list[Cohort]:
     ids = visible_cohort_ids(session, user=user)
-    q = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.name)
+    q = select(Cohort).order_by(col(Cohort.start_date).desc(), col(Cohort.name))
     if ids is not None:
-        q = q.where(Cohort.id.in_(ids))
+        q = q.where(col(Cohort.id).in_(ids))
     return list(session.exec(q))
 
 
@@ -90,8 +90,8 @@ def cohort_progress(
     modules = [p.module for p in plan]
     q = (
         select(Enrolment, User, Wijk)
-        .join(User, User.id == Enrolment.user_id)
-        .join(Wijk, Wijk.id == Enrolment.wijk_id)
+        .join(User, col(User.id) == col(Enrolment.user_id))
+        .join(Wijk, col(Wijk.id) == col(Enrolment.wijk_id))
         .where(Enrolment.cohort_id == cohort.id)
         .order_by(Wijk.name, User.name)
     )

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.accounts import EMAIL_RE, normalise_email
 from training.cohort_admin import get_managed_cohort
@@ -54,7 +54,7 @@ def wijken_of(session: Session, *, organisation_id: int) -> list[Wijk]:
     """The wijken new enrolments may name: archived ones keep their history but take no one new."""
     return list(
         session.exec(
-            select(Wijk).where(Wijk.organisation_id == organisation_id, Wijk.archived_at.is_(None)).order_by(Wijk.name)
+            select(Wijk).where(col(Wijk.organisation_id) == organisation_id, col(Wijk.archived_at).is_(None)).order_by(col(Wijk.name))
         )
     )
 
@@ -66,9 +66,9 @@ def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, ba
         session.execute(
             update(Invitation)
             .where(
-                Invitation.user_id.in_([u.id for u in users[start : start + 500]]),
-                Invitation.used_at.is_(None),
-                Invitation.revoked_at.is_(None),
+                col(Invitation.user_id).in_([u.id for u in users[start : start + 500]]),
+                col(Invitation.used_at).is_(None),
+                col(Invitation.revoked_at).is_(None),
             )
             .values(revoked_at=now)
         )
@@ -96,18 +96,18 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
     rows = list(
         session.exec(
             select(Enrolment, User, Wijk)
-            .join(User, User.id == Enrolment.user_id)
-            .join(Wijk, Wijk.id == Enrolment.wijk_id)
+            .join(User, col(User.id) == col(Enrolment.user_id))
+            .join(Wijk, col(Wijk.id) == col(Enrolment.wijk_id))
             .where(Enrolment.cohort_id == cohort.id)
             .order_by(User.name)
         )
     )
     user_ids = [u.id for _, u, _ in rows]
     latest_invitation: dict[int, Invitation] = {}
-    for inv in session.exec(select(Invitation).where(Invitation.user_id.in_(user_ids)).order_by(Invitation.id)):
+    for inv in session.exec(select(Invitation).where(col(Invitation.user_id).in_(user_ids)).order_by(col(Invitation.id))):
         latest_invitation[inv.user_id] = inv
     latest_mail: dict[str, str] = {}
-    for mail in session.exec(select(OutboundMail).where(OutboundMail.cohort_id == cohort.id).order_by(OutboundMail.id)):
+    for mail in session.exec(select(OutboundMail).where(col(OutboundMail.cohort_id) == cohort.id).order_by(col(OutboundMail.id))):
         latest_mail[mail.to_address] = mail.status
     lines = []
     for enrolment, trainee, wijk in rows:
@@ -194,15 +194,15 @@ def _plan(session: Session, *, cohort: Cohort, data: bytes) -> tuple[list[str], 
             {
                 e: (r if org == cohort.organisation_id else "other")
                 for e, r, org in session.exec(
-                    select(User.email, User.role, User.organisation_id).where(User.email.in_(chunk))
+                    select(col(User.email), col(User.role), col(User.organisation_id)).where(col(User.email).in_(chunk))
                 )
             }
         )
         enrolled.update(
             session.exec(
                 select(User.email)
-                .join(Enrolment, Enrolment.user_id == User.id)
-                .where(Enrolment.cohort_id == cohort.id, User.email.in_(chunk))
+                .join(Enrolment, col(Enrolment.user_id) == col(User.id))
+                .where(col(Enrolment.cohort_id) == cohort.id, col(User.email).in_(chunk))
             )
         )
     return [], plan_rows(parsed, wijken=wijken, existing_users=existing, enrolled_emails=enrolled)
@@ -252,7 +252,7 @@ def confirm_import(
     now = now or utcnow()
     claimed = session.execute(
         update(EnrolmentImport)
-        .where(EnrolmentImport.id == preview.record.id, EnrolmentImport.confirmed_at.is_(None))
+        .where(col(EnrolmentImport.id) == preview.record.id, col(EnrolmentImport.confirmed_at).is_(None))
         .values(confirmed_at=now)
     )
     if claimed.rowcount != 1:
@@ -264,15 +264,15 @@ def confirm_import(
     users = {
         u.email: u
         for start in range(0, len(emails), 500)
-        for u in session.exec(select(User).where(User.email.in_(emails[start : start + 500])))
+        for u in session.exec(select(User).where(col(User.email).in_(emails[start : start + 500])))
     }
     already = set()
     for start in range(0, len(emails), 500):
         already.update(
             session.exec(
                 select(User.email)
-                .join(Enrolment, Enrolment.user_id == User.id)
-                .where(Enrolment.cohort_id == cohort.id, User.email.in_(emails[start : start + 500]))
+                .join(Enrolment, col(Enrolment.user_id) == col(User.id))
+                .where(col(Enrolment.cohort_id) == cohort.id, col(User.email).in_(emails[start : start + 500]))
             )
         )
     changed = [
@@ -358,8 +358,8 @@ def deactivate(
         enrolment.deactivated_at = now
         session.add(enrolment)
     others = session.exec(
-        select(func.count(Enrolment.id)).where(
-            Enrolment.user_id == trainee.id, Enrolment.id != enrolment.id, Enrolment.deactivated_at.is_(None)
+        select(func.count(col(Enrolment.id))).where(
+            col(Enrolment.user_id) == trainee.id, col(Enrolment.id) != enrolment.id, col(Enrolment.deactivated_at).is_(None)
         )
     ).one()
     if not others and trainee.is_active:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.errors import Conflict, InvalidInput, NotFound, TrainingError
 from training.models import Cohort, Invitation, User, utcnow
@@ -98,7 +98,7 @@ def reissue_invitation(session: Session, *, email: str, now: datetime | None = N
     if user.password_hash:
         raise Conflict("Dit account heeft al een wachtwoord; een uitnodiging is niet meer mogelijk.")
     latest = session.exec(
-        select(Invitation).where(Invitation.user_id == user.id).order_by(Invitation.id.desc())
+        select(Invitation).where(col(Invitation.user_id) == user.id).order_by(col(Invitation.id).desc())
     ).first()
     return issue_invitation(session, user=user, cohort_id=latest.cohort_id if latest else None, now=now)
 
@@ -123,7 +123,9 @@ def new_invitation(
 def revoke_invitations(session: Session, *, user_id: int, now: datetime | None = None) -> None:
     session.execute(
         update(Invitation)
-        .where(Invitation.user_id == user_id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .where(
+            col(Invitation.user_id) == user_id, col(Invitation.used_at).is_(None), col(Invitation.revoked_at).is_(None)
+        )
         .values(revoked_at=now or utcnow())
     )
 
@@ -160,7 +162,9 @@ def accept_invitation(session: Session, *, token: str, password: str, repeat: st
     if problem:
         raise InvalidInput(problem, field="password")
     used = session.execute(
-        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None)).values(used_at=now)
+        update(Invitation)
+        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
+        .values(used_at=now)
     )
     if used.rowcount != 1:
         raise InvitationUsed()

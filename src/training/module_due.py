@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.cohort_admin import reminder_days_of
 from training.content import Module
@@ -32,11 +32,11 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
     by_id = {m.id: m for m in modules}
     due_rows = session.exec(
         select(CohortModule, Cohort)
-        .join(Cohort, Cohort.id == CohortModule.cohort_id)
+        .join(Cohort, col(Cohort.id) == col(CohortModule.cohort_id))
         .where(
-            Cohort.archived_at.is_(None),
-            CohortModule.due_on.is_not(None),
-            CohortModule.due_on >= today,
+            col(Cohort.archived_at).is_(None),
+            col(CohortModule.due_on).is_not(None),
+            col(CohortModule.due_on) >= today,
             Cohort.start_date <= today,
         )
     ).all()
@@ -51,8 +51,12 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
     enrolled: dict[int, list[tuple[Enrolment, User]]] = {}
     for enrolment, trainee in session.exec(
         select(Enrolment, User)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.cohort_id.in_(cohort_ids), Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
+        .join(User, col(User.id) == col(Enrolment.user_id))
+        .where(
+            col(Enrolment.cohort_id).in_(cohort_ids),
+            col(Enrolment.deactivated_at).is_(None),
+            col(User.is_active).is_(True),
+        )
     ):
         enrolled.setdefault(enrolment.cohort_id, []).append((enrolment, trainee))
     user_ids = sorted({t.id for rows in enrolled.values() for _, t in rows})
@@ -61,7 +65,8 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
         completed.update(
             session.exec(
                 select(ModuleProgress.user_id, ModuleProgress.module_id).where(
-                    ModuleProgress.user_id.in_(user_ids[start : start + 500]), ModuleProgress.completed_at.is_not(None)
+                    col(ModuleProgress.user_id).in_(user_ids[start : start + 500]),
+                    col(ModuleProgress.completed_at).is_not(None),
                 )
             ).all()
         )

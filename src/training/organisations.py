@@ -13,7 +13,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training import audit_trail
 from training.enrolment_csv import decode
@@ -41,7 +41,7 @@ def _name(value: str, *, what: str, field_name: str = "name") -> str:
 
 def list_organisations(session: Session, *, user: User) -> list[Organisation]:
     """Every organisation for admins (archived last), the own one for a manager."""
-    q = select(Organisation).order_by(Organisation.archived_at.is_not(None), Organisation.name)
+    q = select(Organisation).order_by(col(Organisation.archived_at).is_not(None), col(Organisation.name))
     if user.role != Role.admin:
         q = q.where(Organisation.id == user.organisation_id)
     return list(session.exec(q))
@@ -134,23 +134,23 @@ def structure(session: Session, *, organisation_id: int) -> list[GebiedBlock]:
     """The organisation's gebieden with their wijken (archived ones included, marked by ``archived_at``)."""
     counts = dict(
         session.exec(
-            select(Enrolment.wijk_id, func.count(Enrolment.id))
-            .join(Wijk, Wijk.id == Enrolment.wijk_id)
+            select(col(Enrolment.wijk_id), func.count(col(Enrolment.id)))
+            .join(Wijk, col(Wijk.id) == col(Enrolment.wijk_id))
             .where(Wijk.organisation_id == organisation_id)
-            .group_by(Enrolment.wijk_id)
+            .group_by(col(Enrolment.wijk_id))
         ).all()
     )
     gebieden = list(
         session.exec(
             select(Gebied)
             .where(Gebied.organisation_id == organisation_id)
-            .order_by(Gebied.archived_at.is_not(None), Gebied.name)
+            .order_by(col(Gebied.archived_at).is_not(None), col(Gebied.name))
         )
     )
     blocks = {g.id: GebiedBlock(g) for g in gebieden}
     loose = GebiedBlock(None)
     for wijk in session.exec(
-        select(Wijk).where(Wijk.organisation_id == organisation_id).order_by(Wijk.archived_at.is_not(None), Wijk.name)
+        select(Wijk).where(col(Wijk.organisation_id) == organisation_id).order_by(col(Wijk.archived_at).is_not(None), col(Wijk.name))
     ):
         blocks.get(wijk.gebied_id, loose).wijken.append(WijkLine(wijk, counts.get(wijk.id, 0)))
     return list(blocks.values()) + ([loose] if loose.wijken else [])
@@ -161,7 +161,7 @@ def list_gebieden(session: Session, *, organisation_id: int) -> list[Gebied]:
         session.exec(
             select(Gebied)
             .where(Gebied.organisation_id == organisation_id)
-            .order_by(Gebied.archived_at.is_not(None), Gebied.name)
+            .order_by(col(Gebied.archived_at).is_not(None), col(Gebied.name))
         )
     )
 
@@ -385,7 +385,7 @@ def plan_wijken(
     gebieden = {
         g.name.lower()
         for g in session.exec(
-            select(Gebied).where(Gebied.organisation_id == organisation_id, Gebied.archived_at.is_(None))
+            select(Gebied).where(col(Gebied.organisation_id) == organisation_id, col(Gebied.archived_at).is_(None))
         )
     }
     return [], check_rows(
@@ -447,7 +447,7 @@ def confirm_wijken_import(session: Session, *, user: User, organisation_id: int,
     preview = get_wijken_import(session, user=user, organisation_id=organisation_id, token=token)
     claimed = session.execute(
         update(WijkImport)
-        .where(WijkImport.id == preview.record.id, WijkImport.confirmed_at.is_(None))
+        .where(col(WijkImport.id) == preview.record.id, col(WijkImport.confirmed_at).is_(None))
         .values(confirmed_at=utcnow())
     )
     if claimed.rowcount != 1:
@@ -483,7 +483,7 @@ def import_wijken(
         raise WijkenImportRefused(problems)
     gebieden = {
         g.name.lower(): g
-        for g in session.exec(select(Gebied).where(Gebied.organisation_id == org.id, Gebied.archived_at.is_(None)))
+        for g in session.exec(select(Gebied).where(col(Gebied.organisation_id) == org.id, col(Gebied.archived_at).is_(None)))
     }
     for name in sorted({r.gebied for r in rows if r.new_gebied}, key=str.lower):
         if name.lower() not in gebieden:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.access import visible_cohort_ids
 from training.errors import PermissionDenied
@@ -55,11 +55,11 @@ def deliverable_ids(session: Session, *, now: datetime | None = None, limit: int
         .where(
             OutboundMail.attempts < MAX_ATTEMPTS,
             or_(
-                OutboundMail.status.in_(["queued", "failed"]),
-                (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM),
+                col(OutboundMail.status).in_(["queued", "failed"]),
+                (col(OutboundMail.status) == "sending") & (col(OutboundMail.claimed_at) < now - STALE_CLAIM),
             ),
         )
-        .order_by(OutboundMail.id)
+        .order_by(col(OutboundMail.id))
         .limit(limit)
     )
     return list(session.exec(q))
@@ -71,11 +71,11 @@ def claim(session: Session, *, mail_id: int, now: datetime | None = None) -> Out
     result = session.execute(
         update(OutboundMail)
         .where(
-            OutboundMail.id == mail_id,
-            OutboundMail.attempts < MAX_ATTEMPTS,
+            col(OutboundMail.id) == mail_id,
+            col(OutboundMail.attempts) < MAX_ATTEMPTS,
             or_(
-                OutboundMail.status.in_(["queued", "failed"]),
-                (OutboundMail.status == "sending") & (OutboundMail.claimed_at < now - STALE_CLAIM),
+                col(OutboundMail.status).in_(["queued", "failed"]),
+                (col(OutboundMail.status) == "sending") & (col(OutboundMail.claimed_at) < now - STALE_CLAIM),
             ),
         )
         .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
@@ -109,8 +109,8 @@ def list_outbox(session: Session, *, user: User, limit: int = 200) -> list[Outbo
     """Recent messages: all for admins, those about their own cohorts for trainers."""
     if user.role not in (Role.admin, Role.trainer):
         raise PermissionDenied()
-    q = select(OutboundMail).order_by(OutboundMail.id.desc()).limit(limit)
+    q = select(OutboundMail).order_by(col(OutboundMail.id).desc()).limit(limit)
     ids = visible_cohort_ids(session, user=user)
     if ids is not None:
-        q = q.where(OutboundMail.cohort_id.in_(ids))
+        q = q.where(col(OutboundMail.cohort_id).in_(ids))
     return list(session.exec(q))

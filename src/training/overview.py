@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.access import visible_cohort_ids
 from training.errors import PermissionDenied
@@ -38,18 +38,18 @@ def home_summary(session: Session, *, user: User) -> HomeSummary:
     if ids is not None and not ids:
         return summary
     q = (
-        select(Cohort, func.count(Enrolment.id))
-        .join(Enrolment, Enrolment.cohort_id == Cohort.id, isouter=True)
-        .group_by(Cohort.id)
-        .order_by(Cohort.start_date, Cohort.name)
+        select(Cohort, func.count(col(Enrolment.id)))
+        .join(Enrolment, col(Enrolment.cohort_id) == col(Cohort.id), isouter=True)
+        .group_by(col(Cohort.id))
+        .order_by(col(Cohort.start_date), col(Cohort.name))
     )
     if ids is not None:
-        q = q.where(Cohort.id.in_(ids))
+        q = q.where(col(Cohort.id).in_(ids))
     for cohort, n in session.exec(q):
         summary.cohorts.append(CohortLine(cohort.id, cohort.name, cohort.start_date, cohort.end_date, n))
     if user.role in (Role.manager, Role.admin):
-        wq = select(func.count(Wijk.id))
-        tq = select(func.count(User.id)).where(User.role == Role.trainee.value)
+        wq = select(func.count(col(Wijk.id)))
+        tq = select(func.count(col(User.id))).where(col(User.role) == Role.trainee.value)
         if user.role == Role.manager:
             wq = wq.where(Wijk.organisation_id == user.organisation_id)
             tq = tq.where(User.organisation_id == user.organisation_id)

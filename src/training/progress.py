@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.cohort_modules import trainee_modules, trainee_plan
 from training.content import AttemptResult, Module, grade_attempt
@@ -100,13 +100,13 @@ def standings(
     reads: dict[tuple[int, str], set[str]] = {}
     for uid, mid, sid in session.exec(
         select(SectionRead.user_id, SectionRead.module_id, SectionRead.section_id).where(
-            SectionRead.user_id.in_(user_ids)
+            col(SectionRead.user_id).in_(user_ids)
         )
     ):
         reads.setdefault((uid, mid), set()).add(sid)
     progress = {
         (p.user_id, p.module_id): p
-        for p in session.exec(select(ModuleProgress).where(ModuleProgress.user_id.in_(user_ids)))
+        for p in session.exec(select(ModuleProgress).where(col(ModuleProgress.user_id).in_(user_ids)))
     }
     result: dict[int, list[ModuleStanding]] = {}
     for uid in user_ids:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.errors import TrainingError
 from training.models import LoginThrottle, utcnow
@@ -78,10 +78,10 @@ def reserve(session: Session, *, limits: list[Limit], now: datetime | None = Non
         expired = LoginThrottle.window_started_at <= now - timedelta(seconds=limit.window_seconds)
         counted = session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key == limit.key, expired | (LoginThrottle.attempts < limit.max_attempts))
+            .where(col(LoginThrottle.key) == limit.key, expired | (col(LoginThrottle.attempts) < limit.max_attempts))
             .values(
-                attempts=case((expired, 1), else_=LoginThrottle.attempts + 1),
-                window_started_at=case((expired, now), else_=LoginThrottle.window_started_at),
+                attempts=case((expired, 1), else_=col(LoginThrottle.attempts) + 1),
+                window_started_at=case((expired, now), else_=col(LoginThrottle.window_started_at)),
             )
             .returning(LoginThrottle.attempts)
         ).first()
@@ -99,16 +99,16 @@ def release(session: Session, *, limits: list[Limit], forget: list[Limit] = ()) 
     if keys:
         session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key.in_(keys), LoginThrottle.attempts > 0)
+            .where(col(LoginThrottle.key).in_(keys), col(LoginThrottle.attempts) > 0)
             .values(attempts=LoginThrottle.attempts - 1)
         )
     if forget:
-        session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(sorted(lim.key for lim in forget))))
+        session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(sorted(lim.key for lim in forget))))
 
 
 def purge_expired(session: Session, *, older_than: datetime) -> int:
     """Drop counters whose window started before ``older_than`` (they count as empty anyway)."""
-    return session.execute(delete(LoginThrottle).where(LoginThrottle.window_started_at < older_than)).rowcount
+    return session.execute(delete(LoginThrottle).where(col(LoginThrottle.window_started_at) < older_than)).rowcount
 
 
 def _aware(dt: datetime) -> datetime:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training.models import User, UserSession, utcnow
 
@@ -57,8 +57,8 @@ def user_for_session(
         return None
     row = session.exec(
         select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == hash_session_token(token), UserSession.ended_at.is_(None))
+        .join(User, col(User.id) == col(UserSession.user_id))
+        .where(col(UserSession.id) == hash_session_token(token), col(UserSession.ended_at).is_(None))
     ).first()
     if row is None:
         return None
@@ -78,14 +78,14 @@ def user_for_session(
             .with_for_update(skip_locked=True)
         ).first()
         if due is not None:
-            session.execute(update(UserSession).where(UserSession.id == record.id).values(last_seen_at=now))
+            session.execute(update(UserSession).where(col(UserSession.id) == record.id).values(last_seen_at=now))
     return user
 
 
 def end_session(session: Session, *, token: str, now: datetime | None = None) -> None:
     session.execute(
         update(UserSession)
-        .where(UserSession.id == hash_session_token(token), UserSession.ended_at.is_(None))
+        .where(col(UserSession.id) == hash_session_token(token), col(UserSession.ended_at).is_(None))
         .values(ended_at=now or utcnow())
     )
 
@@ -94,7 +94,7 @@ def end_sessions(
     session: Session, *, user_id: int, except_token: str | None = None, now: datetime | None = None
 ) -> None:
     """End every live session of the user (all but ``except_token``'s, when given)."""
-    q = update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    q = update(UserSession).where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
     if except_token is not None:
-        q = q.where(UserSession.id != hash_session_token(except_token))
+        q = q.where(col(UserSession.id) != hash_session_token(except_token))
     session.execute(q.values(ended_at=now or utcnow()))
