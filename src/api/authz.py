@@ -132,6 +132,16 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "upload_wijken_csv": ADMIN,
     "wijken_import_page": ADMIN,
     "confirm_wijken_import": ADMIN,
+    # staff accounts (training.staff): admins only; see that module for why a manager does not invite trainers
+    "staff_new_page": ADMIN,
+    "invite_staff": ADMIN,
+    "account_page": ADMIN,
+    "change_account": ADMIN,
+    "deactivate_account_page": ADMIN,
+    "deactivate_account": ADMIN,
+    "reactivate_account": ADMIN,
+    "unlock_account": ADMIN,
+    "reinvite_account": ADMIN,
 }
 
 # Routes FastAPI or Starlette add themselves (not APIRoutes): always public, never touching data.

@@ -185,7 +185,9 @@ class AuditPage:
 
 
 def _query(session: Session, flt: AuditFilter):
-    q = select(AuditEntry, col(User.name), col(User.email)).join(User, col(User.id) == col(AuditEntry.user_id), isouter=True)
+    q = select(AuditEntry, col(User.name), col(User.email)).join(
+        User, col(User.id) == col(AuditEntry.user_id), isouter=True
+    )
     who = flt.user.strip()
     if who.isascii() and who.isdigit():
         q = q.where(AuditEntry.user_id == int(who)) if int(who) < 2**31 else q.where(False)

@@ -54,7 +54,9 @@ def wijken_of(session: Session, *, organisation_id: int) -> list[Wijk]:
     """The wijken new enrolments may name: archived ones keep their history but take no one new."""
     return list(
         session.exec(
-            select(Wijk).where(col(Wijk.organisation_id) == organisation_id, col(Wijk.archived_at).is_(None)).order_by(col(Wijk.name))
+            select(Wijk)
+            .where(col(Wijk.organisation_id) == organisation_id, col(Wijk.archived_at).is_(None))
+            .order_by(col(Wijk.name))
         )
     )
 
@@ -104,10 +106,14 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
     )
     user_ids = [u.id for _, u, _ in rows]
     latest_invitation: dict[int, Invitation] = {}
-    for inv in session.exec(select(Invitation).where(col(Invitation.user_id).in_(user_ids)).order_by(col(Invitation.id))):
+    for inv in session.exec(
+        select(Invitation).where(col(Invitation.user_id).in_(user_ids)).order_by(col(Invitation.id))
+    ):
         latest_invitation[inv.user_id] = inv
     latest_mail: dict[str, str] = {}
-    for mail in session.exec(select(OutboundMail).where(col(OutboundMail.cohort_id) == cohort.id).order_by(col(OutboundMail.id))):
+    for mail in session.exec(
+        select(OutboundMail).where(col(OutboundMail.cohort_id) == cohort.id).order_by(col(OutboundMail.id))
+    ):
         latest_mail[mail.to_address] = mail.status
     lines = []
     for enrolment, trainee, wijk in rows:
@@ -359,7 +365,9 @@ def deactivate(
         session.add(enrolment)
     others = session.exec(
         select(func.count(col(Enrolment.id))).where(
-            col(Enrolment.user_id) == trainee.id, col(Enrolment.id) != enrolment.id, col(Enrolment.deactivated_at).is_(None)
+            col(Enrolment.user_id) == trainee.id,
+            col(Enrolment.id) != enrolment.id,
+            col(Enrolment.deactivated_at).is_(None),
         )
     ).one()
     if not others and trainee.is_active:

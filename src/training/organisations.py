@@ -150,7 +150,9 @@ def structure(session: Session, *, organisation_id: int) -> list[GebiedBlock]:
     blocks = {g.id: GebiedBlock(g) for g in gebieden}
     loose = GebiedBlock(None)
     for wijk in session.exec(
-        select(Wijk).where(col(Wijk.organisation_id) == organisation_id).order_by(col(Wijk.archived_at).is_not(None), col(Wijk.name))
+        select(Wijk)
+        .where(col(Wijk.organisation_id) == organisation_id)
+        .order_by(col(Wijk.archived_at).is_not(None), col(Wijk.name))
     ):
         blocks.get(wijk.gebied_id, loose).wijken.append(WijkLine(wijk, counts.get(wijk.id, 0)))
     return list(blocks.values()) + ([loose] if loose.wijken else [])
@@ -483,7 +485,9 @@ def import_wijken(
         raise WijkenImportRefused(problems)
     gebieden = {
         g.name.lower(): g
-        for g in session.exec(select(Gebied).where(col(Gebied.organisation_id) == org.id, col(Gebied.archived_at).is_(None)))
+        for g in session.exec(
+            select(Gebied).where(col(Gebied.organisation_id) == org.id, col(Gebied.archived_at).is_(None))
+        )
     }
     for name in sorted({r.gebied for r in rows if r.new_gebied}, key=str.lower):
         if name.lower() not in gebieden:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse
 
 from api.auth import CurrentUser, SessionDep
-from api.inputs import PathId, parse_id
+from api.inputs import PathId
+from api.responses import flash, optional_id, see_other
 from api.templating import render
 from training import organisations
 from training.errors import Conflict, InvalidInput, NotFound
@@ -23,23 +23,6 @@ Code = Annotated[str, Form(max_length=40)]
 Choice = Annotated[str, Form(max_length=20)]
 
 
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-def _flash(request: Request, message: str) -> None:
-    request.session["flash"] = message
-
-
-def _optional_id(value: str, field: str) -> int | None:
-    if not value.strip():
-        return None
-    number = parse_id(value)
-    if number is None:
-        raise InvalidInput("Kies een van de mogelijkheden.", field=field)
-    return number
-
-
 @router.get("", include_in_schema=False)
 def organisations_page(request: Request, session: SessionDep, user: CurrentUser):
     if user.role != Role.admin:  # a manager has one organisation: show it
@@ -47,7 +30,7 @@ def organisations_page(request: Request, session: SessionDep, user: CurrentUser)
             raise NotFound(
                 "U hoort (nog) niet bij een organisatie. Vraag de beheerder om u aan een organisatie te koppelen."
             )
-        return _see_other(f"/beheer/organisaties/{user.organisation_id}")
+        return see_other(f"/beheer/organisaties/{user.organisation_id}")
     return render(
         request,
         "organisations.html",
@@ -75,8 +58,8 @@ def create_organisation(request: Request, session: SessionDep, user: CurrentUser
             },
             status_code=422,
         )
-    _flash(request, f"De organisatie ‘{org.name}’ is aangemaakt. Voeg nu gebieden en wijken toe.")
-    return _see_other(f"/beheer/organisaties/{org.id}")
+    flash(request, f"De organisatie ‘{org.name}’ is aangemaakt. Voeg nu gebieden en wijken toe.")
+    return see_other(f"/beheer/organisaties/{org.id}")
 
 
 def _organisation_context(session, user, organisation_id: int, **extra) -> dict:
@@ -120,15 +103,15 @@ def rename_organisation(
             organisations.rename_organisation(session, user=user, organisation_id=organisation_id, name=name)
     except (InvalidInput, Conflict) as exc:
         return _form_error(request, session, user, organisation_id, exc, {"org_name": name})
-    _flash(request, "De naam van de organisatie is gewijzigd.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, "De naam van de organisatie is gewijzigd.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/archiveren", include_in_schema=False)
 def archive_organisation(request: Request, session: SessionDep, user: CurrentUser, organisation_id: PathId):
     org = organisations.archive_organisation(session, user=user, organisation_id=organisation_id)
-    _flash(request, f"De organisatie ‘{org.name}’ is gearchiveerd. Alle gegevens blijven bewaard.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, f"De organisatie ‘{org.name}’ is gearchiveerd. Alle gegevens blijven bewaard.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/gebieden", include_in_schema=False)
@@ -140,8 +123,8 @@ def create_gebied(
             gebied = organisations.create_gebied(session, user=user, organisation_id=organisation_id, name=gebied_name)
     except (InvalidInput, Conflict) as exc:
         return _form_error(request, session, user, organisation_id, exc, {"gebied_name": gebied_name})
-    _flash(request, f"Het gebied ‘{gebied.name}’ is aangemaakt.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, f"Het gebied ‘{gebied.name}’ is aangemaakt.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/gebieden/{gebied_id}", include_in_schema=False)
@@ -161,8 +144,8 @@ def rename_gebied(
     except (InvalidInput, Conflict) as exc:
         exc.field = f"gebied-{gebied_id}"
         return _form_error(request, session, user, organisation_id, exc, {f"gebied-{gebied_id}": name})
-    _flash(request, "De naam van het gebied is gewijzigd.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, "De naam van het gebied is gewijzigd.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/gebieden/{gebied_id}/archiveren", include_in_schema=False)
@@ -170,8 +153,8 @@ def archive_gebied(
     request: Request, session: SessionDep, user: CurrentUser, organisation_id: PathId, gebied_id: PathId
 ):
     gebied = organisations.archive_gebied(session, user=user, organisation_id=organisation_id, gebied_id=gebied_id)
-    _flash(request, f"Het gebied ‘{gebied.name}’ is gearchiveerd.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, f"Het gebied ‘{gebied.name}’ is gearchiveerd.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/wijken", include_in_schema=False)
@@ -193,13 +176,13 @@ def create_wijk(
                 organisation_id=organisation_id,
                 name=name,
                 code=code,
-                gebied_id=_optional_id(gebied_id, "gebied_id"),
+                gebied_id=optional_id(gebied_id, field="gebied_id"),
             )
     except (InvalidInput, Conflict) as exc:
         exc.field = {"name": "wijk_name"}.get(exc.field, exc.field)
         return _form_error(request, session, user, organisation_id, exc, values)
-    _flash(request, f"De wijk ‘{wijk.name}’ is aangemaakt.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, f"De wijk ‘{wijk.name}’ is aangemaakt.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 def _wijk_context(session, user, organisation_id: int, wijk_id: int, **extra) -> dict:
@@ -235,7 +218,7 @@ def update_wijk(
                 wijk_id=wijk_id,
                 name=name,
                 code=code,
-                gebied_id=_optional_id(gebied_id, "gebied_id"),
+                gebied_id=optional_id(gebied_id, field="gebied_id"),
             )
     except (InvalidInput, Conflict) as exc:
         session.expire_all()
@@ -253,19 +236,19 @@ def update_wijk(
             ),
             status_code=422,
         )
-    _flash(request, "De wijk is gewijzigd. Inschrijvingen en monitorcijfers blijven bij deze wijk.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, "De wijk is gewijzigd. Inschrijvingen en monitorcijfers blijven bij deze wijk.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/wijken/{wijk_id}/archiveren", include_in_schema=False)
 def archive_wijk(request: Request, session: SessionDep, user: CurrentUser, organisation_id: PathId, wijk_id: PathId):
     wijk = organisations.archive_wijk(session, user=user, organisation_id=organisation_id, wijk_id=wijk_id)
-    _flash(
+    flash(
         request,
         f"De wijk ‘{wijk.name}’ is gearchiveerd. Wie er al in ingeschreven is blijft meetellen in de "
         "monitor; nieuwe deelnemers kunnen de wijk niet meer kiezen.",
     )
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
 
 
 @router.post("/{organisation_id}/wijken-import", include_in_schema=False)
@@ -286,7 +269,7 @@ async def upload_wijken_csv(
         filename=bestand.filename or "",
         create_gebieden=nieuwe_gebieden == "on",
     )
-    return _see_other(f"/beheer/organisaties/{organisation_id}/wijken-import/{record.token}")
+    return see_other(f"/beheer/organisaties/{organisation_id}/wijken-import/{record.token}")
 
 
 @router.get("/{organisation_id}/wijken-import/{import_token}", include_in_schema=False)
@@ -303,5 +286,5 @@ def confirm_wijken_import(
     request: Request, session: SessionDep, user: CurrentUser, organisation_id: PathId, import_token: str
 ):
     n = organisations.confirm_wijken_import(session, user=user, organisation_id=organisation_id, token=import_token)
-    _flash(request, f"{n} wijken zijn geïmporteerd.")
-    return _see_other(f"/beheer/organisaties/{organisation_id}")
+    flash(request, f"{n} wijken zijn geïmporteerd.")
+    return see_other(f"/beheer/organisaties/{organisation_id}")
