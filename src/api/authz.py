@@ -107,6 +107,11 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "send_reminders": TRAINER,
     "outbox_page": TRAINER,
     "retry_outbox": TRAINER,
+    # password reset (training.password_reset): anyone may ask; the one-time token in the link is the credential
+    "forgot_password_page": PUBLIC,
+    "request_password_reset": PUBLIC,
+    "reset_password_page": PUBLIC,
+    "reset_password": PUBLIC,
     # invitation links: the one-time token is the credential
     "invitation_page": PUBLIC,
     "accept_invitation": PUBLIC,
