@@ -203,6 +203,16 @@ def create_user(
         except TrainingError as exc:
             typer.echo(f"Cannot create user: {ENGLISH.get(exc.field, exc.message)}", err=True)
             raise typer.Exit(2) from None
+        from training import audit_trail
+
+        audit_trail.record(
+            session,
+            action="user.created",
+            object_type="user",
+            object_id=user.id,
+            organisation_id=org_id,
+            details={"role": user.role},
+        )
         session.commit()
         typer.echo(f"Created {user.role} {user.email} (id {user.id}).")
 

@@ -119,6 +119,21 @@ def test_cli_creates_an_organisation_and_imports_wijken(fresh_settings, monkeypa
     url, _ = db_url_engine
     monkeypatch.setenv("RACT_DATABASE_URL", url)
     runner = CliRunner()
+    first = runner.invoke(
+        cli,
+        [
+            "create-user",
+            "--role",
+            "admin",
+            "--email",
+            "beheer@schiedam.nl",
+            "--name",
+            "Bea",
+            "--password",
+            "een goed wachtwoord",
+        ],
+    )  # the empty database's first account
+    assert first.exit_code == 0, first.output
     ok = runner.invoke(cli, ["organisation", "create", "Gemeente Schiedam"])
     assert ok.exit_code == 0, ok.output
     assert runner.invoke(cli, ["organisation", "create", "Gemeente Schiedam"]).exit_code == 1
@@ -133,3 +148,8 @@ def test_cli_creates_an_organisation_and_imports_wijken(fresh_settings, monkeypa
     assert done.exit_code == 0 and "Imported 2 wijken" in done.output
     unknown = runner.invoke(cli, ["wijken", "import", str(good), "--organisation", "Gemeente Nergens"])
     assert unknown.exit_code == 2
+    from training.models import AuditEntry
+
+    actions = [e.action for e in db.exec(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions == ["user.created", "organisation.created", "wijken.imported"]
+    assert {e.channel for e in db.exec(select(AuditEntry))} == {"cli"}
