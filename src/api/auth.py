@@ -17,6 +17,10 @@ from training.user_sessions import SessionPolicy, end_session, start_session, us
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+class NotAuthenticated(Exception):
+    """The route needs a signed-in user and there is none."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """A detached copy of the signed-in user for templates and logs (survives a rolled-back session)."""
@@ -87,8 +91,6 @@ def _look_up(session: Session, token: str, policy: SessionPolicy) -> User | None
 async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
     """The signed-in user (pure: ``async def`` so FastAPI does not hand it to the thread pool)."""
     if user is None:  # enforce_access has already refused anonymous requests to non-public routes
-        from api.authz import NotAuthenticated
-
         raise NotAuthenticated()
     return user
 

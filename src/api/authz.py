@@ -10,14 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.auth import OptionalUser
+from api.auth import NotAuthenticated, OptionalUser
 from training.errors import PermissionDenied
 from training.models import Role
-
-
-class NotAuthenticated(Exception):
-    """The route needs a signed-in user and there is none."""
-
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = frozenset(Role)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from api.authz import NotAuthenticated
+from api.auth import NotAuthenticated
 from api.csrf import CsrfFailed
 from api.db import is_contention
 from api.templating import is_htmx, render
@@ -169,8 +170,6 @@ def install(app: FastAPI) -> None:
             return JSONResponse({"detail": "Niet ingelogd."}, status_code=401)
         target = "/login"
         if request.method == "GET" and request.url.path != "/":
-            from urllib.parse import quote
-
             target += "?next=" + quote(request.url.path)
         if is_htmx(request):
             return Response(status_code=401, headers={"HX-Redirect": target})

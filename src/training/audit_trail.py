@@ -8,6 +8,8 @@ without knowing about requests. Never passwords, answers, notes or tokens: ``rec
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from training.models import AuditEntry, User, utcnow
+from training.spreadsheet import spreadsheet_safe
 
 ACTOR_KEY = "audit_actor"
 WEB, CLI = "web", "cli"
@@ -263,11 +266,6 @@ CSV_COLUMNS = (
 
 def audit_csv(lines: list[AuditLine]) -> str:
     """The entries as CSV (comma-separated, UTF-8); every text cell spreadsheet-safe."""
-    import csv
-    import io
-
-    from training.spreadsheet import spreadsheet_safe
-
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

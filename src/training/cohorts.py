@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
@@ -52,8 +53,6 @@ class CohortProgress:
 
     def query(self, **changes) -> str:
         """The query string of this view with some parameters changed (for sort links and downloads)."""
-        from urllib.parse import urlencode
-
         params = {"wijk": self.wijk_id, "status": self.status, "sort": self.sort, **changes}
         return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 

@@ -17,6 +17,7 @@ from api.mailer import deliver_queued
 from api.templating import render
 from monitor import reminders, windows_admin
 from training import audit_trail, cohort_admin, cohort_modules, enrolment, outbox
+from training.cohorts import list_cohorts
 from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
@@ -268,8 +269,6 @@ def _trainees_context(session, user, cohort_id: int) -> dict:
 
 
 def enrolment_targets(session, user, cohort):
-    from training.cohorts import list_cohorts
-
     return [
         c
         for c in list_cohorts(session, user=user)
