@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 app = typer.Typer(help="R-ACT resourcegroepen platform", no_args_is_help=True, add_completion=False)
 content_app = typer.Typer(help="Check the content files (modules, questionnaires).", no_args_is_help=True)
@@ -45,6 +50,20 @@ def _engine(settings):
     except DatabaseUrlInvalid as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _database(settings) -> Iterator[Session]:
+    """A session on a fresh engine that is disposed afterwards: no pooled connection outlives the command (the
+    tests run commands in-process, where a leaked connection is a ResourceWarning)."""
+    from sqlmodel import Session
+
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def run_migrations(database_url: str, revision: str = "head") -> None:
@@ -175,7 +194,7 @@ def create_user(
     password: Annotated[str | None, typer.Option(help="Password; asked for when omitted", hidden=True)] = None,
 ) -> None:
     """Create an account."""
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from training import accounts
     from training.errors import TrainingError
@@ -185,10 +204,10 @@ def create_user(
         typer.echo(f"Unknown role {role!r}: choose trainee, trainer, manager or admin.", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    engine = _engine(settings)
+    _engine(settings).dispose()  # validate the URL before asking for the password
     if password is None:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with Session(engine) as session:
+    with _database(settings) as session:
         org_id = None
         if organisation:
             org = session.exec(select(Organisation).where(Organisation.name == organisation)).first()
@@ -470,13 +489,12 @@ def responses_import(
 @organisation_app.command("create")
 def organisation_create(name: Annotated[str, typer.Argument(help='Name, e.g. "Gemeente Schiedam"')]) -> None:
     """Create an organisation (recorded in the audit trail)."""
-    from sqlmodel import Session
 
     from training import organisations
     from training.errors import TrainingError
 
     settings = _settings()
-    with Session(_engine(settings)) as session:
+    with _database(settings) as session:
         try:
             org = organisations.create_organisation(session, user=None, name=name)
         except TrainingError as exc:
@@ -493,7 +511,6 @@ def wijken_import(
     create_gebieden: Annotated[bool, typer.Option(help="Create gebieden the file names that do not exist yet")] = True,
 ) -> None:
     """Import wijken. Checks the whole file first: any bad row and nothing is written (exit 1)."""
-    from sqlmodel import Session
 
     from training import organisations
 
@@ -503,7 +520,7 @@ def wijken_import(
     except OSError as exc:
         typer.echo(f"Cannot read {file}: {exc}", err=True)
         raise typer.Exit(2) from None
-    with Session(_engine(settings)) as session:
+    with _database(settings) as session:
         org = organisations.find_organisation(session, name=organisation)
         if org is None:
             typer.echo(
@@ -537,8 +554,6 @@ def audit_prune(
     """Delete audit entries older than the retention period; the pruning itself is recorded in the trail."""
     import logging
 
-    from sqlmodel import Session
-
     from training import audit_trail
 
     settings = _settings()
@@ -546,7 +561,7 @@ def audit_prune(
     if retention < audit_trail.MIN_RETENTION_DAYS:
         typer.echo(f"The retention is at least {audit_trail.MIN_RETENTION_DAYS} days.", err=True)
         raise typer.Exit(2)
-    with Session(_engine(settings)) as session:
+    with _database(settings) as session:
         deleted = audit_trail.prune(session, retention_days=retention)
         session.commit()
     logging.getLogger("ract.audit").warning("audit_pruned deleted=%s retention_days=%s", deleted, retention)
