@@ -1,4 +1,5 @@
-"""The layers stay apart: domain packages never import the web layer, and training never imports monitor."""
+"""The layers stay apart: domain packages never import the web layer, training never imports monitor, and the
+sub-packages keep their doors (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,51 @@ def test_domain_packages_do_not_import_the_web_layer():
 def test_training_does_not_import_monitor():
     bad = [str(p.relative_to(SRC)) for p in (SRC / "training").rglob("*.py") if "monitor" in imported_roots(p)]
     assert bad == []
+
+
+def is_module(name: str) -> bool:
+    path = SRC.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or path.is_dir()
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module a file imports; ``from a import b`` counts ``a.b`` too when that is one of ours."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{a.name}" for a in node.names if is_module(f"{node.module}.{a.name}")}
+    return names
+
+
+def within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_training_content_uses_only_errors_and_sourcefiles_of_training():
+    """Content is read and checked without the database or the rest of the programme (docs/architecture.md)."""
+    allowed = ("training.content", "training.errors", "training.sourcefiles")
+    bad = {
+        str(p.relative_to(SRC)): sorted(
+            n
+            for n in imported_modules(p)
+            if within(n, "training") and n != "training" and not any(within(n, a) for a in allowed)
+        )
+        for p in (SRC / "training" / "content").rglob("*.py")
+    }
+    assert {path: names for path, names in bad.items() if names} == {}
+
+
+def test_the_rest_of_the_code_enters_training_content_through_its_door():
+    """Outside the sub-package only ``training.content`` itself is imported, never its modules."""
+    bad = {
+        str(p.relative_to(SRC)): sorted(n for n in imported_modules(p) if n.startswith("training.content."))
+        for p in SRC.rglob("*.py")
+        if not p.is_relative_to(SRC / "training" / "content")
+    }
+    assert {path: names for path, names in bad.items() if names} == {}
 
 
 def test_every_module_opens_with_a_docstring():

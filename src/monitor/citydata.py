@@ -24,7 +24,7 @@ from monitor.instrument import Instrument
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
 from monitor.stored_scores import compute_scores
 from monitor.versions import get_or_create_version
-from training.content_models import Module
+from training.content import Module
 from training.demo import DEMO_PASSWORD, FIRST, LAST
 from training.models import (
     Cohort,

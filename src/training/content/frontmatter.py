@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from training.content_models import MODEL_AT, SKIP_RULES, ModuleMeta
-from training.content_rules import Loc, Rule, all_rules
+from training.content.models import MODEL_AT, SKIP_RULES, ModuleMeta
+from training.content.rules import Loc, Rule, all_rules
 from training.sourcefiles import ContentProblem, YamlSource, yaml_error_problem
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from training.content_models import KnowledgeCheck, Module, Question
+from training.content.models import KnowledgeCheck, Module, Question
 from training.errors import InvalidInput
 
 

@@ -1,4 +1,4 @@
-"""Read training modules (Markdown with YAML front matter) from content files, check them, and grade knowledge checks.
+"""Read training modules (Markdown with YAML front matter) from content files and check them as a whole.
 
 Pure: values in, values out; the only I/O is ``load_modules`` reading the files of one directory.
 Every problem in a file is collected and reported at once as ``ContentInvalid``, with file and line.
@@ -11,37 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.content_frontmatter import FrontMatter
-from training.content_grading import AttemptResult, QuestionResult, grade_attempt
-from training.content_markdown import parse_body, render_markdown
-from training.content_models import (
-    KnowledgeCheck,
-    Module,
-    ModuleMeta,
-    Option,
-    Question,
-    ReflectionPrompt,
-    Section,
-)
+from training.content.frontmatter import FrontMatter
+from training.content.markdown import parse_body
+from training.content.models import Module
 from training.errors import ContentInvalid
 from training.sourcefiles import ContentProblem, display_path
-
-__all__ = [
-    "AttemptResult",
-    "KnowledgeCheck",
-    "Module",
-    "ModuleMeta",
-    "Option",
-    "Question",
-    "QuestionResult",
-    "ReflectionPrompt",
-    "Section",
-    "grade_attempt",
-    "load_modules",
-    "parse_module",
-    "parse_module_bytes",
-    "render_markdown",
-]
 
 FILE_NAME_RE = re.compile(r"\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*\.md")
 

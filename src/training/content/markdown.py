@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from training.content_models import SLUG_RE, Section
+from training.content.models import SLUG_RE, Section
 from training.sourcefiles import ContentProblem
 
 # html=False: raw HTML in a content file is shown as text, never passed through.

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationInfo, model_validator
 
-from training.content_rules import Rule, check_rules, meta_rules, question_rules
+from training.content.rules import Rule, check_rules, meta_rules, question_rules
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)

@@ -1,0 +1,36 @@
+"""Training modules as content: read and check the files, render their Markdown, grade knowledge checks.
+
+The door of the sub-package: the rest of the code imports from ``training.content``, not from its modules. Pure:
+values in, values out; the only I/O is ``load_modules`` reading one directory. From the rest of ``training`` it
+uses only ``training.errors`` and ``training.sourcefiles`` (tests/test_architecture.py keeps it so).
+"""
+
+from training.content.grading import AttemptResult, QuestionResult, grade_attempt
+from training.content.loader import load_modules, parse_module, parse_module_bytes
+from training.content.markdown import render_markdown
+from training.content.models import (
+    KnowledgeCheck,
+    Module,
+    ModuleMeta,
+    Option,
+    Question,
+    ReflectionPrompt,
+    Section,
+)
+
+__all__ = [
+    "AttemptResult",
+    "KnowledgeCheck",
+    "Module",
+    "ModuleMeta",
+    "Option",
+    "Question",
+    "QuestionResult",
+    "ReflectionPrompt",
+    "Section",
+    "grade_attempt",
+    "load_modules",
+    "parse_module",
+    "parse_module_bytes",
+    "render_markdown",
+]
