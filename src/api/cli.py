@@ -480,7 +480,7 @@ def responses_import(
             action="responses.imported",
             object_type="file",
             object_id=file.name,
-            details={"responses": result.responses, "answers": result.answers},
+            details={"responses": result.responses, "values_imported": result.answers},
         )
         session.commit()
     typer.echo(f"Imported {result.responses} response(s) with {result.answers} answer(s).")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from training import audit_trail
 from training.accounts import normalise_email
@@ -69,6 +69,13 @@ class IssuedReset:
     token: str  # only ever in the e-mail
 
 
+def _id(user: User) -> int:
+    """The id of a stored user (a flushed row always has one)."""
+    if user.id is None:
+        raise ValueError("the user is not stored yet")
+    return user.id
+
+
 def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
@@ -91,7 +98,7 @@ def request_reset(session: Session, *, email: str, base_url: str, now: datetime 
     Returns nothing and raises nothing for unknown or deactivated addresses: the caller answers the same in every
     case. The mail is queued in the caller's transaction."""
     now = now or utcnow()
-    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    user = session.exec(select(User).where(col(User.email) == normalise_email(email))).first()
     if user is None or not user.is_active:
         audit_trail.record(
             session,
@@ -103,8 +110,8 @@ def request_reset(session: Session, *, email: str, base_url: str, now: datetime 
         return
     if not user.password_hash:
         latest = session.exec(
-            select(Invitation).where(Invitation.user_id == user.id).order_by(Invitation.id.desc())
-        ).first()  # type: ignore[union-attr]
+            select(Invitation).where(col(Invitation.user_id) == user.id).order_by(col(Invitation.id).desc())
+        ).first()
         cohort = session.get(Cohort, latest.cohort_id) if latest and latest.cohort_id else None
         issued = issue_invitation(session, user=user, cohort_id=cohort.id if cohort else None, now=now)
         queue_mail(
@@ -140,7 +147,11 @@ def request_reset(session: Session, *, email: str, base_url: str, now: datetime 
 def _revoke(session: Session, *, user_id: int, now: datetime) -> None:
     session.execute(
         update(PasswordReset)
-        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None))
+        .where(
+            col(PasswordReset.user_id) == user_id,
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.revoked_at).is_(None),
+        )
         .values(revoked_at=now)
     )
 
@@ -148,9 +159,9 @@ def _revoke(session: Session, *, user_id: int, now: datetime) -> None:
 def issue_reset(session: Session, *, user: User, now: datetime | None = None) -> IssuedReset:
     """A new link for the user; earlier unused links stop working."""
     now = now or utcnow()
-    _revoke(session, user_id=user.id, now=now)
+    _revoke(session, user_id=_id(user), now=now)
     token = secrets.token_urlsafe(32)
-    reset = PasswordReset(user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=now + VALID_FOR)
+    reset = PasswordReset(user_id=_id(user), token_hash=hash_token(token), created_at=now, expires_at=now + VALID_FOR)
     session.add(reset)
     session.flush()
     return IssuedReset(reset, token)
@@ -159,7 +170,7 @@ def issue_reset(session: Session, *, user: User, now: datetime | None = None) ->
 def check_reset(session: Session, *, token: str, now: datetime | None = None) -> tuple[PasswordReset, User]:
     now = now or utcnow()
     reset = (
-        session.exec(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token))).first()
+        session.exec(select(PasswordReset).where(col(PasswordReset.token_hash) == hash_token(token))).first()
         if 20 <= len(token) <= 100
         else None
     )
@@ -187,15 +198,17 @@ def complete_reset(session: Session, *, token: str, password: str, repeat: str, 
     if problem:
         raise InvalidInput(problem, field="password")
     used = session.execute(
-        update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None)).values(used_at=now)
+        update(PasswordReset)
+        .where(col(PasswordReset.id) == reset.id, col(PasswordReset.used_at).is_(None))
+        .values(used_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise ResetGone()
-    _revoke(session, user_id=user.id, now=now)
+    _revoke(session, user_id=_id(user), now=now)
     user.password_hash = hash_password(password)
     user.session_version += 1
     session.add(user)
-    end_sessions(session, user_id=user.id, now=now)
+    end_sessions(session, user_id=_id(user), now=now)
     session.flush()
     audit_trail.record(
         session,
