@@ -42,14 +42,31 @@ def _settings():
         raise typer.Exit(2) from None
 
 
+# Every engine a command makes is disposed when the command ends, however it ends (api.cli._root): the tests run
+# commands in-process, and a pooled PostgreSQL connection left to the garbage collector is a ResourceWarning there.
+_ENGINES: list = []
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    ctx.call_on_close(_dispose_engines)
+
+
+def _dispose_engines() -> None:
+    while _ENGINES:
+        _ENGINES.pop().dispose()
+
+
 def _engine(settings):
     from api.db import DatabaseUrlInvalid, make_engine
 
     try:
-        return make_engine(settings.database_url)
+        engine = make_engine(settings.database_url)
     except DatabaseUrlInvalid as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
+    _ENGINES.append(engine)
+    return engine
 
 
 @contextmanager
