@@ -11,6 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.db import get_session
+from training.ids import id_of
 from training.models import User
 from training.user_sessions import SessionPolicy, end_session, start_session, user_for_session
 
@@ -34,7 +35,7 @@ class Principal:
 
     @classmethod
     def of(cls, user: User) -> Principal:
-        return cls(user.id, user.name, user.email, user.role, user.organisation_id, user.wijk_id)
+        return cls(id_of(user), user.name, user.email, user.role, user.organisation_id, user.wijk_id)
 
 
 def sign_in(request: Request, session: Session, user: User) -> None:

@@ -149,7 +149,7 @@ def error_response(
     if status == 429 and isinstance(getattr(request.state, "error", None), Throttled):
         headers["Retry-After"] = str(request.state.error.retry_after_seconds)
     route_name = getattr(request.scope.get("route"), "name", None)
-    status_fragment = HTMX_ERROR_FRAGMENTS.get(route_name) if is_htmx(request) else None
+    status_fragment = HTMX_ERROR_FRAGMENTS.get(route_name or "") if is_htmx(request) else None
     if status_fragment:
         context = {**request.path_params, "error": message, "status": status}
         return render(request, status_fragment, context, status_code=status, headers=headers)

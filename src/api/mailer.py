@@ -26,14 +26,14 @@ class DeliveryResult:
     failed: int
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
+def _connect(settings: Settings, host: str) -> smtplib.SMTP:
     timeout = settings.smtp_timeout_seconds
     if settings.smtp_tls == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.smtp_host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
+            host, settings.smtp_port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+        smtp = smtplib.SMTP(host, settings.smtp_port, timeout=timeout)
         if settings.smtp_tls == "starttls":
             smtp.starttls(context=ssl.create_default_context())
     if settings.smtp_user:
@@ -58,7 +58,8 @@ def deliver_queued(engine: Engine, settings: Settings, *, limit: int = 200) -> D
     Each message is claimed with an atomic update before it is sent, so concurrent runs never send it twice.
     Without RACT_SMTP_HOST (development) nothing is sent and the messages stay visible on the outbox page.
     """
-    if not settings.smtp_host:
+    host = settings.smtp_host
+    if not host:
         return DeliveryResult(0, 0)
     sent = failed = 0
     smtp: smtplib.SMTP | None = None
@@ -76,7 +77,7 @@ def deliver_queued(engine: Engine, settings: Settings, *, limit: int = 200) -> D
                 if connect_error is not None:
                     raise connect_error  # the server is unreachable: do not try again for every message
                 try:
-                    smtp = smtp or _connect(settings)
+                    smtp = smtp or _connect(settings, host)
                 except Exception as exc:
                     connect_error = exc
                     raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from markupsafe import Markup, escape
 
 from api import monitor_charts as charts
@@ -39,7 +41,7 @@ def scale_rows(rows: list[GroupFigures], min_paired: int, link_wijken: bool) -> 
 
 
 def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
-    name = escape(r.group)
+    name: str = escape(r.group)
     if r.level == "wijk" and link_wijken:
         name = f'<a href="/monitor/wijk/{escape(r.group_key.split(":")[1])}">{name}</a>'
     if r.n_from is None:
@@ -79,7 +81,7 @@ def overview_context(report: Report, instrument) -> dict:
     for scale, title in report.scale_titles.items():
         rows = report.rows_for(scale)
         org = next(r for r in rows if r.group_key == top)
-        points = [
+        points: list[dict[str, Any]] = [
             {"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
             for r in rows
             if r.level == "wijk" and r.mean_change is not None and r.ci_low is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlmodel import Session, select
 
 from training.errors import NotFound
@@ -13,7 +15,9 @@ def visible_cohort_ids(session: Session, *, user: User) -> list[int] | None:
     if user.role == Role.admin:
         return None
     if user.role == Role.manager:
-        return list(session.exec(select(Cohort.id).where(Cohort.organisation_id == user.organisation_id)))
+        # primary keys are never NULL: the cast only tells mypy so
+        ids = session.exec(select(Cohort.id).where(Cohort.organisation_id == user.organisation_id))
+        return cast("list[int]", list(ids))
     if user.role == Role.trainer:
         return list(session.exec(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)))
     return list(session.exec(select(Enrolment.cohort_id).where(Enrolment.user_id == user.id)))

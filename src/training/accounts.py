@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from training.errors import Conflict, InvalidInput, TrainingError
+from training.ids import id_of
 from training.models import Role, User, utcnow
 from training.passwords import hash_password, password_problem, verify_password
 from training.throttle import Limit, Throttled, release, throttle_key
@@ -95,7 +96,7 @@ def change_password(
     user.password_hash = hash_password(new)
     user.session_version += 1
     session.add(user)
-    end_sessions(session, user_id=user.id, except_token=keep_session)
+    end_sessions(session, user_id=id_of(user), except_token=keep_session)
     session.flush()
 
 

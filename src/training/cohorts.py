@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
@@ -14,9 +15,13 @@ from sqlmodel import Session, col, select
 from training.access import get_visible_cohort, visible_cohort_ids
 from training.cohort_modules import planned_modules
 from training.content import Module
+from training.ids import id_of
 from training.models import Cohort, Enrolment, User, Wijk
 from training.progress import ModuleStanding, standings
 from training.spreadsheet import spreadsheet_safe
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class CohortProgress:
     sort: str = "wijk"
     due_dates: Mapping[str, date] = field(default_factory=dict)  # module id -> due date, where the cohort set one
 
-    def query(self, **changes) -> str:
+    def query(self, **changes: str | int | None) -> str:
         """The query string of this view with some parameters changed (for sort links and downloads)."""
         params = {"wijk": self.wijk_id, "status": self.status, "sort": self.sort, **changes}
         return urlencode({k: v for k, v in params.items() if v not in (None, "")})
@@ -85,7 +90,7 @@ def cohort_progress(
 ) -> CohortProgress:
     """The matrix of the cohort's own modules (``modules`` is the whole content; the cohort may have fewer)."""
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
-    plan = planned_modules(session, cohort_id=cohort.id, modules=modules)
+    plan = planned_modules(session, cohort_id=id_of(cohort), modules=modules)
     modules = [p.module for p in plan]
     q = (
         select(Enrolment, User, Wijk)
@@ -98,8 +103,8 @@ def cohort_progress(
     wijken = sorted({w.id: w for _, _, w in enrolled}.values(), key=lambda w: w.name)
     if wijk_id is not None:
         enrolled = [row for row in enrolled if row[2].id == wijk_id]
-    by_user = standings(session, user_ids=[u.id for _, u, _ in enrolled], modules=modules)
-    rows = [TraineeRow(u.id, u.name, w.name, by_user[u.id]) for _, u, w in enrolled]
+    by_user = standings(session, user_ids=[id_of(u) for _, u, _ in enrolled], modules=modules)
+    rows = [TraineeRow(id_of(u), u.name, w.name, by_user[id_of(u)]) for _, u, w in enrolled]
     status = status if status in STATUSES else None
     if status:
         rows = [r for r in rows if r.status == status]
@@ -115,18 +120,18 @@ class ExtraColumns:
     """Columns another package adds per trainee (the questionnaire status: training may not import monitor)."""
 
     header: Sequence[str] = ()
-    values: Callable[[int], Sequence] = lambda user_id: ()
+    values: Callable[[int], Sequence[object]] = lambda user_id: ()
 
 
-def progress_table(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()) -> list[list]:
+def progress_table(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()) -> list[list[object]]:
     """Header and one row per trainee: wijk, status and best score per module, then ``extra``. Never reflection
     notes or answers."""
     header = ["naam", "wijk", "modules afgerond", "status"]
     for m in progress.modules:
         header += [f"{m.order:02d} {m.title} - status", f"{m.order:02d} - beste score"]
-    table: list[list] = [header + list(extra.header)]
+    table: list[list[object]] = [[*header, *extra.header]]
     for row in progress.rows:
-        line: list = [row.name, row.wijk, row.n_completed, row.status]
+        line: list[object] = [row.name, row.wijk, row.n_completed, row.status]
         for s in row.standings:
             line += [s.status.value, None if s.best_score is None else round(s.best_score)]
         table.append(line + list(extra.values(row.user_id)))
@@ -138,7 +143,7 @@ def progress_xlsx(progress: CohortProgress, extra: ExtraColumns = ExtraColumns()
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=False)
-    sheet = workbook.active
+    sheet = cast("Worksheet", workbook.active)  # a new workbook has one sheet, and it is the active one
     sheet.title = "Voortgang"
     for line in progress_table(progress, extra):
         # Names come from people: text that starts like a formula stays text (training.spreadsheet).

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from training.accounts import create_user
+from training.ids import id_of
 from training.models import Cohort, CohortTrainer, Enrolment, Gebied, Organisation, Role, User, Wijk
 from training.passwords import hash_password
 
@@ -100,10 +101,10 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     wijken: list[tuple[Wijk, int]] = []
     for gebied_name, wijk_name, n in WIJKEN:
         if gebied_name not in gebieden:
-            gebieden[gebied_name] = Gebied(organisation_id=org.id, name=gebied_name)
+            gebieden[gebied_name] = Gebied(organisation_id=id_of(org), name=gebied_name)
             session.add(gebieden[gebied_name])
             session.flush()
-        wijk = Wijk(organisation_id=org.id, gebied_id=gebieden[gebied_name].id, name=wijk_name)
+        wijk = Wijk(organisation_id=id_of(org), gebied_id=id_of(gebieden[gebied_name]), name=wijk_name)
         session.add(wijk)
         session.flush()
         wijken.append((wijk, n))
@@ -123,13 +124,13 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     account("Ada Admin", "admin@demo.local", Role.admin)
 
     voorjaar = Cohort(
-        organisation_id=org.id,
+        organisation_id=id_of(org),
         name="Regie-ondersteuners voorjaar",
         start_date=today - timedelta(days=60),
         end_date=today + timedelta(days=60),
     )
     najaar = Cohort(
-        organisation_id=org.id,
+        organisation_id=id_of(org),
         name="Regie-ondersteuners najaar",
         start_date=today - timedelta(days=10),
         end_date=today + timedelta(days=120),
@@ -138,9 +139,9 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     session.flush()
     session.add_all(
         [
-            CohortTrainer(cohort_id=voorjaar.id, user_id=trainer.id),
-            CohortTrainer(cohort_id=najaar.id, user_id=trainer.id),
-            CohortTrainer(cohort_id=najaar.id, user_id=trainer2.id),
+            CohortTrainer(cohort_id=id_of(voorjaar), user_id=id_of(trainer)),
+            CohortTrainer(cohort_id=id_of(najaar), user_id=id_of(trainer)),
+            CohortTrainer(cohort_id=id_of(najaar), user_id=id_of(trainer2)),
         ]
     )
 
@@ -148,7 +149,7 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
     rng.shuffle(names)
     first_wijk = wijken[0][0]
     demo_trainee = account("Dewi Deelnemer", "trainee@demo.local", Role.trainee, first_wijk.id)
-    session.add(Enrolment(cohort_id=voorjaar.id, user_id=demo_trainee.id, wijk_id=first_wijk.id))
+    session.add(Enrolment(cohort_id=id_of(voorjaar), user_id=id_of(demo_trainee), wijk_id=id_of(first_wijk)))
     n_trainees = 1
     for wijk, n in wijken:
         for i in range(n):
@@ -156,7 +157,7 @@ def load_demo_data(session: Session, *, seed: int = 2026, today: date | None = N
             email = name.lower().replace(" ", ".").replace("ö", "o").replace("ü", "u") + f".{wijk.id}{i}@demo.local"
             user = account(name, email, Role.trainee, wijk.id)
             cohort = voorjaar if rng.random() < 0.55 else najaar
-            session.add(Enrolment(cohort_id=cohort.id, user_id=user.id, wijk_id=wijk.id))
+            session.add(Enrolment(cohort_id=id_of(cohort), user_id=id_of(user), wijk_id=id_of(wijk)))
             n_trainees += 1
     session.flush()
     return {"organisations": 1, "wijken": len(wijken), "cohorts": 2, "trainees": n_trainees}

@@ -6,11 +6,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from training.errors import Conflict, InvalidInput, NotFound, TrainingError
+from training.ids import id_of
 from training.models import Cohort, Invitation, User, utcnow
 from training.outbox import Message
 from training.passwords import hash_password, password_problem
@@ -81,8 +84,8 @@ def issue_invitation(
 ) -> IssuedInvitation:
     """A new link for the user; earlier unused links of the user stop working."""
     now = now or utcnow()
-    revoke_invitations(session, user_id=user.id, now=now)
-    issued = new_invitation(user_id=user.id, cohort_id=cohort_id, now=now, valid_days=valid_days)
+    revoke_invitations(session, user_id=id_of(user), now=now)
+    issued = new_invitation(user_id=id_of(user), cohort_id=cohort_id, now=now, valid_days=valid_days)
     session.add(issued.invitation)
     session.flush()
     return issued
@@ -166,12 +169,12 @@ def accept_invitation(session: Session, *, token: str, password: str, repeat: st
         .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
         .values(used_at=now)
     )
-    if used.rowcount != 1:
+    if cast("CursorResult[Any]", used).rowcount != 1:
         raise InvitationUsed()
     user.password_hash = hash_password(password)
     user.session_version += 1
     session.add(user)
-    end_sessions(session, user_id=user.id, now=now)  # whoever was signed in as this person is signed out
+    end_sessions(session, user_id=id_of(user), now=now)  # whoever was signed in as this person is signed out
     session.flush()
     return user
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from training.cohort_admin import reminder_days_of
 from training.content import Module
+from training.ids import id_of
 from training.models import Cohort, CohortModule, Enrolment, ModuleProgress, User
 
 
@@ -41,13 +42,13 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
         )
     ).all()
     due = [
-        (row, cohort)
+        (row, cohort, row.due_on)
         for row, cohort in due_rows
-        if row.module_id in by_id and (row.due_on - today).days in reminder_days_of(cohort)
+        if row.module_id in by_id and row.due_on is not None and (row.due_on - today).days in reminder_days_of(cohort)
     ]
     if not due:
         return []
-    cohort_ids = sorted({cohort.id for _, cohort in due})
+    cohort_ids = sorted({id_of(cohort) for _, cohort, _ in due})
     enrolled: dict[int, list[tuple[Enrolment, User]]] = {}
     for enrolment, trainee in session.exec(
         select(Enrolment, User)
@@ -59,7 +60,7 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
         )
     ):
         enrolled.setdefault(enrolment.cohort_id, []).append((enrolment, trainee))
-    user_ids = sorted({t.id for rows in enrolled.values() for _, t in rows})
+    user_ids = sorted({id_of(t) for rows in enrolled.values() for _, t in rows})
     completed: set[tuple[int, str]] = set()
     for start in range(0, len(user_ids), 500):
         completed.update(
@@ -71,12 +72,12 @@ def modules_due(session: Session, *, today: date, modules: Sequence[Module]) -> 
             ).all()
         )
     best: dict[tuple[int, str], ModuleDue] = {}
-    for row, cohort in due:
-        for enrolment, trainee in enrolled.get(cohort.id, []):
-            key = (trainee.id, row.module_id)
+    for row, cohort, due_on in due:
+        for enrolment, trainee in enrolled.get(id_of(cohort), []):
+            key = (id_of(trainee), row.module_id)
             if key in completed:
                 continue
-            line = ModuleDue(cohort, enrolment, trainee, by_id[row.module_id], row.due_on)
+            line = ModuleDue(cohort, enrolment, trainee, by_id[row.module_id], due_on)
             current = best.get(key)
             if current is None or (line.due_on, enrolment.id) < (current.due_on, current.enrolment.id):
                 best[key] = line

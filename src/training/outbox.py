@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import or_, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from training.access import visible_cohort_ids
@@ -62,7 +64,7 @@ def deliverable_ids(session: Session, *, now: datetime | None = None, limit: int
         .order_by(col(OutboundMail.id))
         .limit(limit)
     )
-    return list(session.exec(q))
+    return cast("list[int]", list(session.exec(q)))  # primary keys are never NULL
 
 
 def claim(session: Session, *, mail_id: int, now: datetime | None = None) -> OutboundMail | None:
@@ -80,7 +82,7 @@ def claim(session: Session, *, mail_id: int, now: datetime | None = None) -> Out
         )
         .values(status="sending", claimed_at=now, attempts=OutboundMail.attempts + 1)
     )
-    if result.rowcount != 1:
+    if cast("CursorResult[Any]", result).rowcount != 1:
         return None
     mail = session.get(OutboundMail, mail_id)
     session.refresh(mail)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from training.access import visible_cohort_ids
 from training.errors import PermissionDenied
+from training.ids import id_of
 from training.models import Cohort, Enrolment, Organisation, Role, User, Wijk
 
 
@@ -46,7 +47,7 @@ def home_summary(session: Session, *, user: User) -> HomeSummary:
     if ids is not None:
         q = q.where(col(Cohort.id).in_(ids))
     for cohort, n in session.exec(q):
-        summary.cohorts.append(CohortLine(cohort.id, cohort.name, cohort.start_date, cohort.end_date, n))
+        summary.cohorts.append(CohortLine(id_of(cohort), cohort.name, cohort.start_date, cohort.end_date, n))
     if user.role in (Role.manager, Role.admin):
         wq = select(func.count(col(Wijk.id)))
         tq = select(func.count(col(User.id))).where(col(User.role) == Role.trainee.value)

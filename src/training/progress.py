@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from training.cohort_modules import trainee_modules, trainee_plan
 from training.content import AttemptResult, Module, grade_attempt
 from training.errors import InvalidInput, NotFound, PermissionDenied
+from training.ids import id_of
 from training.models import ModuleProgress, QuizAttempt, ReflectionNote, Role, SectionRead, User, utcnow
 
 NOTE_MAX_LENGTH = 5000
@@ -143,7 +144,7 @@ def learning_path(
     _require_trainee(user)
     plan = trainee_plan(session, user=user, modules=modules)
     return LearningPath(
-        standings(session, user_ids=[user.id], modules=[p.module for p in plan])[user.id],
+        standings(session, user_ids=[id_of(user)], modules=[p.module for p in plan])[id_of(user)],
         gate(session, user) if gate else None,
         {p.module.id: p.due_on for p in plan if p.due_on},
     )
@@ -160,7 +161,7 @@ def open_module(
     reason = gate(session, user) if gate else None
     if reason:
         raise PermissionDenied(reason)
-    return standings(session, user_ids=[user.id], modules=[module])[user.id][0]
+    return standings(session, user_ids=[id_of(user)], modules=[module])[id_of(user)][0]
 
 
 def _progress_row(session: Session, user: User, module: Module) -> ModuleProgress:
@@ -168,7 +169,7 @@ def _progress_row(session: Session, user: User, module: Module) -> ModuleProgres
         select(ModuleProgress).where(ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id)
     ).first()
     if row is None:
-        row = ModuleProgress(user_id=user.id, module_id=module.id, content_hash=module.content_hash)
+        row = ModuleProgress(user_id=id_of(user), module_id=module.id, content_hash=module.content_hash)
         try:
             with session.begin_nested():
                 session.add(row)
@@ -210,7 +211,10 @@ def mark_section_read(
             with session.begin_nested():
                 session.add(
                     SectionRead(
-                        user_id=user.id, module_id=module.id, section_id=section_id, content_hash=module.content_hash
+                        user_id=id_of(user),
+                        module_id=module.id,
+                        section_id=section_id,
+                        content_hash=module.content_hash,
                     )
                 )
         except IntegrityError:
@@ -219,7 +223,7 @@ def mark_section_read(
     _maybe_complete(session, user, module, row)
     session.add(row)
     session.flush()
-    return standings(session, user_ids=[user.id], modules=[module])[user.id][0]
+    return standings(session, user_ids=[id_of(user)], modules=[module])[id_of(user)][0]
 
 
 def submit_attempt(
@@ -237,7 +241,7 @@ def submit_attempt(
     row = _progress_row(session, user, module)
     session.add(
         QuizAttempt(
-            user_id=user.id,
+            user_id=id_of(user),
             module_id=module.id,
             content_hash=module.content_hash,
             answers_json=json.dumps({q: sorted(v) for q, v in answers.items()}, sort_keys=True),
@@ -282,7 +286,7 @@ def save_note(
         raise InvalidInput(f"Een notitie kan hoogstens {NOTE_MAX_LENGTH} tekens lang zijn.", field="text")
     note = notes_for(session, user=user, module=module).get(prompt_id)
     if note is None:
-        note = ReflectionNote(user_id=user.id, module_id=module.id, prompt_id=prompt_id, text=text)
+        note = ReflectionNote(user_id=id_of(user), module_id=module.id, prompt_id=prompt_id, text=text)
         try:
             with session.begin_nested():
                 session.add(note)

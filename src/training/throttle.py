@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from training.errors import TrainingError
@@ -57,7 +62,7 @@ def throttle_key(scope: str, *parts: str) -> str:
     return f"{scope}:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()}"
 
 
-def _insert(session: Session):
+def _insert(session: Session) -> PgInsert | SqliteInsert:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(LoginThrottle)
 
@@ -75,7 +80,7 @@ def reserve(session: Session, *, limits: list[Limit], now: datetime | None = Non
             .values(key=limit.key, attempts=0, window_started_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        expired = LoginThrottle.window_started_at <= now - timedelta(seconds=limit.window_seconds)
+        expired = col(LoginThrottle.window_started_at) <= now - timedelta(seconds=limit.window_seconds)
         counted = session.execute(
             update(LoginThrottle)
             .where(col(LoginThrottle.key) == limit.key, expired | (col(LoginThrottle.attempts) < limit.max_attempts))
@@ -83,24 +88,26 @@ def reserve(session: Session, *, limits: list[Limit], now: datetime | None = Non
                 attempts=case((expired, 1), else_=col(LoginThrottle.attempts) + 1),
                 window_started_at=case((expired, now), else_=col(LoginThrottle.window_started_at)),
             )
-            .returning(LoginThrottle.attempts)
+            .returning(col(LoginThrottle.attempts))
         ).first()
         if counted is None:
-            started = session.exec(select(LoginThrottle.window_started_at).where(LoginThrottle.key == limit.key)).one()
+            started = session.exec(
+                select(col(LoginThrottle.window_started_at)).where(col(LoginThrottle.key) == limit.key)
+            ).one()
             ends = _aware(started) + timedelta(seconds=limit.window_seconds)
             retry_after = max(retry_after, math.ceil((ends - now).total_seconds()))
     if retry_after > 0:
         raise Throttled(retry_after)
 
 
-def release(session: Session, *, limits: list[Limit], forget: list[Limit] = ()) -> None:
+def release(session: Session, *, limits: Sequence[Limit], forget: Sequence[Limit] = ()) -> None:
     """The attempt succeeded: give it back under ``limits``, and clear the ``forget`` keys altogether."""
     keys = sorted(limit.key for limit in limits)
     if keys:
         session.execute(
             update(LoginThrottle)
             .where(col(LoginThrottle.key).in_(keys), col(LoginThrottle.attempts) > 0)
-            .values(attempts=LoginThrottle.attempts - 1)
+            .values(attempts=col(LoginThrottle.attempts) - 1)
         )
     if forget:
         session.execute(delete(LoginThrottle).where(col(LoginThrottle.key).in_(sorted(lim.key for lim in forget))))
@@ -108,7 +115,8 @@ def release(session: Session, *, limits: list[Limit], forget: list[Limit] = ()) 
 
 def purge_expired(session: Session, *, older_than: datetime) -> int:
     """Drop counters whose window started before ``older_than`` (they count as empty anyway)."""
-    return session.execute(delete(LoginThrottle).where(col(LoginThrottle.window_started_at) < older_than)).rowcount
+    result = session.execute(delete(LoginThrottle).where(col(LoginThrottle.window_started_at) < older_than))
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def _aware(dt: datetime) -> datetime:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from training.ids import id_of
 from training.models import User, UserSession, utcnow
 
 # last_seen_at is written at most this often per session, so that most requests do not write at all.
@@ -38,7 +39,7 @@ def start_session(session: Session, *, user: User, user_agent: str | None = None
     session.add(
         UserSession(
             id=hash_session_token(token),
-            user_id=user.id,
+            user_id=id_of(user),
             created_at=now,
             last_seen_at=now,
             user_agent=(user_agent or "")[:300] or None,

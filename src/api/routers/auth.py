@@ -63,7 +63,7 @@ def login(
         log.info("login_failed reason=%s", type(exc).__name__)
         status = 429 if isinstance(exc, accounts.LoginThrottled) else 401
         _record_failed_login(session, email=email, throttled=status == 429)
-        headers = {"Retry-After": str(exc.retry_after_seconds)} if status == 429 else None
+        headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, accounts.LoginThrottled) else None
         return render(
             request,
             "login.html",

@@ -13,6 +13,7 @@ from api.auth import CurrentUser, SessionDep
 from api.errors import api_errors
 from api.templating import render
 from training import overview
+from training.ids import id_of
 
 router = APIRouter()
 log = logging.getLogger("ract.health")
@@ -59,7 +60,7 @@ class Me(BaseModel):
 @router.get("/api/v1/me", response_model=Me, tags=["account"], responses=api_errors(401, 503))
 def api_me(user: CurrentUser) -> Me:
     """The signed-in user."""
-    return Me(id=user.id, name=user.name, email=user.email, role=user.role)
+    return Me(id=id_of(user), name=user.name, email=user.email, role=user.role)
 
 
 @router.get("/docs", include_in_schema=False)

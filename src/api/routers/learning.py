@@ -36,6 +36,7 @@ def _section_context(session, user, modules, module_id, section_id, gate):
     section = module.section(section_id) if section_id else None
     if section is None:
         section = module.section(standing.next_section_id or module.section_ids[0])
+    assert section is not None  # the module's own section ids always resolve
     ids = module.section_ids
     index = ids.index(section.id)
     notes = progress.notes_for(session, user=user, module=module)

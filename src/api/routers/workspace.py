@@ -21,6 +21,7 @@ from training.cohorts import list_cohorts
 from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
+from training.ids import id_of
 
 router = APIRouter()
 
@@ -150,7 +151,9 @@ def _values_from_cohort(session, cohort, modules) -> dict:
 
 
 def _form_values(form: FormData) -> dict:
-    values = {k: _text(form, k, 300) for k in form if k not in ("csrf_token", "trainer_ids", "module_ids")}
+    values: dict[str, str | list[str]] = {
+        k: _text(form, k, 300) for k in form if k not in ("csrf_token", "trainer_ids", "module_ids")
+    }
     values["trainer_ids"] = [str(t) for t in _ints(form, "trainer_ids")]
     values["module_ids"] = [v for v in form.getlist("module_ids") if isinstance(v, str)]
     return values
@@ -261,7 +264,7 @@ def _trainees_context(session, user, cohort_id: int) -> dict:
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
     return {
         "cohort": cohort,
-        "lines": enrolment.roster(session, user=user, cohort_id=cohort.id),
+        "lines": enrolment.roster(session, user=user, cohort_id=id_of(cohort)),
         "wijken": enrolment.wijken_of(session, organisation_id=cohort.organisation_id),
         "targets": enrolment_targets(session, user, cohort),
         "max_mb": MAX_BYTES // 1_000_000,
@@ -433,8 +436,8 @@ def _reminders_context(session, user, cohort_id: int, values: dict | None = None
     today = date.today()
     return {
         "cohort": cohort,
-        "trainees": windows_admin.active_enrolments(session, cohort_id=cohort.id),
-        "status": windows_admin.measurement_status(session, user=user, cohort_id=cohort.id, today=today),
+        "trainees": windows_admin.active_enrolments(session, cohort_id=id_of(cohort)),
+        "status": windows_admin.measurement_status(session, user=user, cohort_id=id_of(cohort), today=today),
         "values": values
         or {
             "subject": reminders.DEFAULT_SUBJECT,

@@ -46,7 +46,7 @@ class FrontMatter:
             node = _child(node, key)
         for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
             if getattr(key_node, "value", None) == str(loc[-1]):
-                return key_node.start_mark.line + 1 + self.line_offset
+                return int(key_node.start_mark.line) + 1 + self.line_offset
         return self.line_of(loc)
 
     def label(self, loc: Loc) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -20,7 +21,7 @@ _HEADING_ID = re.compile(r"(?P<title>.*?)\s*\{#(?P<id>[^{}]*)\}", re.DOTALL)
 
 def render_markdown(text: str) -> str:
     """Render trusted Markdown from a content file to HTML (raw HTML escaped)."""
-    return _MD.render(text)
+    return str(_MD.render(text))
 
 
 @dataclass
@@ -49,7 +50,7 @@ class _BodyParser:
         self.lines = text.split("\n")
         self.path = path
         self.first_line = first_line
-        self.env: dict = {}
+        self.env: dict[str, Any] = {}
         self.tokens = _MD.parse(text, self.env)
         self.body = Body()
 
@@ -71,10 +72,10 @@ class _BodyParser:
                 self.problem(heading.line, f"section '{heading.section_id or heading.title}' has no content")
             if heading.section_id is None:
                 continue
-            markdown_start = self.tokens[heading.index].map[1] if self.tokens[heading.index].map else 0
-            markdown_end = (
-                self.tokens[end].map[0] if end < len(self.tokens) and self.tokens[end].map else len(self.lines)
-            )
+            opening = self.tokens[heading.index].map
+            markdown_start = opening[1] if opening else 0
+            closing = self.tokens[end].map if end < len(self.tokens) else None
+            markdown_end = closing[0] if closing else len(self.lines)
             self.body.sections.append(
                 Section(
                     id=heading.section_id,
@@ -193,7 +194,7 @@ class _BodyParser:
                 return start + offset + self.first_line
         for reference in (self.env.get("references") or {}).values():
             if reference.get("href") == href and reference.get("map"):
-                return reference["map"][0] + self.first_line
+                return int(reference["map"][0]) + self.first_line
         return start + self.first_line
 
 
