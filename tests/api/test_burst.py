@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
@@ -210,41 +210,41 @@ def test_a_burst_of_wrong_passwords_for_one_account_never_stops_healthz(server):
 
 def test_a_burst_of_saves_of_one_answer_loses_no_acknowledged_save_and_never_stops_healthz(server, demo):
     proc, base = server
-    trainee = signed_in(base, "trainee@demo.local")
-    started = trainee.post("/vragenlijsten/starten", data={"enrolment_id": demo_enrolment(demo).id, "moment": "T0"})
-    assert started.status_code == 303, started.text[:300]
-    rid = int(re.search(r"/vragenlijsten/(\d+)", started.headers["location"]).group(1))
-    hx = {
-        "HX-Request": "true",
-        "X-CSRF-Token": trainee.headers["X-CSRF-Token"],
-        "Cookie": f"ract_session={trainee.cookies['ract_session']}",
-    }
+    with closing(signed_in(base, "trainee@demo.local")) as trainee:  # an open socket would be a warning
+        started = trainee.post("/vragenlijsten/starten", data={"enrolment_id": demo_enrolment(demo).id, "moment": "T0"})
+        assert started.status_code == 303, started.text[:300]
+        rid = int(re.search(r"/vragenlijsten/(\d+)", started.headers["location"]).group(1))
+        hx = {
+            "HX-Request": "true",
+            "X-CSRF-Token": trainee.headers["X-CSRF-Token"],
+            "Cookie": f"ract_session={trainee.cookies['ract_session']}",
+        }
 
-    def stored() -> int | None:
-        demo.expire_all()
-        return demo.exec(select(Answer.value).where(Answer.response_id == rid, Answer.item_id == "KEN1")).first()
+        def stored() -> int | None:
+            demo.expire_all()
+            return demo.exec(select(Answer.value).where(Answer.response_id == rid, Answer.item_id == "KEN1")).first()
 
-    assert trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": "1"}).status_code == 200
-    values = [2 + i % 4 for i in range(BURST)]  # never 1: the value stored before the burst
-    with probing(base) as probe:
-        statuses = burst(
-            base,
-            lambda client, i: client.post(
-                f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(values[i])}, headers=hx
-            ),
-        )
-    assert statuses == [200] * BURST, Counter(statuses)
-    # Each save wrote its value under the response's row lock, one after the other; the one committed last stays.
-    assert stored() in {values[i] for i, s in enumerate(statuses) if s == 200}
-    probe.check()
-    # Acknowledged one after the other, every save is the stored answer when its acknowledgement arrives.
-    for value in (3, 5, 1, 4, 2, 2, 5):
-        assert (
-            trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(value)}).status_code
-            == 200
-        )
-        assert stored() == value
-    assert proc.poll() is None
+        assert trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": "1"}).status_code == 200
+        values = [2 + i % 4 for i in range(BURST)]  # never 1: the value stored before the burst
+        with probing(base) as probe:
+            statuses = burst(
+                base,
+                lambda client, i: client.post(
+                    f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(values[i])}, headers=hx
+                ),
+            )
+        assert statuses == [200] * BURST, Counter(statuses)
+        # Each save wrote its value under the response's row lock, one after the other; the one committed last stays.
+        assert stored() in {values[i] for i, s in enumerate(statuses) if s == 200}
+        probe.check()
+        # Acknowledged one after the other, every save is the stored answer when its acknowledgement arrives.
+        for value in (3, 5, 1, 4, 2, 2, 5):
+            assert (
+                trainee.post(f"/vragenlijsten/{rid}/antwoord", data={"item": "KEN1", "value": str(value)}).status_code
+                == 200
+            )
+            assert stored() == value
+        assert proc.poll() is None
 
 
 def test_sigterm_stops_the_server_within_seconds_even_under_a_burst(server):
