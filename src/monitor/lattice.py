@@ -41,8 +41,7 @@ _LEVELS: dict[Priority, tuple[Callable[[CellKey], tuple], ...]] = {
     # Wijk first: a wijk's figures over all cohorts survive; one cohort's figures in a wijk give way.
     "wijk": (lambda k: k[:4], lambda k: k[:3], lambda k: k[:2], lambda k: k[:1], lambda k: ()),
     # Cohort first: a cohort's figures survive (its page, the cohort filter); a wijk's figures give way.
-    "cohort": (lambda k: k[:4], lambda k: (k[0], k[1], k[3]), lambda k: (k[0], k[3]), lambda k: k[:1],
-               lambda k: ()),
+    "cohort": (lambda k: k[:4], lambda k: (k[0], k[1], k[3]), lambda k: (k[0], k[3]), lambda k: k[:1], lambda k: ()),
 }
 
 
@@ -55,8 +54,7 @@ class Atoms:
     safe: np.ndarray  # bool per atom: 0 or ≥ threshold people
 
 
-def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int,
-                priority: Priority = "wijk") -> Atoms:
+def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int, priority: Priority = "wijk") -> Atoms:
     """Merge cells (``keys`` with their ``counts``) into atoms of 0 or ≥ ``threshold`` people along the hierarchy of
     ``priority``. Deterministic: the result depends only on the keys and counts, not on their order."""
     if priority not in _LEVELS:
@@ -109,8 +107,9 @@ def _cells(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return stacked[first], cell_of.reshape(-1), counts
 
 
-def atoms_of_people(cell_columns: Sequence[np.ndarray], mask: np.ndarray, threshold: int,
-                    priority: Priority) -> tuple[np.ndarray, Atoms]:
+def atoms_of_people(
+    cell_columns: Sequence[np.ndarray], mask: np.ndarray, threshold: int, priority: Priority
+) -> tuple[np.ndarray, Atoms]:
     """Per person the atom of their cell for the people in ``mask`` (-1 elsewhere), and the atoms.
 
     ``cell_columns``: per person (organisation, gebied, wijk, cohort, *versions). Memoised on the cells and their

@@ -13,10 +13,9 @@ from typing import Literal
 
 import numpy as np
 
-from monitor import grouped
+from monitor import grouped, lattice
 from monitor import statistics as st
 from monitor.dataset import NO_GEBIED, Columns, Dataset
-from monitor import lattice
 from monitor.disclosure import Decision, Reason, Thresholds, round_pct
 
 Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
@@ -28,8 +27,19 @@ ALPHA_WARNING = 0.70
 # Fields of a row that rest on the respondents at one moment, and those that rest on pairs.
 FROM_FIELDS = ("n_from", "mean_from", "sd_from")
 TO_FIELDS = ("n_to", "mean_to", "sd_to")
-PAIRED_FIELDS = ("n_paired", "mean_change", "ci_low", "ci_high", "d_z", "g_av", "p_t", "p_wilcoxon",
-                 "pct_improved", "pct_unchanged", "pct_deteriorated")
+PAIRED_FIELDS = (
+    "n_paired",
+    "mean_change",
+    "ci_low",
+    "ci_high",
+    "d_z",
+    "g_av",
+    "p_t",
+    "p_wilcoxon",
+    "pct_improved",
+    "pct_unchanged",
+    "pct_deteriorated",
+)
 TESTS = ("p_t", "p_wilcoxon")  # significance tests only where groups are large enough to mean something
 
 
@@ -126,7 +136,8 @@ class AttritionRow:
     @property
     def possibly_biased(self) -> bool:
         return (self.p_welch is not None and self.p_welch < 0.05) or (
-            self.hedges_g is not None and abs(self.hedges_g) >= 0.3)
+            self.hedges_g is not None and abs(self.hedges_g) >= 0.3
+        )
 
 
 @dataclass
@@ -167,6 +178,7 @@ class Report:
 
 # --- the group tree ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Node:
     key: str
@@ -202,8 +214,9 @@ def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
     if root == "overall":
         top = _Node("overall", OVERALL_NAME, "overall", None, everyone)
         cohort_ids, cohort_at = np.unique(c.cohort_id, return_inverse=True)  # a look-up per cohort, not per person
-        organisation_of = np.array([data.cohorts[x].organisation_id for x in cohort_ids.tolist()],
-                                   dtype=np.int64)[cohort_at.reshape(-1)]
+        organisation_of = np.array([data.cohorts[x].organisation_id for x in cohort_ids.tolist()], dtype=np.int64)[
+            cohort_at.reshape(-1)
+        ]
         by_org = _positions_by(organisation_of)
         for oid in sorted(by_org, key=lambda o: data.organisations[o].name):
             top.children.append(_organisation_node(data, data.organisations[oid], by_org[oid], top.key))
@@ -293,8 +306,9 @@ class _Lattice:
             organisation = np.full(len(rc), ref.organisation.id or 0, np.int64)
         else:  # every organisation: each person's through their cohort (a look-up per cohort, not per person)
             cohort_ids, at = np.unique(rc.cohort_id, return_inverse=True)
-            organisation = np.array([ref.cohorts[x].organisation_id for x in cohort_ids.tolist()],
-                                    np.int64)[at.reshape(-1)]
+            organisation = np.array([ref.cohorts[x].organisation_id for x in cohort_ids.tolist()], np.int64)[
+                at.reshape(-1)
+            ]
         self.base = (organisation, rc.gebied_id, rc.wijk_id, rc.cohort_id)
 
     def _measure(self, spec: Spec) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -306,8 +320,10 @@ class _Lattice:
             _, a, b, s = spec
             return np.isfinite(c.scores[(a, s)]) & np.isfinite(c.scores[(b, s)]), [c.version[a], c.version[b]]
         if kind == "then":
-            return (np.isfinite(c.scores[("T0", spec[1])]) & np.isfinite(c.then[spec[1]]),
-                    [c.version["T0"], c.version["T1"]])
+            return (
+                np.isfinite(c.scores[("T0", spec[1])]) & np.isfinite(c.then[spec[1]]),
+                [c.version["T0"], c.version["T1"]],
+            )
         if kind == "submitted":
             return c.submitted[spec[1]], [c.version[spec[1]]]
         if kind == "both":
@@ -320,13 +336,15 @@ class _Lattice:
             return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
         raise ValueError(f"unknown measure {spec!r}")
 
-    def plan(self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec,
-             measure: str) -> dict[str, Decision]:
+    def plan(
+        self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: str
+    ) -> dict[str, Decision]:
         """Per node, shown or withheld (and why), for the view's people in ``mask`` counted in ``spec``."""
         threshold = self.thresholds.for_measure(measure)
         ref_mask, versions = self._measure(spec)
-        ref_atom, atoms = lattice.atoms_of_people((*self.base, *versions), ref_mask, threshold,
-                                                  self.thresholds.priority)
+        ref_atom, atoms = lattice.atoms_of_people(
+            (*self.base, *versions), ref_mask, threshold, self.thresholds.priority
+        )
         atom_of = ref_atom[self.at] if len(self.at) else np.zeros(0, np.intp)
         atom_of = np.where(mask, atom_of, -1)
         if np.any(mask & (atom_of < 0)):  # counted in the view but not in the reference: fail closed
@@ -345,21 +363,39 @@ class _Lattice:
 
 # --- figures ------------------------------------------------------------------------------------------------
 
+
 def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> list[ScaleQuality]:
     out = []
     for (scale, moment), matrix in matrices.items():
         a = st.cronbach_alpha(matrix) if len(matrix) else None
         items = [i.id for i in data.instrument.scale_items(scale) if moment in i.moments]
-        out.append(ScaleQuality(scale, data.instrument.scale(scale).title, moment, a.n if a else 0,
-                                a.alpha if a else None, items, list(a.item_rest) if a else [None] * len(items)))
+        out.append(
+            ScaleQuality(
+                scale,
+                data.instrument.scale(scale).title,
+                moment,
+                a.n if a else 0,
+                a.alpha if a else None,
+                items,
+                list(a.item_rest) if a else [None] * len(items),
+            )
+        )
     return out
 
 
-def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds: Thresholds,
-                 t0_matrices: dict[tuple[str, str], Sequence] | None = None,
-                 quality: list[ScaleQuality] | None = None,
-                 root: Root = "organisation", n_modules: int = 0,
-                 only: set[str] | None = None, ref: Dataset | None = None) -> Report:
+def build_report(
+    data: Dataset,
+    *,
+    moment_from: str,
+    moment_to: str,
+    thresholds: Thresholds,
+    t0_matrices: dict[tuple[str, str], Sequence] | None = None,
+    quality: list[ScaleQuality] | None = None,
+    root: Root = "organisation",
+    n_modules: int = 0,
+    only: set[str] | None = None,
+    ref: Dataset | None = None,
+) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
     Reliability comes from ``quality`` (pooled α per scale and moment) or is computed from ``t0_matrices``.
@@ -388,8 +424,11 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     reliabilities = {s: reliability.get(s) if moment_from == "T0" else None for s in scales}
     then_scales = [s.id for s in data.instrument.scales if s.then_test]
     described, changes = grouped.describe_and_pair(
-        columns, [(c.scores[(moment_from, s)], c.scores[(moment_to, s)], reliabilities[s], sd_t0.get(s))
-                  for s in scales] + [(c.scores[("T0", s)], c.then[s], None, None) for s in then_scales], groups)
+        columns,
+        [(c.scores[(moment_from, s)], c.scores[(moment_to, s)], reliabilities[s], sd_t0.get(s)) for s in scales]
+        + [(c.scores[("T0", s)], c.then[s], None, None) for s in then_scales],
+        groups,
+    )
 
     rows: list[GroupFigures] = []
     for k, scale in enumerate(scales):
@@ -399,8 +438,20 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
         plan_to = lat.plan(tree, wanted, has_to, ("score", moment_to, scale), "n")
         plan_pair = lat.plan(tree, wanted, has_from & has_to, ("pair", moment_from, moment_to, scale), "paired")
         before, after, change = described[2 * k], described[2 * k + 1], changes[k]
-        paired = [change.column(name) for name in ("n_paired", "mean_change", "ci_low", "ci_high", "d_z", "g_av",
-                                                   "rci.frac_improved", "rci.frac_unchanged", "rci.frac_deteriorated")]
+        paired = [
+            change.column(name)
+            for name in (
+                "n_paired",
+                "mean_change",
+                "ci_low",
+                "ci_high",
+                "d_z",
+                "g_av",
+                "rci.frac_improved",
+                "rci.frac_unchanged",
+                "rci.frac_deteriorated",
+            )
+        ]
         for g, node in enumerate(wanted):
             row = GroupFigures(node.key, node.name, node.level, node.parent, scale, moment_from, moment_to)
             if plan_from[node.key].shown:
@@ -409,7 +460,8 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
                 row.n_to, row.mean_to, row.sd_to = after.n[g], after.mean[g], after.sd[g]
             if plan_pair[node.key].shown:
                 n_paired, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
-                    column[g] for column in paired)
+                    column[g] for column in paired
+                )
                 if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (§3.4)
                     row.p_t, row.p_wilcoxon = st.paired_tests(before_all[node.idx], after_all[node.idx])
                 row.n_paired, row.mean_change = n_paired, mean_change
@@ -430,11 +482,24 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
             rows.append(row)
 
     flows = _flows(lat, tree, wanted, c, moment_from, moment_to)
-    mixed = int(np.count_nonzero(c.submitted[moment_from] & c.submitted[moment_to]
-                                 & (c.version[moment_from] != c.version[moment_to])))
-    report = Report(moment_from, moment_to, thresholds, [(n.key, n.name, n.level, n.parent) for n in nodes], rows,
-                    flows, quality, reliability, mixed, {s.id: s.title for s in data.instrument.scales})
-    report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales):], strict=True)), c)
+    mixed = int(
+        np.count_nonzero(
+            c.submitted[moment_from] & c.submitted[moment_to] & (c.version[moment_from] != c.version[moment_to])
+        )
+    )
+    report = Report(
+        moment_from,
+        moment_to,
+        thresholds,
+        [(n.key, n.name, n.level, n.parent) for n in nodes],
+        rows,
+        flows,
+        quality,
+        reliability,
+        mixed,
+        {s.id: s.title for s in data.instrument.scales},
+    )
+    report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales) :], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
         # Attrition compares T0-only people with completers: on one instrument version the two would be defined
         # by the version filter, not by who dropped out, so it is shown without that filter only.
@@ -447,8 +512,9 @@ def build_report(data: Dataset, *, moment_from: str, moment_to: str, thresholds:
     return report
 
 
-def _then_test(lat: _Lattice, tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes],
-               c: Columns) -> list[ThenTest]:
+def _then_test(
+    lat: _Lattice, tree: _Tree, nodes: list[_Node], changes: dict[str, grouped.Changes], c: Columns
+) -> list[ThenTest]:
     """Per then-test scale and group: T0 against the retrospective rating (``changes``: their paired change)."""
     out = []
     for scale, change in changes.items():
@@ -463,29 +529,38 @@ def _then_test(lat: _Lattice, tree: _Tree, nodes: list[_Node], changes: dict[str
     return out
 
 
-def _attrition(lat: _Lattice, tree: _Tree, c: Columns, scales: list[str], moment_from: str, moment_to: str,
-               thresholds: Thresholds) -> list[AttritionRow]:
+def _attrition(
+    lat: _Lattice, tree: _Tree, c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds
+) -> list[AttritionRow]:
     out = []
     later = c.submitted[moment_to]
     for scale in scales:
         base = c.scores[(moment_from, scale)]
         is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later
         completers, dropouts = base[is_c], base[is_d]
-        show_c = lat.plan(tree, [tree.root], is_c, ("completer", moment_from, moment_to, scale),
-                          "n")[tree.root.key].shown
-        show_d = lat.plan(tree, [tree.root], is_d, ("dropout", moment_from, moment_to, scale),
-                          "n")[tree.root.key].shown
+        show_c = lat.plan(tree, [tree.root], is_c, ("completer", moment_from, moment_to, scale), "n")[
+            tree.root.key
+        ].shown
+        show_d = lat.plan(tree, [tree.root], is_d, ("dropout", moment_from, moment_to, scale), "n")[tree.root.key].shown
         show_c, show_d = show_c and completers.size >= thresholds.min_n, show_d and dropouts.size >= thresholds.min_n
         a = st.attrition(completers, dropouts) if show_c and show_d else None
-        out.append(AttritionRow(
-            scale, int(completers.size) if show_c else None, st.describe(completers).mean if show_c else None,
-            int(dropouts.size) if show_d else None, st.describe(dropouts).mean if show_d else None,
-            a.p_welch if a else None, a.hedges_g if a else None))
+        out.append(
+            AttritionRow(
+                scale,
+                int(completers.size) if show_c else None,
+                st.describe(completers).mean if show_c else None,
+                int(dropouts.size) if show_d else None,
+                st.describe(dropouts).mean if show_d else None,
+                a.p_welch if a else None,
+                a.hedges_g if a else None,
+            )
+        )
     return out
 
 
-def _learning(c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds,
-              n_modules: int) -> list[LearningRow]:
+def _learning(
+    c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds, n_modules: int
+) -> list[LearningRow]:
     out = []
     limit = thresholds.min_paired
     completed = c.modules_completed.astype(float)
@@ -505,9 +580,17 @@ def _learning(c: Columns, scales: list[str], moment_from: str, moment_to: str, t
             if xs.std() > 0 and ys.std() > 0:
                 r = float(np.corrcoef(xs, ys)[0, 1])
         n_scored = int(np.count_nonzero(scored))
-        out.append(LearningRow(scale, int(full.size) if show else None, float(np.mean(full)) if show else None,
-                               int(fewer.size) if show else None, float(np.mean(fewer)) if show else None,
-                               n_scored if n_scored >= limit else None, r))
+        out.append(
+            LearningRow(
+                scale,
+                int(full.size) if show else None,
+                float(np.mean(full)) if show else None,
+                int(fewer.size) if show else None,
+                float(np.mean(fewer)) if show else None,
+                n_scored if n_scored >= limit else None,
+                r,
+            )
+        )
     return out
 
 
@@ -520,22 +603,40 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
     row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
 
 
-def _flows(lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str) -> list[GroupFlow]:
+def _flows(
+    lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str
+) -> list[GroupFlow]:
     had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
-    masks = {"invited": (np.ones(len(c), bool), ("invited",)),
-             "responded_from": (had_from, ("submitted", moment_from)),
-             "responded_to": (had_to, ("submitted", moment_to)),
-             "paired": (had_from & had_to, ("both", moment_from, moment_to))}
+    masks = {
+        "invited": (np.ones(len(c), bool), ("invited",)),
+        "responded_from": (had_from, ("submitted", moment_from)),
+        "responded_to": (had_to, ("submitted", moment_to)),
+        "paired": (had_from & had_to, ("both", moment_from, moment_to)),
+    }
     plans = {name: lat.plan(tree, nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
     masks = {name: mask for name, (mask, _) in masks.items()}
     out = []
     for node in nodes:
-        values = {name: int(np.count_nonzero(mask[node.idx])) if plans[name][node.key].shown else None
-                  for name, mask in masks.items()}
+        values = {
+            name: int(np.count_nonzero(mask[node.idx])) if plans[name][node.key].shown else None
+            for name, mask in masks.items()
+        }
         suppressed = [name for name, v in values.items() if v is None]
         inv = values["invited"]
         rate_from = round_pct(values["responded_from"] / inv) if inv and values["responded_from"] is not None else None
         rate_to = round_pct(values["responded_to"] / inv) if inv and values["responded_to"] is not None else None
-        out.append(GroupFlow(node.key, node.name, node.level, values["invited"], values["responded_from"],
-                             values["responded_to"], values["paired"], rate_from, rate_to, suppressed))
+        out.append(
+            GroupFlow(
+                node.key,
+                node.name,
+                node.level,
+                values["invited"],
+                values["responded_from"],
+                values["responded_to"],
+                values["paired"],
+                rate_from,
+                rate_to,
+                suppressed,
+            )
+        )
     return out

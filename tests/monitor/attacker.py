@@ -78,7 +78,9 @@ class Attack(ReportReader):
             return np.isfinite(c.scores[(a, s)]) & np.isfinite(c.scores[(b, s)]), [c.version[a], c.version[b]]
         if kind == "then":
             return np.isfinite(c.scores[("T0", measure[1])]) & np.isfinite(c.then[measure[1]]), [
-                c.version["T0"], c.version["T1"]]
+                c.version["T0"],
+                c.version["T1"],
+            ]
         if kind == "submitted":
             return c.submitted[measure[1]].copy(), [c.version[measure[1]]]
         if kind == "both":
@@ -99,7 +101,7 @@ class Attack(ReportReader):
             keys = np.column_stack([c.wijk_id, c.cohort_id, *versions])
             cell_of = np.full(len(c), -1, np.intp)
             if mask.any():
-                cells, inverse, counts = np.unique(keys[mask], axis=0, return_inverse=True, return_counts=True)
+                _cells, inverse, counts = np.unique(keys[mask], axis=0, return_inverse=True, return_counts=True)
                 cell_of[mask] = inverse.reshape(-1)
             else:
                 counts = np.zeros(0, np.int64)
@@ -159,8 +161,10 @@ class Attack(ReportReader):
             rows = [np.frombuffer(v, np.int8) for v in self.published.get(measure, ())]
             base = np.array(rows, float).reshape(len(rows), len(counts))
             basis = _row_space(base)
-            targets = [(f"cell {i} (n={counts[i]})", np.eye(len(counts), dtype=np.int8)[i])
-                       for i in np.flatnonzero((counts > 0) & (counts < limit))]
+            targets = [
+                (f"cell {i} (n={counts[i]})", np.eye(len(counts), dtype=np.int8)[i])
+                for i in np.flatnonzero((counts > 0) & (counts < limit))
+            ]
             targets += self.withheld.get(measure, [])
             for label, vec in targets:
                 t = vec.astype(float)

@@ -56,26 +56,36 @@ class Attack(ReportReader):
     counts: dict[str, set[bytes]] = field(default_factory=lambda: defaultdict(set))
     sums: dict[str, set[bytes]] = field(default_factory=lambda: defaultdict(set))
     withheld: dict[str, list[tuple[str, np.ndarray, list[np.ndarray]]]] = field(
-        default_factory=lambda: defaultdict(list))
+        default_factory=lambda: defaultdict(list)
+    )
     shown_too_small: list[str] = field(default_factory=list)
     _families: dict[str, _Family] = field(default_factory=dict)
     _seen: dict[tuple, tuple] = field(default_factory=dict)
 
     def family(self, name: str) -> _Family:
-        """"flow", or a scale id: its units."""
+        """ "flow", or a scale id: its units."""
         if name not in self._families:
             c = self.ref.columns
             submitted = [c.submitted[m] for m in MOMENTS]
-            finite = [] if name == "flow" else [np.isfinite(c.scores[(m, name)]) for m in MOMENTS] + [
-                np.isfinite(c.then[name])]
-            keys = np.column_stack([c.wijk_id, c.cohort_id, c.gebied_id, *[c.version[m] for m in MOMENTS],
-                                    *submitted, *finite]).astype(np.int64)
+            finite = (
+                []
+                if name == "flow"
+                else [np.isfinite(c.scores[(m, name)]) for m in MOMENTS] + [np.isfinite(c.then[name])]
+            )
+            keys = np.column_stack(
+                [c.wijk_id, c.cohort_id, c.gebied_id, *[c.version[m] for m in MOMENTS], *submitted, *finite]
+            ).astype(np.int64)
             units, unit_of, n = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
             self._families[name] = _Family(
-                unit_of.reshape(-1), n, units[:, 0], units[:, 1], units[:, 2],
+                unit_of.reshape(-1),
+                n,
+                units[:, 0],
+                units[:, 1],
+                units[:, 2],
                 {m: units[:, 3 + k] for k, m in enumerate(MOMENTS)},
                 {v: units[:, 9 + k].astype(bool) for k, v in enumerate(VARIABLES)} if finite else {},
-                {m: units[:, 6 + k].astype(bool) for k, m in enumerate(MOMENTS)})
+                {m: units[:, 6 + k].astype(bool) for k, m in enumerate(MOMENTS)},
+            )
         return self._families[name]
 
     def _functional(self, spec: tuple, key: str, flt: ViewFilter) -> tuple[str, np.ndarray, list[np.ndarray]]:
@@ -98,8 +108,7 @@ class Attack(ReportReader):
         if kind == "score":
             moments, has, terms = (spec[1],), f.finite[spec[1]], [{spec[1]: 1}]
         elif kind == "pair":
-            moments, has, terms = (spec[1], spec[2]), f.finite[spec[1]] & f.finite[spec[2]], [
-                {spec[2]: 1, spec[1]: -1}]
+            moments, has, terms = (spec[1], spec[2]), f.finite[spec[1]] & f.finite[spec[2]], [{spec[2]: 1, spec[1]: -1}]
         elif kind == "then":
             moments, has, terms = ("T0", "T1"), f.finite["T0"] & f.finite["then"], [{"T0": 1}, {"then": 1}]
         elif kind in ("completer", "dropout"):
@@ -149,7 +158,8 @@ class Attack(ReportReader):
             count_basis = _basis(self.counts.get(name, ()), len(f.n))
             sum_basis = _basis(self.sums.get(name, ()), len(f.n) * len(VARIABLES))
             targets: list[tuple[str, np.ndarray, np.ndarray]] = [
-                (f"{name}: count of unit {u} (n={f.n[u]})", np.eye(len(f.n))[u], count_basis) for u in small]
+                (f"{name}: count of unit {u} (n={f.n[u]})", np.eye(len(f.n))[u], count_basis) for u in small
+            ]
             for u in small:
                 for k, variable in enumerate(VARIABLES):
                     if name != "flow" and f.finite[variable][u]:

@@ -20,7 +20,9 @@ def instrument() -> Instrument:
     return load_instruments(CONTENT)[0]
 
 
-def make_org(session: Session, *, name: str = "Testgemeente", wijken: dict[str, str | None]) -> tuple[Organisation, dict[str, Wijk], Cohort]:
+def make_org(
+    session: Session, *, name: str = "Testgemeente", wijken: dict[str, str | None]
+) -> tuple[Organisation, dict[str, Wijk], Cohort]:
     """An organisation with the given wijken ({wijk: gebied or None}) and one cohort."""
     org = Organisation(name=name)
     session.add(org)
@@ -39,15 +41,22 @@ def make_org(session: Session, *, name: str = "Testgemeente", wijken: dict[str, 
         session.add(w)
         session.flush()
         out[wijk_name] = w
-    cohort = Cohort(organisation_id=org.id, name=f"{name} groep", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    cohort = Cohort(
+        organisation_id=org.id, name=f"{name} groep", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
+    )
     session.add(cohort)
     session.flush()
     return org, out, cohort
 
 
 def make_person(session: Session, *, org: Organisation, wijk: Wijk, cohort: Cohort, tag: str) -> Enrolment:
-    user = User(name=f"Persoon {tag}", email=f"p-{tag}-{org.id}@test.local", role=Role.trainee.value,
-                organisation_id=org.id, wijk_id=wijk.id)
+    user = User(
+        name=f"Persoon {tag}",
+        email=f"p-{tag}-{org.id}@test.local",
+        role=Role.trainee.value,
+        organisation_id=org.id,
+        wijk_id=wijk.id,
+    )
     session.add(user)
     session.flush()
     enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, wijk_id=wijk.id)
@@ -56,28 +65,43 @@ def make_person(session: Session, *, org: Organisation, wijk: Wijk, cohort: Coho
     return enrolment
 
 
-def submit(session: Session, *, enrolment: Enrolment, moment: str, answers: dict[str, int | str | None],
-           then_answers: dict[str, int] | None = None, inst: Instrument | None = None) -> QuestionnaireResponse:
+def submit(
+    session: Session,
+    *,
+    enrolment: Enrolment,
+    moment: str,
+    answers: dict[str, int | str | None],
+    then_answers: dict[str, int] | None = None,
+    inst: Instrument | None = None,
+) -> QuestionnaireResponse:
     inst = inst or instrument()
     version = get_or_create_version(session, instrument=inst)
-    response = QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id=inst.id,
-                                     instrument_version_id=version.id, status="submitted", source="import")
+    response = QuestionnaireResponse(
+        enrolment_id=enrolment.id,
+        moment=moment,
+        instrument_id=inst.id,
+        instrument_version_id=version.id,
+        status="submitted",
+        source="import",
+    )
     session.add(response)
     session.flush()
     for item_id, value in answers.items():
         if value is None:
             continue
         missing = value if isinstance(value, str) else None
-        session.add(Answer(response_id=response.id, item_id=item_id, value=None if missing else value,
-                           missing_code=missing))
+        session.add(
+            Answer(response_id=response.id, item_id=item_id, value=None if missing else value, missing_code=missing)
+        )
     for item_id, value in (then_answers or {}).items():
         session.add(Answer(response_id=response.id, item_id=item_id, value=value, then_test=True))
     session.flush()
     return response
 
 
-def random_answers(rng: random.Random, inst: Instrument, moment: str, *, shift: float = 0.0,
-                   missing_rate: float = 0.05) -> dict[str, int | str | None]:
+def random_answers(
+    rng: random.Random, inst: Instrument, moment: str, *, shift: float = 0.0, missing_rate: float = 0.05
+) -> dict[str, int | str | None]:
     out: dict[str, int | str | None] = {}
     base = rng.gauss(3.0 + shift, 0.6)
     for item in inst.items_for(moment):
@@ -99,20 +123,29 @@ def build_monitored(db: Session):
 
     rng = random.Random(3)
     inst = instrument()
-    org, wijken, cohort = make_org(db, name="Monitorgemeente",
-                                   wijken={"Noord A": "Noord", "Noord B": "Noord", "Zuid A": None, "Zuid B": None})
+    org, wijken, cohort = make_org(
+        db, name="Monitorgemeente", wijken={"Noord A": "Noord", "Noord B": "Noord", "Zuid A": None, "Zuid B": None}
+    )
     for name, n in {"Noord A": 12, "Noord B": 12, "Zuid A": 12, "Zuid B": 3}.items():
         for i in range(n):
             e = make_person(db, org=org, wijk=wijken[name], cohort=cohort, tag=f"{name}{i}")
             submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst)
             then = {item.id: rng.randint(1, 4) for item in inst.then_test_items()}
-            submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5),
-                   then_answers=then, inst=inst)
+            submit(
+                db,
+                enrolment=e,
+                moment="T1",
+                answers=random_answers(rng, inst, "T1", shift=0.5),
+                then_answers=then,
+                inst=inst,
+            )
     demo_hash = db.exec(select(User).where(User.email == "manager@demo.local")).one().password_hash
-    manager = User(name="M", email="m@monitor.local", role=Role.manager.value, organisation_id=org.id,
-                   password_hash=demo_hash)
-    trainer = User(name="T", email="t@monitor.local", role=Role.trainer.value, organisation_id=org.id,
-                   password_hash=demo_hash)
+    manager = User(
+        name="M", email="m@monitor.local", role=Role.manager.value, organisation_id=org.id, password_hash=demo_hash
+    )
+    trainer = User(
+        name="T", email="t@monitor.local", role=Role.trainer.value, organisation_id=org.id, password_hash=demo_hash
+    )
     db.add_all([manager, trainer])
     db.flush()
     db.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))

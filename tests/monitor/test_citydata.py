@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from monitor.citydata import ORGANISATIONS, generate_city, wijk_sizes
 from monitor.dataset import Scope, load_dataset
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from tests.monitor.builders import instrument
 from training.content import load_modules
 from training.models import Cohort, Enrolment, ModuleProgress, Organisation, Role, User, Wijk
 from training.passwords import verify_password
-from tests.monitor.builders import instrument
 
 MODULES = Path(__file__).resolve().parents[2] / "content" / "modules"
 
@@ -56,8 +56,9 @@ def test_some_wijken_stay_below_the_threshold_of_five():
 
 def test_responses_per_moment_come_in_roughly_the_planned_shares(db, city):
     counts, _ = city
-    per_moment = Counter(db.scalars(select(QuestionnaireResponse.moment).where(
-        QuestionnaireResponse.status == "submitted")).all())
+    per_moment = Counter(
+        db.scalars(select(QuestionnaireResponse.moment).where(QuestionnaireResponse.status == "submitted")).all()
+    )
     assert sum(per_moment.values()) == counts["responses"]
     assert 0.85 <= per_moment["T0"] / 60 <= 1.0
     assert 0.6 <= per_moment["T1"] / 60 <= 0.95
@@ -66,8 +67,11 @@ def test_responses_per_moment_come_in_roughly_the_planned_shares(db, city):
 
 def test_answers_are_on_the_scale_or_a_missing_code_and_the_then_test_is_there_at_t1(db, city):
     _, inst = city
-    rows = db.exec(select(Answer.item_id, Answer.then_test, Answer.value, Answer.missing_code,
-                          QuestionnaireResponse.moment).join(QuestionnaireResponse)).all()
+    rows = db.exec(
+        select(Answer.item_id, Answer.then_test, Answer.value, Answer.missing_code, QuestionnaireResponse.moment).join(
+            QuestionnaireResponse
+        )
+    ).all()
     background = {q.id: {c.code for c in q.choices} for q in inst.background}
     for item_id, then_test, value, missing, moment in rows:
         if item_id in background:
@@ -87,12 +91,18 @@ def test_scale_scores_grow_on_average_and_reverse_keyed_items_agree_with_the_res
     _, inst = city
     org = db.exec(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0])).scalars().one()
     data = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
-    changes = [p.scores["T1"]["KEN"] - p.scores["T0"]["KEN"] for p in data.people
-               if p.scores.get("T0", {}).get("KEN") is not None and p.scores.get("T1", {}).get("KEN") is not None]
+    changes = [
+        p.scores["T1"]["KEN"] - p.scores["T0"]["KEN"]
+        for p in data.people
+        if p.scores.get("T0", {}).get("KEN") is not None and p.scores.get("T1", {}).get("KEN") is not None
+    ]
     assert changes and sum(changes) / len(changes) > 0
     # ATT3 is reverse-keyed: a person's raw ATT3 answer runs against their other ATT answers.
-    raw = db.exec(select(Answer.response_id, Answer.item_id, Answer.value).where(
-        Answer.item_id.in_(["ATT1", "ATT3"]), Answer.value.is_not(None), Answer.then_test.is_(False))).all()
+    raw = db.exec(
+        select(Answer.response_id, Answer.item_id, Answer.value).where(
+            Answer.item_id.in_(["ATT1", "ATT3"]), Answer.value.is_not(None), Answer.then_test.is_(False)
+        )
+    ).all()
     by_response: dict[int, dict[str, int]] = {}
     for rid, item, value in raw:
         by_response.setdefault(rid, {})[item] = value

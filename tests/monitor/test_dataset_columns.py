@@ -11,16 +11,27 @@ import pytest
 from monitor import dataset
 from monitor.dataset import NO_GEBIED, Columns, Person, Scope, load_dataset
 from monitor.instrument import MOMENTS
-from tests.monitor.test_stored_scores import scored  # noqa: F401  (fixture)
 
 
 def _as_lists(c: Columns) -> dict:
     """Every column as plain lists (NaN as None), for exact comparison."""
+
     def plain(a: np.ndarray) -> list:
         return [None if isinstance(v, float) and math.isnan(v) else v for v in a.tolist()]
 
-    out = {name: plain(getattr(c, name)) for name in ("enrolment_id", "user_id", "cohort_id", "wijk_id", "gebied_id",
-                                                      "modules_completed", "modules_required", "mean_check")}
+    out = {
+        name: plain(getattr(c, name))
+        for name in (
+            "enrolment_id",
+            "user_id",
+            "cohort_id",
+            "wijk_id",
+            "gebied_id",
+            "modules_completed",
+            "modules_required",
+            "mean_check",
+        )
+    }
     for name in ("submitted", "version", "response_id", "scored", "scores", "then"):
         out[name] = {str(k): plain(v) for k, v in getattr(c, name).items()}
     return out
@@ -88,12 +99,34 @@ def test_a_response_on_a_version_outside_the_data_set_counts_as_submitted_withou
 
 
 def test_people_and_columns_convert_both_ways():
-    p = Person(5, 50, 2, 3, None, submitted={"T0", "T1"}, version={"T0": 1, "T1": 1},
-               scores={"T0": {"KEN": 2.5, "TOE": None}, "T1": {"KEN": 3.5, "TOE": 4.0}},
-               then_scores={"KEN": 2.0}, response_ids={"T0": 11, "T1": 12}, modules_completed=4,
-               modules_required=None, mean_check_score=0.75)
-    q = Person(6, 60, 2, 4, 9, submitted={"T0"}, version={"T0": 1}, scores={"T0": {"KEN": 1.0, "TOE": 2.0}},
-               response_ids={"T0": 13}, modules_completed=0, modules_required=6)
+    p = Person(
+        5,
+        50,
+        2,
+        3,
+        None,
+        submitted={"T0", "T1"},
+        version={"T0": 1, "T1": 1},
+        scores={"T0": {"KEN": 2.5, "TOE": None}, "T1": {"KEN": 3.5, "TOE": 4.0}},
+        then_scores={"KEN": 2.0},
+        response_ids={"T0": 11, "T1": 12},
+        modules_completed=4,
+        modules_required=None,
+        mean_check_score=0.75,
+    )
+    q = Person(
+        6,
+        60,
+        2,
+        4,
+        9,
+        submitted={"T0"},
+        version={"T0": 1},
+        scores={"T0": {"KEN": 1.0, "TOE": 2.0}},
+        response_ids={"T0": 13},
+        modules_completed=0,
+        modules_required=6,
+    )
     c = Columns.of_people([p, q], ["KEN", "TOE"])
     assert c.gebied_id.tolist() == [NO_GEBIED, 9] and c.modules_required.tolist() == [0, 6]
     assert math.isnan(c.scores[("T0", "TOE")][0]) and math.isnan(c.then["KEN"][1])
@@ -108,16 +141,19 @@ def test_empty_and_single_person_columns(n):
     assert len(c) == n and all(len(v) == n for v in c.scores.values())
 
 
-@pytest.mark.parametrize("dicts, expected", [
-    ([], []),
-    ([{"KEN": 1.0, "ZEL": 2.0}, {"KEN": None, "ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
-    # one lacks a scale the other has (two versions in one chunk): read one by one, nothing shifted
-    ([{"KEN": 1.0, "ZEL": 2.0}, {"ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
-    ([{"ZEL": 3.0}, {"KEN": 1.0, "ZEL": 2.0}], [[None, None, 3.0], [1.0, None, 2.0]]),
-    # a scale the current instrument no longer has is ignored
-    ([{"OUD": 4.0, "KEN": 1.0}, {"KEN": 2.0, "OUD": 5.0}], [[1.0, None, None], [2.0, None, None]]),
-    ([{"OUD": 4.0}], [[None, None, None]]),
-])
+@pytest.mark.parametrize(
+    "dicts, expected",
+    [
+        ([], []),
+        ([{"KEN": 1.0, "ZEL": 2.0}, {"KEN": None, "ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
+        # one lacks a scale the other has (two versions in one chunk): read one by one, nothing shifted
+        ([{"KEN": 1.0, "ZEL": 2.0}, {"ZEL": 3.0}], [[1.0, None, 2.0], [None, None, 3.0]]),
+        ([{"ZEL": 3.0}, {"KEN": 1.0, "ZEL": 2.0}], [[None, None, 3.0], [1.0, None, 2.0]]),
+        # a scale the current instrument no longer has is ignored
+        ([{"OUD": 4.0, "KEN": 1.0}, {"KEN": 2.0, "OUD": 5.0}], [[1.0, None, None], [2.0, None, None]]),
+        ([{"OUD": 4.0}], [[None, None, None]]),
+    ],
+)
 def test_scale_matrix_puts_every_score_under_its_own_scale(dicts, expected):
     matrix = dataset._scale_matrix(dicts, ["KEN", "VAA", "ZEL"])
     assert matrix.shape == (len(dicts), 3)

@@ -38,10 +38,14 @@ def make_reference(seed: int, n_wijken: int, n_cohorts: int, n_people: int, two_
     rng = np.random.default_rng(seed)
     org = Organisation(id=1, name="Org")
     gebieden = {g: Gebied(id=g, organisation_id=1, name=f"G{g}") for g in (1, 2)}
-    wijken = {w: Wijk(id=w, organisation_id=1, gebied_id=(None if w == n_wijken else 1 + w % 2), name=f"W{w:02d}")
-              for w in range(1, n_wijken + 1)}
-    cohorts = {c: Cohort(id=c, organisation_id=1, name=f"C{c}", start_date=date(2026, c, 1),
-                         end_date=date(2026, 12, 31)) for c in range(1, n_cohorts + 1)}
+    wijken = {
+        w: Wijk(id=w, organisation_id=1, gebied_id=(None if w == n_wijken else 1 + w % 2), name=f"W{w:02d}")
+        for w in range(1, n_wijken + 1)
+    }
+    cohorts = {
+        c: Cohort(id=c, organisation_id=1, name=f"C{c}", start_date=date(2026, c, 1), end_date=date(2026, 12, 31))
+        for c in range(1, n_cohorts + 1)
+    }
     # Uneven wijk and cohort sizes: some cells of 1–4 people, some large.
     wijk_p = rng.dirichlet(np.ones(n_wijken) * 0.7)
     cohort_p = rng.dirichlet(np.ones(n_cohorts) * 1.5)
@@ -54,8 +58,7 @@ def make_reference(seed: int, n_wijken: int, n_cohorts: int, n_people: int, two_
             if rng.random() < share:
                 p.submitted.add(m)
                 p.version[m] = 2 if two_versions and rng.random() < 0.3 else 1
-                p.scores[m] = {s: (None if rng.random() < 0.05 else round(float(rng.uniform(1, 5)), 2))
-                               for s in SCALES}
+                p.scores[m] = {s: (None if rng.random() < 0.05 else round(float(rng.uniform(1, 5)), 2)) for s in SCALES}
         if "T1" in p.submitted:
             p.then_scores = {s: round(float(rng.uniform(1, 5)), 2) for s in SCALES}
         people.append(p)
@@ -78,8 +81,11 @@ def view(ref: Dataset, flt: ViewFilter) -> Dataset:
             if "T1" not in p.submitted:
                 p.then_scores = {}
         people.append(p)
-    scope = Scope(organisation_id=1, cohort_ids=tuple(sorted(flt.cohorts)) if flt.cohorts is not None else None,
-                  version_ids=(flt.version,) if flt.version is not None else None)
+    scope = Scope(
+        organisation_id=1,
+        cohort_ids=tuple(sorted(flt.cohorts)) if flt.cohorts is not None else None,
+        version_ids=(flt.version,) if flt.version is not None else None,
+    )
     return Dataset.of_people(scope, ref.organisation, INST, {}, people, ref.wijken, ref.gebieden, ref.cohorts)
 
 
@@ -96,8 +102,9 @@ def attack(ref: Dataset, thresholds: Thresholds) -> Attack:
     for flt in manager_views(ref):
         data = ref if flt == ViewFilter() else view(ref, flt)
         for a, b in PAIRS:
-            report = build_report(data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={},
-                                  root="organisation", ref=ref)
+            report = build_report(
+                data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={}, root="organisation", ref=ref
+            )
             attacker.add_report(report, flt)
     for cohort in ref.cohorts:  # the cohort pages (a trainer's, and every manager's of the organisation)
         flt = ViewFilter(frozenset({cohort}))
@@ -105,18 +112,34 @@ def attack(ref: Dataset, thresholds: Thresholds) -> Attack:
         if not len(data):
             continue
         for a, b in PAIRS:
-            attacker.add_report(build_report(data, moment_from=a, moment_to=b, thresholds=thresholds,
-                                             t0_matrices={}, root="cohort", ref=ref), flt)
+            attacker.add_report(
+                build_report(
+                    data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={}, root="cohort", ref=ref
+                ),
+                flt,
+            )
     return attacker
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(seed=hst.integers(0, 10_000), n_wijken=hst.integers(2, 6), n_cohorts=hst.integers(1, 4),
-       n_people=hst.integers(5, 90), two_versions=hst.booleans(),
-       thresholds=hst.sampled_from([Thresholds(), Thresholds(priority="cohort"), Thresholds(min_n=3, min_paired=4),
-                                    Thresholds(min_n=3, min_paired=4, priority="cohort")]))
-def test_no_view_combination_pins_down_a_small_or_withheld_group(seed, n_wijken, n_cohorts, n_people, two_versions,
-                                                                 thresholds):
+@given(
+    seed=hst.integers(0, 10_000),
+    n_wijken=hst.integers(2, 6),
+    n_cohorts=hst.integers(1, 4),
+    n_people=hst.integers(5, 90),
+    two_versions=hst.booleans(),
+    thresholds=hst.sampled_from(
+        [
+            Thresholds(),
+            Thresholds(priority="cohort"),
+            Thresholds(min_n=3, min_paired=4),
+            Thresholds(min_n=3, min_paired=4, priority="cohort"),
+        ]
+    ),
+)
+def test_no_view_combination_pins_down_a_small_or_withheld_group(
+    seed, n_wijken, n_cohorts, n_people, two_versions, thresholds
+):
     ref = make_reference(seed, n_wijken, n_cohorts, n_people, two_versions)
     findings = attack(ref, thresholds).findings()
     assert findings == []
@@ -134,8 +157,9 @@ def test_the_reported_subtraction_no_longer_works():
             p.version["T0"] = 1
             p.scores["T0"] = {s: 1.0 + len(people) % 5 for s in SCALES}
             people.append(p)
-    ref = Dataset.of_people(Scope(organisation_id=1), ref.organisation, INST, {}, people, ref.wijken, ref.gebieden,
-                            ref.cohorts)
+    ref = Dataset.of_people(
+        Scope(organisation_id=1), ref.organisation, INST, {}, people, ref.wijken, ref.gebieden, ref.cohorts
+    )
     assert attack(ref, Thresholds()).findings() == []
     assert attack(ref, Thresholds(priority="cohort")).findings() == []
 
@@ -146,8 +170,15 @@ def test_the_attacker_finds_the_old_leak():
     attacker = Attack(ref, 5, 10)
     for flt in manager_views(ref):
         data = ref if flt == ViewFilter() else view(ref, flt)
-        report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={},
-                              root="organisation", ref=data)  # each view its own reference: the old behaviour
+        report = build_report(
+            data,
+            moment_from="T0",
+            moment_to="T1",
+            thresholds=Thresholds(),
+            t0_matrices={},
+            root="organisation",
+            ref=data,
+        )  # each view its own reference: the old behaviour
         attacker.add_report(report, flt)
     assert any("determined" in f for f in attacker.findings())
 
@@ -174,15 +205,20 @@ def test_an_organisation_below_the_threshold_has_only_unsafe_atoms():
     assert atoms.n.tolist() == [3] and atoms.safe.tolist() == [False]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="known residual: figures about different moments of one group can be "
-                   "combined (docs/disclosure.md); the lattice protects each measure, not their combinations")
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known residual: figures about different moments of one group can be "
+    "combined (docs/disclosure.md); the lattice protects each measure, not their combinations",
+)
 def test_figures_about_different_moments_cannot_be_combined_into_a_small_group():
     ref = make_reference(3, 4, 3, 60, False)
     moments = attacker_moments.Attack(ref, 5, 10)
     for flt in manager_views(ref):
         data = ref if flt == ViewFilter() else view(ref, flt)
         for a, b in PAIRS:
-            report = build_report(data, moment_from=a, moment_to=b, thresholds=Thresholds(), t0_matrices={},
-                                  root="organisation", ref=ref)
+            report = build_report(
+                data, moment_from=a, moment_to=b, thresholds=Thresholds(), t0_matrices={}, root="organisation", ref=ref
+            )
             moments.add_report(report, flt)
     assert moments.findings() == []

@@ -34,28 +34,43 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
     thresholds = Thresholds(priority=priority)
     versions = [None, *db.exec(select(InstrumentVersion.id)).all()]
     for org in db.exec(select(Organisation)).all():
-        manager = db.exec(select(User).where(User.role == Role.manager.value,
-                                             User.organisation_id == org.id)).first()
-        ref = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst,
-                           learning=False)
+        manager = db.exec(select(User).where(User.role == Role.manager.value, User.organisation_id == org.id)).first()
+        ref = load_dataset(
+            db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
+        )
         attacker = Attack(ref, thresholds.min_n, thresholds.min_paired)
-        cohorts = sorted(db.exec(select(Cohort).where(Cohort.organisation_id == org.id)).all(),
-                         key=lambda c: (c.start_date, c.id))
-        periods = {(cohorts[i].start_date, cohorts[j].start_date) for i in range(len(cohorts))
-                   for j in range(i, len(cohorts))}
+        cohorts = sorted(
+            db.exec(select(Cohort).where(Cohort.organisation_id == org.id)).all(), key=lambda c: (c.start_date, c.id)
+        )
+        periods = {
+            (cohorts[i].start_date, cohorts[j].start_date) for i in range(len(cohorts)) for j in range(i, len(cohorts))
+        }
         filters: list[tuple[dict, ViewFilter]] = [({}, ViewFilter())]
         filters += [({"cohort_id": c.id}, ViewFilter(frozenset({c.id}))) for c in cohorts]
-        filters += [({"started_from": a, "started_to": b},
-                     ViewFilter(frozenset(c.id for c in cohorts if a <= c.start_date <= b))) for a, b in periods]
+        filters += [
+            (
+                {"started_from": a, "started_to": b},
+                ViewFilter(frozenset(c.id for c in cohorts if a <= c.start_date <= b)),
+            )
+            for a, b in periods
+        ]
         filters = [({**kw, "version_id": v}, ViewFilter(f.cohorts, v)) for kw, f in filters for v in versions]
         for a, b in PAIRS:
             for kwargs, flt in filters:
-                report = organisation_report(db, user=manager, instrument=inst, thresholds=thresholds,
-                                             moment_from=a, moment_to=b, **kwargs)
+                report = organisation_report(
+                    db, user=manager, instrument=inst, thresholds=thresholds, moment_from=a, moment_to=b, **kwargs
+                )
                 attacker.add_report(report, flt)
             for cohort in cohorts:
-                report = cohort_report(db, user=manager, cohort_id=cohort.id, instrument=inst,
-                                       thresholds=thresholds, moment_from=a, moment_to=b)
+                report = cohort_report(
+                    db,
+                    user=manager,
+                    cohort_id=cohort.id,
+                    instrument=inst,
+                    thresholds=thresholds,
+                    moment_from=a,
+                    moment_to=b,
+                )
                 attacker.add_report(report, ViewFilter(frozenset({cohort.id})))
         assert attacker.published, "the manager saw nothing at all"
         small = attacker.cells(("score", "T0", "KEN"))[1]

@@ -38,18 +38,34 @@ def exported(demo):
             db.add(OpenAnswer(response_id=t0.id, question_id="O1", text=f"{SECRET_TEXT} over mevrouw Jansen"))
             if i % 5 != 4:
                 then = {item.id: rng.randint(1, 4) for item in inst.then_test_items()}
-                submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5),
-                       then_answers=then, inst=inst)
+                submit(
+                    db,
+                    enrolment=e,
+                    moment="T1",
+                    answers=random_answers(rng, inst, "T1", shift=0.5),
+                    then_answers=then,
+                    inst=inst,
+                )
     demo_hash = db.exec(select(User).where(User.email == "manager@demo.local")).one().password_hash
-    db.add(User(name="M", email="m@export.local", role=Role.manager.value, organisation_id=org.id,
-                password_hash=demo_hash))
+    db.add(
+        User(name="M", email="m@export.local", role=Role.manager.value, organisation_id=org.id, password_hash=demo_hash)
+    )
     db.commit()
     return org, wijken, cohort, inst
 
 
 def _write(db, org, inst, kind, path, pseudonymiser=None):
-    count = write_research_file(db, organisation=org, instrument=inst, thresholds=Thresholds(), kind=kind, path=path,
-                                user_id=None, channel=CLI, pseudonymiser=pseudonymiser)
+    count = write_research_file(
+        db,
+        organisation=org,
+        instrument=inst,
+        thresholds=Thresholds(),
+        kind=kind,
+        path=path,
+        user_id=None,
+        channel=CLI,
+        pseudonymiser=pseudonymiser,
+    )
     db.commit()
     return count
 
@@ -156,7 +172,9 @@ def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported
     n_spss = _write(db, org, inst, "spss", tmp_path / "s.sav")
     events = db.exec(select(AuditEvent).order_by(AuditEvent.id)).all()[before:]
     assert [(e.action, e.format, e.row_count, e.channel) for e in events] == [
-        ("export.research_long", "csv", n_long, "cli"), ("export.research_spss", "sav", n_spss, "cli")]
+        ("export.research_long", "csv", n_long, "cli"),
+        ("export.research_spss", "sav", n_spss, "cli"),
+    ]
     assert n_long == len(_rows(tmp_path / "l.csv")) and n_spss == sum(SIZES.values())
     assert all(e.organisation_id == org.id and e.user_id is None for e in events)
     assert SECRET_TEXT not in "".join(e.scope_json for e in events)
@@ -202,8 +220,10 @@ def test_research_plan_matches_the_monitors_reliability_and_scores_without_holdi
     by_enrolment = {p.enrolment_id: p for p in data.people}
     rows = list(wide_rows(db, plan, chunk_size=7))  # chunks that split people across reads
     assert [r[0] for r in rows] == [e.pseudonym for e in plan.people] and len(rows) == len(data.people) - sum(
-        1 for p in data.people if not p.submitted)
+        1 for p in data.people if not p.submitted
+    )
     for e, row in zip(plan.people, rows, strict=True):
         p = by_enrolment[e.enrolment_id]
-        assert row[3:6] == tuple(p.scores.get(m, {}).get("KEN") if m in p.submitted else None
-                                 for m in ("T0", "T1", "T2"))
+        assert row[3:6] == tuple(
+            p.scores.get(m, {}).get("KEN") if m in p.submitted else None for m in ("T0", "T1", "T2")
+        )

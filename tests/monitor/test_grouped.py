@@ -66,7 +66,7 @@ def _data_sets(count: int):
 
 @pytest.mark.parametrize("chunk", range(4))
 def test_grouped_figures_equal_the_per_group_functions_on_random_data(chunk):
-    data_sets = list(_data_sets(400))[chunk * 100:(chunk + 1) * 100]
+    data_sets = list(_data_sets(400))[chunk * 100 : (chunk + 1) * 100]
     for rng, before, after, members in data_sets:
         groups = grouped.Groups(members)
         reliability = rng.choice([None, 0.0, 0.8, 0.95, 1.0])
@@ -78,8 +78,9 @@ def test_grouped_figures_equal_the_per_group_functions_on_random_data(chunk):
         (changes,) = grouped.paired_groups([(before, after, reliability, sd_reference)], groups)
         assert len(changes) == len(desc_before) == len(members)
         for g, idx in enumerate(members):
-            expected = st.paired_change(before[idx], after[idx], reliability=reliability, sd_reference=sd_reference,
-                                        tests=False)
+            expected = st.paired_change(
+                before[idx], after[idx], reliability=reliability, sd_reference=sd_reference, tests=False
+            )
             assert _close(changes[g], expected), (g, changes[g], expected)
             assert _close(desc_before[g], st.describe(before[idx]))
             assert _close(desc_after[g], st.describe(after[idx]))
@@ -98,7 +99,8 @@ def test_several_columns_at_once_equal_each_column_alone():
     assert [list(d) for d in together] == [list(grouped.describe_groups([c], groups)[0]) for c in columns]
     pairs = [(columns[0], columns[1], 0.8, None), (columns[2], columns[3], None, 0.5)]
     assert [list(c) for c in grouped.paired_groups(pairs, groups)] == [
-        list(grouped.paired_groups([p], groups)[0]) for p in pairs]
+        list(grouped.paired_groups([p], groups)[0]) for p in pairs
+    ]
 
 
 def test_the_figures_do_not_depend_on_how_the_columns_are_batched(monkeypatch):
@@ -126,7 +128,7 @@ def test_segment_sums_add_in_numpys_order():
     values = rng.normal(size=int(sizes.sum())) * 10.0 ** rng.uniform(-8, 8, size=int(sizes.sum()))
     starts = np.cumsum(sizes) - sizes
     sums = grouped._segment_sums(values, starts, sizes)
-    expected = np.array([np.add.reduce(values[s:s + n]) for s, n in zip(starts, sizes, strict=True)])
+    expected = np.array([np.add.reduce(values[s : s + n]) for s, n in zip(starts, sizes, strict=True)])
     assert sums.tobytes() == expected.tobytes()
 
 
@@ -146,4 +148,5 @@ def test_paired_tests_equal_the_tests_of_paired_change():
     assert defined > 20
     assert st.paired_tests([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]) == (
         st.paired_change([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]).p_t,
-        st.paired_change([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]).p_wilcoxon)
+        st.paired_change([1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 3.5, 6.0]).p_wilcoxon,
+    )

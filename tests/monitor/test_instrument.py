@@ -99,7 +99,11 @@ def test_real_instrument_has_32_items_in_5_scales(real: Instrument) -> None:
     assert len(real.items) == 32
     assert [scale.id for scale in real.scales] == ["KEN", "VAA", "ATT", "ZEL", "FAC"]
     assert {scale.id: len(real.scale_items(scale.id)) for scale in real.scales} == {
-        "KEN": 6, "VAA": 7, "ATT": 6, "ZEL": 7, "FAC": 6,
+        "KEN": 6,
+        "VAA": 7,
+        "ATT": 6,
+        "ZEL": 7,
+        "FAC": 6,
     }
 
 
@@ -117,7 +121,11 @@ def test_real_instrument_asks_the_seven_zel_items_as_then_test(real: Instrument)
 def test_real_instrument_answer_formats_follow_the_draft(real: Instrument) -> None:
     formats = {scale.id: real.format_of(scale) for scale in real.scales}
     assert {scale_id: fmt.id for scale_id, fmt in formats.items()} == {
-        "KEN": "agreement", "VAA": "frequency", "ATT": "agreement", "ZEL": "confidence", "FAC": "agreement_dk",
+        "KEN": "agreement",
+        "VAA": "frequency",
+        "ATT": "agreement",
+        "ZEL": "confidence",
+        "FAC": "agreement_dk",
     }
     assert formats["KEN"].labels[1] == "helemaal mee oneens" and formats["KEN"].labels[5] == "helemaal mee eens"
     assert formats["KEN"].missing == ()
@@ -126,7 +134,11 @@ def test_real_instrument_answer_formats_follow_the_draft(real: Instrument) -> No
     assert formats["VAA"].stem == "In de afgelopen 3 maanden, bij inwoners voor wie dit relevant was, heb ik…"
     assert formats["ZEL"].stem == "Hoe zeker bent u ervan dat u…"
     assert formats["ZEL"].labels == {
-        1: "helemaal niet zeker", 2: "niet zo zeker", 3: "enigszins zeker", 4: "behoorlijk zeker", 5: "helemaal zeker",
+        1: "helemaal niet zeker",
+        2: "niet zo zeker",
+        3: "enigszins zeker",
+        4: "behoorlijk zeker",
+        5: "helemaal zeker",
     }
 
 
@@ -149,7 +161,10 @@ def test_real_instrument_moments_of_items_open_and_background_questions(real: In
     functie = real.background[0]
     assert functie.choices[-1].code == "anders"
     assert [c.label for c in real.background[1].choices] == [
-        "minder dan 2 jaar", "2–5 jaar", "5–10 jaar", "meer dan 10 jaar",
+        "minder dan 2 jaar",
+        "2–5 jaar",
+        "5–10 jaar",
+        "meer dan 10 jaar",
     ]
 
 
@@ -205,7 +220,9 @@ def test_missing_field_is_reported_on_its_element() -> None:
 
 def test_unknown_field_is_reported_on_its_line() -> None:
     text = edit(MINIMAL, "    reverse: true\n", "    reverse: true\n    revers: true\n")
-    assert_problem(text, line_of(text, "revers:"), 'items[1] ("P1")', "unknown field 'revers' (did you mean 'reverse'?)")
+    assert_problem(
+        text, line_of(text, "revers:"), 'items[1] ("P1")', "unknown field 'revers' (did you mean 'reverse'?)"
+    )
 
 
 def test_unknown_top_level_field_is_reported() -> None:
@@ -226,7 +243,7 @@ def test_scale_pointing_to_an_unknown_answer_format() -> None:
 def test_duplicate_item_id_is_reported_on_the_second() -> None:
     text = edit(MINIMAL, "  - id: P1\n", "  - id: S1\n")
     problems = problems_of(text)
-    assert problems == [(line_of(text, "- id: S1", 2), 'items[1] ("S1").id: duplicate id \'S1\'')]
+    assert problems == [(line_of(text, "- id: S1", 2), "items[1] (\"S1\").id: duplicate id 'S1'")]
 
 
 def test_question_ids_are_unique_across_items_and_open_questions() -> None:
@@ -299,8 +316,8 @@ def test_a_broken_item_does_not_hide_the_problems_of_the_others() -> None:
     text = edit(text, "    scale: P\n", "    scale: Q\n")
     text = edit(text, "    max: 5\n", "    max: 0\n")
     problems = problems_of(text)
-    assert (line_of(text, "- id: S1"), 'items[0] ("S1"): missing field \'text\'') in problems
-    assert (line_of(text, "scale: Q"), 'items[1] ("P1").scale: unknown scale \'Q\'') in problems
+    assert (line_of(text, "- id: S1"), "items[0] (\"S1\"): missing field 'text'") in problems
+    assert (line_of(text, "scale: Q"), "items[1] (\"P1\").scale: unknown scale 'Q'") in problems
     assert any(line == line_of(text, "max: 0") for line, _ in problems)
     # The broken item S1 still counts as a user of scale S: no false "scale has no items".
     assert not any("scale 'S' has no items" in message for _, message in problems)
@@ -413,20 +430,52 @@ def test_a_broken_snapshot_raises_content_invalid(real: Instrument) -> None:
     stored["items"][0]["scale"] = "NOPE"
     with pytest.raises(ContentInvalid) as caught:
         Instrument.from_snapshot(stored)
-    assert [p.message for p in caught.value.problems] == ['items[0] ("KEN1").scale: unknown scale \'NOPE\'']
+    assert [p.message for p in caught.value.problems] == ["items[0] (\"KEN1\").scale: unknown scale 'NOPE'"]
     assert caught.value.problems[0].line is None
 
 
 # --- robustness --------------------------------------------------------------------------------------------------
 
-scalars = st.none() | st.booleans() | st.integers(-10, 10) | st.text(max_size=8) | st.sampled_from(
-    ["T0", "T1", "T3", "KEN", "agree", "S", "S1", "weet_niet", "concept"]
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.text(max_size=8)
+    | st.sampled_from(["T0", "T1", "T3", "KEN", "agree", "S", "S1", "weet_niet", "concept"])
 )
-keys = st.sampled_from(
-    ["id", "title", "status", "instruction", "answer_formats", "scales", "items", "text", "scale", "format",
-     "min", "max", "labels", "missing", "moments", "then_test", "reverse", "choices", "code", "label",
-     "then_test_labels", "now", "retrospective", "open_questions", "background"]
-) | st.text(max_size=5) | st.integers(0, 6)
+keys = (
+    st.sampled_from(
+        [
+            "id",
+            "title",
+            "status",
+            "instruction",
+            "answer_formats",
+            "scales",
+            "items",
+            "text",
+            "scale",
+            "format",
+            "min",
+            "max",
+            "labels",
+            "missing",
+            "moments",
+            "then_test",
+            "reverse",
+            "choices",
+            "code",
+            "label",
+            "then_test_labels",
+            "now",
+            "retrospective",
+            "open_questions",
+            "background",
+        ]
+    )
+    | st.text(max_size=5)
+    | st.integers(0, 6)
+)
 documents = st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=40
 )
@@ -463,6 +512,17 @@ def test_damaged_real_file_raises_only_content_invalid(data: st.DataObject) -> N
         elif action == "duplicate":
             lines.insert(index, lines[index])
         else:
-            lines[index] = data.draw(st.sampled_from(["  - id: KEN1\n", "    scale: XYZ\n", "    then_test: true\n",
-                                                      "    moments: [T4]\n", "max: 1\n", "    min: 9\n", "  x: [\n"]))
+            lines[index] = data.draw(
+                st.sampled_from(
+                    [
+                        "  - id: KEN1\n",
+                        "    scale: XYZ\n",
+                        "    then_test: true\n",
+                        "    moments: [T4]\n",
+                        "max: 1\n",
+                        "    min: 9\n",
+                        "  x: [\n",
+                    ]
+                )
+            )
     _only_content_invalid("".join(lines))

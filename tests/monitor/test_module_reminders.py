@@ -87,9 +87,15 @@ def test_never_twice_on_the_same_day_but_again_on_the_next_reminder_day(demo):
     assert len(db.exec(select(Reminder)).all()) == 2 * n
 
 
-@pytest.mark.parametrize("reminder_days, due_days, expected", [
-    ("7,2", 3, False), ("3", 3, True), ("", 7, False), ("0", 0, True),
-])
+@pytest.mark.parametrize(
+    "reminder_days, due_days, expected",
+    [
+        ("7,2", 3, False),
+        ("3", 3, True),
+        ("", 7, False),
+        ("0", 0, True),
+    ],
+)
 def test_the_cohorts_reminder_days_apply_to_module_due_dates(demo, reminder_days, due_days, expected):
     db = demo
     cohort = voorjaar(db)
@@ -152,8 +158,9 @@ def test_two_concurrent_runs_send_each_module_reminder_once(demo, engine, is_pos
     cohort = voorjaar(db)
     due_in(db, cohort, 7, M1, M2)
     n = 2 * len(enrolments(db, cohort))
-    results = run_concurrently(engine, lambda session: send_due_reminders(session, today=TODAY, base_url=BASE,
-                                                                            modules=MODULES))
+    results = run_concurrently(
+        engine, lambda session: send_due_reminders(session, today=TODAY, base_url=BASE, modules=MODULES)
+    )
     assert sum(r.queued for r in results) == n and sum(r.skipped for r in results) == n
     db.expire_all()
     assert len(db.exec(select(OutboundMail)).all()) == n == len(db.exec(select(Reminder)).all())

@@ -18,8 +18,14 @@ from monitor.service import _report
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Gebied, Organisation, Wijk
 
-WIJKEN = {"Afrikaanderwijk": "Feijenoord", "Bloemhof": "Feijenoord", "Hillesluis": "Feijenoord",
-          "Tarwewijk": "Charlois", "Carnisse": "Charlois", "Spangen": None}
+WIJKEN = {
+    "Afrikaanderwijk": "Feijenoord",
+    "Bloemhof": "Feijenoord",
+    "Hillesluis": "Feijenoord",
+    "Tarwewijk": "Charlois",
+    "Carnisse": "Charlois",
+    "Spangen": None,
+}
 SIZES = {"Afrikaanderwijk": 14, "Bloemhof": 12, "Hillesluis": 3, "Tarwewijk": 11, "Carnisse": 6, "Spangen": 12}
 
 
@@ -71,13 +77,17 @@ def test_database_scale_scores_equal_the_pure_scoring_rules(db, city):
 def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
     org, _, _, inst, _ = city
     scope = Scope(organisation_id=org.id)
-    report = _report(db, scope, instrument=inst, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
-                     root="organisation")
+    report = _report(
+        db, scope, instrument=inst, moment_from="T0", moment_to="T1", thresholds=Thresholds(), root="organisation"
+    )
     data = load_dataset(db, scope=scope, instrument=inst)
     for scale in data.scales:
         row = report.row(f"org:{org.id}", scale)
-        pairs = [(p.scores["T0"][scale], p.scores["T1"][scale]) for p in data.people
-                 if "T1" in p.submitted and p.scores["T0"].get(scale) is not None and p.scores["T1"].get(scale) is not None]
+        pairs = [
+            (p.scores["T0"][scale], p.scores["T1"][scale])
+            for p in data.people
+            if "T1" in p.submitted and p.scores["T0"].get(scale) is not None and p.scores["T1"].get(scale) is not None
+        ]
         before, after = np.array(pairs).T
         d = after - before
         assert row.n_paired == len(d)
@@ -88,7 +98,9 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
         assert (row.ci_low, row.ci_high) == pytest.approx((d.mean() - half, d.mean() + half))
         assert row.d_z == pytest.approx(d.mean() / d.std(ddof=1))
         df = len(d) - 1
-        assert row.g_av == pytest.approx(d.mean() / ((before.std(ddof=1) + after.std(ddof=1)) / 2) * (1 - 3 / (4 * df - 1)))
+        assert row.g_av == pytest.approx(
+            d.mean() / ((before.std(ddof=1) + after.std(ddof=1)) / 2) * (1 - 3 / (4 * df - 1))
+        )
         assert row.p_wilcoxon == pytest.approx(sps.wilcoxon(after, before).pvalue, rel=1e-6)
         everyone_t0 = [p.scores["T0"][scale] for p in data.people if p.scores["T0"].get(scale) is not None]
         assert row.n_from == len(everyone_t0) and row.mean_from == pytest.approx(np.mean(everyone_t0))
@@ -103,14 +115,26 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
 
 def test_small_wijken_are_withheld_with_complementary_suppression(db, city):
     org, wijken, _, inst, _ = city
-    report = _report(db, Scope(organisation_id=org.id), instrument=inst, moment_from="T0", moment_to="T1",
-                     thresholds=Thresholds(), root="organisation")
+    report = _report(
+        db,
+        Scope(organisation_id=org.id),
+        instrument=inst,
+        moment_from="T0",
+        moment_to="T1",
+        thresholds=Thresholds(),
+        root="organisation",
+    )
     row = report.row(f"wijk:{wijken['Hillesluis'].id}", "KEN")  # 3 people
     assert row.n_from is None and row.mean_from is None and "mean_from" in row.suppressed
     assert row.reasons["from"] == "te weinig deelnemers"
     # Feijenoord shows its total, so a second wijk of Feijenoord must be hidden too.
-    feijenoord = [r for r in report.rows_for("KEN") if r.parent_key and r.parent_key.startswith("gebied:")
-                  and r.parent_key == report.row(f"wijk:{wijken['Bloemhof'].id}", "KEN").parent_key]
+    feijenoord = [
+        r
+        for r in report.rows_for("KEN")
+        if r.parent_key
+        and r.parent_key.startswith("gebied:")
+        and r.parent_key == report.row(f"wijk:{wijken['Bloemhof'].id}", "KEN").parent_key
+    ]
     hidden = [r for r in feijenoord if r.n_from is None]
     assert len(hidden) >= 2
     assert any(r.reasons.get("from") == "aanvullend afgeschermd" for r in hidden)
@@ -120,6 +144,7 @@ def test_small_wijken_are_withheld_with_complementary_suppression(db, city):
 
 
 # --- property: no shown figure rests on too few people, no withheld cell is recoverable by subtraction ----------
+
 
 def _dataset(sizes: list[tuple[int | None, int, list[tuple[bool, bool]]]]) -> Dataset:
     inst = instrument()
@@ -133,7 +158,9 @@ def _dataset(sizes: list[tuple[int | None, int, list[tuple[bool, bool]]]]) -> Da
             for moment, present in (("T0", has_t0), ("T1", has_t1)):
                 if present:
                     p.submitted.add(moment)
-                    p.scores[moment] = {s.id: 1 + ((j * 7 + len(people) * 3 + (moment == "T1")) % 40) / 10 for s in inst.scales}
+                    p.scores[moment] = {
+                        s.id: 1 + ((j * 7 + len(people) * 3 + (moment == "T1")) % 40) / 10 for s in inst.scales
+                    }
             people.append(p)
     return Dataset.of_people(Scope(organisation_id=1), org, inst, {}, people, wijken, gebieden, {})
 
@@ -150,9 +177,16 @@ def test_no_figure_rests_on_too_few_people_and_nothing_is_recoverable(spec, limi
     report = build_report(data, moment_from="T0", moment_to="T1", thresholds=thresholds, t0_matrices={})
     true_n = {}
     for key, _, level, _ in report.groups:
-        members = data.people if level == "organisation" else [
-            p for p in data.people if (level == "wijk" and key == f"wijk:{p.wijk_id}") or
-            (level == "gebied" and key == f"gebied:{p.gebied_id}")]
+        members = (
+            data.people
+            if level == "organisation"
+            else [
+                p
+                for p in data.people
+                if (level == "wijk" and key == f"wijk:{p.wijk_id}")
+                or (level == "gebied" and key == f"gebied:{p.gebied_id}")
+            ]
+        )
         true_n[key] = members
     for row in report.rows:
         members = true_n[row.group_key]
@@ -179,8 +213,11 @@ def test_no_figure_rests_on_too_few_people_and_nothing_is_recoverable(spec, limi
     for scale in data.scales:
         rows = {r.group_key: r for r in report.rows_for(scale)}
         for parent, kids in children.items():
-            for field, limit in (("n_from", thresholds.min_n), ("n_to", thresholds.min_n),
-                                 ("n_paired", thresholds.min_paired)):
+            for field, limit in (
+                ("n_from", thresholds.min_n),
+                ("n_to", thresholds.min_n),
+                ("n_paired", thresholds.min_paired),
+            ):
                 if getattr(rows[parent], field) is None:
                     continue
                 shown = sum(getattr(rows[k], field) for k in kids if getattr(rows[k], field) is not None)
@@ -222,8 +259,14 @@ def test_learning_and_growth_rows_match_hand_computation():
     assert ken.change_all_modules == pytest.approx(1.0) and ken.change_fewer_modules == pytest.approx(0.2)
     assert ken.n_with_scores == 22 and ken.r_change_check_score == pytest.approx(1.0)
     # With only 8 people in one half the comparison is withheld (it would expose a small group by subtraction).
-    small = build_report(_people_for_learning(14, 8), moment_from="T0", moment_to="T1", thresholds=Thresholds(),
-                         t0_matrices={}, n_modules=8)
+    small = build_report(
+        _people_for_learning(14, 8),
+        moment_from="T0",
+        moment_to="T1",
+        thresholds=Thresholds(),
+        t0_matrices={},
+        n_modules=8,
+    )
     assert next(r for r in small.learning if r.scale == "KEN").change_fewer_modules is None
 
 

@@ -35,7 +35,7 @@ def in_parallel(engine, work, n: int = N) -> list:
                 result = work(session, index)
                 session.commit()
                 return result
-            except Exception as exc:  # noqa: BLE001 - collected and asserted on
+            except Exception as exc:
                 session.rollback()
                 return exc
 
@@ -46,15 +46,18 @@ def in_parallel(engine, work, n: int = N) -> list:
 def test_twenty_parallel_submits_give_one_submitted_response_with_answers_intact(pg_only, demo, engine):
     instrument = load_instruments(CONTENT)[0]
     user = demo.exec(select(User).where(User.email == "trainee@demo.local")).one()
-    response = start_response(demo, user=user, enrolment_id=demo_enrolment(demo).id, moment="T0",
-                              instrument=instrument, module_ids=[])
+    response = start_response(
+        demo, user=user, enrolment_id=demo_enrolment(demo).id, moment="T0", instrument=instrument, module_ids=[]
+    )
     for i in range(1, 7):
-        save_answer(demo, user=user, response_id=response.id, question_id=f"KEN{i}", raw_value=str(i % 5 + 1),
-                    module_ids=[])
+        save_answer(
+            demo, user=user, response_id=response.id, question_id=f"KEN{i}", raw_value=str(i % 5 + 1), module_ids=[]
+        )
     demo.commit()
 
-    results = in_parallel(engine, lambda s, _: submit_response(s, user=s.get(User, user.id), response_id=response.id,
-                                                            module_ids=[]))
+    results = in_parallel(
+        engine, lambda s, _: submit_response(s, user=s.get(User, user.id), response_id=response.id, module_ids=[])
+    )
     assert sorted(map(repr, results)) == sorted(["True"] + ["False"] * (N - 1))
     demo.expire_all()
     stored = demo.get(QuestionnaireResponse, response.id)
@@ -65,8 +68,9 @@ def test_twenty_parallel_submits_give_one_submitted_response_with_answers_intact
 def test_saves_racing_a_submit_never_land_after_it(pg_only, demo, engine):
     instrument = load_instruments(CONTENT)[0]
     user = demo.exec(select(User).where(User.email == "trainee@demo.local")).one()
-    response = start_response(demo, user=user, enrolment_id=demo_enrolment(demo).id, moment="T0",
-                              instrument=instrument, module_ids=[])
+    response = start_response(
+        demo, user=user, enrolment_id=demo_enrolment(demo).id, moment="T0", instrument=instrument, module_ids=[]
+    )
     demo.commit()
 
     def work(session, index):
@@ -89,8 +93,22 @@ def test_parallel_starts_on_two_devices_give_one_response(pg_only, demo, engine)
     instrument = load_instruments(CONTENT)[0]
     user_id = demo.exec(select(User.id).where(User.email == "trainee@demo.local")).one()
     enrolment_id = demo_enrolment(demo).id
-    results = in_parallel(engine, lambda s, _: start_response(s, user=s.get(User, user_id), enrolment_id=enrolment_id,
-                                                           moment="T0", instrument=instrument, module_ids=[]).id)
+    results = in_parallel(
+        engine,
+        lambda s, _: (
+            start_response(
+                s,
+                user=s.get(User, user_id),
+                enrolment_id=enrolment_id,
+                moment="T0",
+                instrument=instrument,
+                module_ids=[],
+            ).id
+        ),
+    )
     assert len(set(results)) == 1 and all(isinstance(r, int) for r in results), results
     demo.expire_all()
-    assert len(demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment_id)).all()) == 1
+    assert (
+        len(demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment_id)).all())
+        == 1
+    )

@@ -27,8 +27,11 @@ def test_demo_windows_responses_and_idempotence(demo):
     n_enrolments = demo.exec(select(func.count()).select_from(Enrolment)).one()
     assert 0.7 * n_enrolments <= len(t0) < n_enrolments and len(t1) >= 10
     trainee = demo.exec(select(User).where(User.email == "trainee@demo.local")).one()
-    own = demo.exec(select(QuestionnaireResponse).join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
-                    .where(Enrolment.user_id == trainee.id)).all()
+    own = demo.exec(
+        select(QuestionnaireResponse)
+        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .where(Enrolment.user_id == trainee.id)
+    ).all()
     assert own == []
 
 

@@ -1,4 +1,4 @@
-"""`ract responses import`: every bad row is reported in English and nothing is written; a clean file is written whole."""
+"""`ract responses import`: every bad row is reported in English and nothing is written; a clean file is whole."""
 
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ GOOD = [
 
 
 def counts(db) -> tuple[int, int]:
-    return (db.exec(select(func.count()).select_from(QuestionnaireResponse)).one(),
-            db.exec(select(func.count()).select_from(Answer)).one())
+    return (
+        db.exec(select(func.count()).select_from(QuestionnaireResponse)).one(),
+        db.exec(select(func.count()).select_from(Answer)).one(),
+    )
 
 
 def test_one_bad_row_refuses_the_whole_file_and_reports_every_problem(demo):
     before = counts(demo)
     taken = demo.exec(select(QuestionnaireResponse).order_by(QuestionnaireResponse.id)).first()
-    from training.models import Enrolment, User, Cohort
+    from training.models import Cohort, Enrolment, User
 
     enrolment = demo.get(Enrolment, taken.enrolment_id)
     email = demo.get(User, enrolment.user_id).email
@@ -85,7 +87,7 @@ def test_cli_exits_1_and_writes_nothing_on_a_bad_row(demo, db_url_engine, monkey
 
 
 def test_cli_reports_non_ascii_digits_and_control_characters_as_bad_rows(demo, db_url_engine, monkeypatch, tmp_path):
-    """"²" passed str.isdigit() and crashed int() with a traceback; now it is a bad row like any other."""
+    """ "²" passed str.isdigit() and crashed int() with a traceback; now it is a bad row like any other."""
     from api.settings import get_settings
 
     url, _ = db_url_engine

@@ -10,7 +10,6 @@ import pytest
 from sqlmodel import select
 
 from monitor.errors import UnknownItem
-
 from monitor.instrument import Instrument, load_instruments
 from monitor.models import InstrumentVersion, QuestionnaireResponse
 from monitor.responses import get_or_create_response, save_answer, write_answer
@@ -102,19 +101,28 @@ def test_answers_are_checked_against_the_version_of_their_response_not_the_curre
     later = Instrument.from_snapshot(snapshot)
     old_enrolment = demo_enrolment(demo)
     user = demo.get(User, old_enrolment.user_id)
-    set_window(demo, cohort_id=old_enrolment.cohort_id, moment="T0", opens_on=date.today() - timedelta(days=1),
-               closes_on=date.today() + timedelta(days=30))
+    set_window(
+        demo,
+        cohort_id=old_enrolment.cohort_id,
+        moment="T0",
+        opens_on=date.today() - timedelta(days=1),
+        closes_on=date.today() + timedelta(days=30),
+    )
     old, _ = get_or_create_response(demo, enrolment=old_enrolment, moment="T0", instrument=base)
     demo.commit()
     saved = save_answer(demo, user=user, response_id=old.id, question_id="KEN6", raw_value="4", module_ids=[])
     assert saved.value == 4 and saved.response_id == old.id
     # The same trainee's response on the later version (the T1 slot, to keep one response per moment).
-    set_window(demo, cohort_id=old_enrolment.cohort_id, moment="T1", opens_on=date.today() - timedelta(days=1),
-               closes_on=date.today() + timedelta(days=30))
+    set_window(
+        demo,
+        cohort_id=old_enrolment.cohort_id,
+        moment="T1",
+        opens_on=date.today() - timedelta(days=1),
+        closes_on=date.today() + timedelta(days=30),
+    )
     new, _ = get_or_create_response(demo, enrolment=old_enrolment, moment="T1", instrument=later)
     demo.commit()
     with pytest.raises(UnknownItem):
         save_answer(demo, user=user, response_id=new.id, question_id="KEN6", raw_value="4", module_ids=[])
     # and the old one still takes it (the cache holds both versions side by side)
-    assert save_answer(demo, user=user, response_id=old.id, question_id="KEN6", raw_value="2",
-                       module_ids=[]).value == 2
+    assert save_answer(demo, user=user, response_id=old.id, question_id="KEN6", raw_value="2", module_ids=[]).value == 2

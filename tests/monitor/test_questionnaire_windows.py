@@ -17,19 +17,27 @@ TODAY = date(2026, 3, 10)
 
 
 def window(opens: int, closes: int, rule: str = "date") -> MeasurementWindow:
-    return MeasurementWindow(cohort_id=1, moment="T1", opens_on=TODAY + timedelta(days=opens),
-                             closes_on=TODAY + timedelta(days=closes), open_rule=rule)
+    return MeasurementWindow(
+        cohort_id=1,
+        moment="T1",
+        opens_on=TODAY + timedelta(days=opens),
+        closes_on=TODAY + timedelta(days=closes),
+        open_rule=rule,
+    )
 
 
-@pytest.mark.parametrize(("opens", "closes", "rule", "modules_done", "state"), [
-    (-1, 1, "date", False, WindowState.open),
-    (0, 0, "date", False, WindowState.open),  # both ends are inclusive
-    (1, 5, "date", True, WindowState.upcoming),  # finished modules do not open a date window
-    (1, 5, "modules_completed", False, WindowState.upcoming),
-    (1, 5, "modules_completed", True, WindowState.open),
-    (-5, -1, "modules_completed", True, WindowState.closed),
-    (-5, -1, "date", False, WindowState.closed),
-])
+@pytest.mark.parametrize(
+    ("opens", "closes", "rule", "modules_done", "state"),
+    [
+        (-1, 1, "date", False, WindowState.open),
+        (0, 0, "date", False, WindowState.open),  # both ends are inclusive
+        (1, 5, "date", True, WindowState.upcoming),  # finished modules do not open a date window
+        (1, 5, "modules_completed", False, WindowState.upcoming),
+        (1, 5, "modules_completed", True, WindowState.open),
+        (-5, -1, "modules_completed", True, WindowState.closed),
+        (-5, -1, "date", False, WindowState.closed),
+    ],
+)
 def test_window_state(opens, closes, rule, modules_done, state):
     assert window_state(window(opens, closes, rule), today=TODAY, all_modules_completed=modules_done) is state
 
@@ -39,12 +47,15 @@ def test_set_window_checks_its_input_and_updates_in_place(demo):
     with pytest.raises(InvalidQuestionnaireInput):
         set_window(demo, cohort_id=cohort_id, moment="T3", opens_on=TODAY, closes_on=TODAY)
     with pytest.raises(InvalidQuestionnaireInput):
-        set_window(demo, cohort_id=cohort_id, moment="T0", opens_on=TODAY, closes_on=TODAY, open_rule="modules_completed")
+        set_window(
+            demo, cohort_id=cohort_id, moment="T0", opens_on=TODAY, closes_on=TODAY, open_rule="modules_completed"
+        )
     with pytest.raises(InvalidQuestionnaireInput):
         set_window(demo, cohort_id=cohort_id, moment="T0", opens_on=TODAY, closes_on=TODAY - timedelta(days=1))
     updated = set_window(demo, cohort_id=cohort_id, moment="T0", opens_on=TODAY, closes_on=TODAY + timedelta(days=3))
-    rows = demo.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort_id,
-                                                     MeasurementWindow.moment == "T0")).all()
+    rows = demo.exec(
+        select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort_id, MeasurementWindow.moment == "T0")
+    ).all()
     assert [r.id for r in rows] == [updated.id] and updated.closes_on == TODAY + timedelta(days=3)
 
 
@@ -68,14 +79,17 @@ def test_t0_gate_only_for_cohorts_that_ask_for_it_and_only_until_t0_is_submitted
     demo.add(cohort)
     demo.flush()
     assert "voormeting (T0)" in t0_gate(demo, user)
-    t0 = demo.exec(select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id,
-                                                   MeasurementWindow.moment == "T0")).one()
+    t0 = demo.exec(
+        select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id, MeasurementWindow.moment == "T0")
+    ).one()
     assert t0_gate(demo, user, today=t0.closes_on + timedelta(days=1)) is None  # a missed voormeting never locks
     from monitor.instrument import load_instruments
     from monitor.responses import get_or_create_response
     from tests.monitor.test_questionnaire_versions import CONTENT
 
-    response, _ = get_or_create_response(demo, enrolment=enrolment, moment="T0", instrument=load_instruments(CONTENT)[0])
+    response, _ = get_or_create_response(
+        demo, enrolment=enrolment, moment="T0", instrument=load_instruments(CONTENT)[0]
+    )
     assert t0_gate(demo, user) is not None  # started is not submitted
     response.status = "submitted"
     demo.add(response)

@@ -39,7 +39,9 @@ def enrolments(db, cohort: Cohort) -> list[Enrolment]:
 
 def window(db, cohort: Cohort, moment: str = "T0", *, closes_in: int = 7, open_for: int = 14) -> MeasurementWindow:
     closes = TODAY + timedelta(days=closes_in)
-    w = MeasurementWindow(cohort_id=cohort.id, moment=moment, opens_on=closes - timedelta(days=open_for), closes_on=closes)
+    w = MeasurementWindow(
+        cohort_id=cohort.id, moment=moment, opens_on=closes - timedelta(days=open_for), closes_on=closes
+    )
     db.add(w)
     db.commit()
     return w
@@ -51,8 +53,15 @@ def respond(db, enrolment: Enrolment, moment: str, status: str) -> None:
         version = InstrumentVersion(instrument_id="test", version_hash="h", snapshot_json="{}")
         db.add(version)
         db.flush()
-    db.add(QuestionnaireResponse(enrolment_id=enrolment.id, moment=moment, instrument_id="test",
-                                 instrument_version_id=version.id, status=status))
+    db.add(
+        QuestionnaireResponse(
+            enrolment_id=enrolment.id,
+            moment=moment,
+            instrument_id="test",
+            instrument_version_id=version.id,
+            status=status,
+        )
+    )
     db.commit()
 
 
@@ -101,9 +110,15 @@ def test_never_twice_on_the_same_day_but_again_on_the_next_reminder_day(demo):
     assert len(db.exec(select(Reminder)).all()) == 2 * n
 
 
-@pytest.mark.parametrize("reminder_days, closes_in, expected", [
-    ("7,2", 3, False), ("3", 3, True), ("", 7, False), ("7,2", 0, False),
-])
+@pytest.mark.parametrize(
+    "reminder_days, closes_in, expected",
+    [
+        ("7,2", 3, False),
+        ("3", 3, True),
+        ("", 7, False),
+        ("7,2", 0, False),
+    ],
+)
 def test_reminder_days_are_configurable_per_cohort(demo, reminder_days, closes_in, expected):
     db = demo
     cohort = voorjaar(db)
@@ -131,8 +146,12 @@ def test_manual_reminder_to_everyone_who_owes_t0_is_sent_once_a_day(login_as, db
     people = enrolments(db, cohort)
     respond(db, people[0], "T0", "submitted")
     trainer = login_as("trainer")
-    form = {"moment": "T0", "recipients": "owing", "subject": "Nog even de {moment}",
-            "body": "Beste {naam}, vul de {moment} in vóór {sluitdatum}: {link}"}
+    form = {
+        "moment": "T0",
+        "recipients": "owing",
+        "subject": "Nog even de {moment}",
+        "body": "Beste {naam}, vul de {moment} in vóór {sluitdatum}: {link}",
+    }
     first = trainer.post(f"/groepen/{cohort.id}/herinneringen", data=form)
     assert first.status_code == 200 and f"{len(people) - 1} herinnering(en) verstuurd." in first.text
     db.expire_all()
@@ -147,9 +166,16 @@ def test_manual_reminder_to_selected_trainees_only(login_as, db):
     cohort = voorjaar(db)
     people = enrolments(db, cohort)
     trainer = login_as("trainer")
-    response = trainer.post(f"/groepen/{cohort.id}/herinneringen", data={
-        "moment": "", "recipients": "selected", "enrolment_ids": [str(people[0].id), str(people[2].id)],
-        "subject": "Bijeenkomst", "body": "Tot donderdag, {naam}!"})
+    response = trainer.post(
+        f"/groepen/{cohort.id}/herinneringen",
+        data={
+            "moment": "",
+            "recipients": "selected",
+            "enrolment_ids": [str(people[0].id), str(people[2].id)],
+            "subject": "Bijeenkomst",
+            "body": "Tot donderdag, {naam}!",
+        },
+    )
     assert response.status_code == 200
     db.expire_all()
     assert mailed(db) == emails_of(db, [people[0], people[2]])
@@ -157,8 +183,10 @@ def test_manual_reminder_to_selected_trainees_only(login_as, db):
 
 def test_manual_reminder_without_recipients_is_refused(login_as, db):
     cohort = voorjaar(db)
-    response = login_as("trainer").post(f"/groepen/{cohort.id}/herinneringen", data={
-        "moment": "", "recipients": "selected", "subject": "x", "body": "y"})
+    response = login_as("trainer").post(
+        f"/groepen/{cohort.id}/herinneringen",
+        data={"moment": "", "recipients": "selected", "subject": "x", "body": "y"},
+    )
     assert response.status_code == 422 and "Er zijn geen ontvangers" in response.text
 
 
@@ -199,7 +227,7 @@ def run_concurrently(engine, run_one, n: int = 2) -> list:
                 result = run_one(session)
                 session.commit()
                 results.append(result)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=one_run) for _ in range(n)]

@@ -38,8 +38,11 @@ def subjects(draw):
         label = {"wijk": f"W{w}", "gebied": gebied, "overig": OTHER}[start]
         twice = key > 0 and draw(st.integers(0, 9)) == 0  # a second enrolment of someone already drawn
         person = 1000 + (draw(st.integers(0, key - 1)) if twice else key)
-        out.append(Subject(key, person, label, gebied if label != OTHER else OTHER,
-                           f"C{draw(st.integers(0, 3))}", start == "wijk"))
+        out.append(
+            Subject(
+                key, person, label, gebied if label != OTHER else OTHER, f"C{draw(st.integers(0, 3))}", start == "wijk"
+            )
+        )
     return out
 
 
@@ -96,14 +99,19 @@ def test_a_too_small_suppressed_class_takes_people_from_the_class_with_most_to_s
 
 # --- the files (randomised data sets and the city data) ------------------------------------------------------
 
+
 def _random_organisation(db, rng: random.Random, name: str) -> Organisation:
     """Wijken of 0–14 people in up to three gebieden (some without), 2–4 cohorts; everyone answered T0, most T1."""
     inst = instrument()
     n_wijken = rng.randint(3, 7)
     wijken = {f"{name} W{i}": rng.choice(["Noord", "Zuid", "Oost", None]) for i in range(n_wijken)}
     org, made, first = make_org(db, name=name, wijken=wijken)
-    cohorts = [first] + [Cohort(organisation_id=org.id, name=f"{name} groep {i}", start_date=date(2026, i, 1),
-                                end_date=date(2026, 12, 31)) for i in range(2, rng.randint(3, 5))]
+    cohorts = [first] + [
+        Cohort(
+            organisation_id=org.id, name=f"{name} groep {i}", start_date=date(2026, i, 1), end_date=date(2026, 12, 31)
+        )
+        for i in range(2, rng.randint(3, 5))
+    ]
     db.add_all(cohorts[1:])
     db.flush()
     for wijk_name, wijk in made.items():
@@ -117,8 +125,17 @@ def _random_organisation(db, rng: random.Random, name: str) -> Organisation:
 
 
 def _export(db, org, inst, kind: str, path: Path, k: int, pseudonymiser: Pseudonymiser) -> None:
-    write_research_file(db, organisation=org, instrument=inst, thresholds=Thresholds(min_n=k), kind=kind, path=path,
-                        user_id=None, channel=CLI, pseudonymiser=pseudonymiser)
+    write_research_file(
+        db,
+        organisation=org,
+        instrument=inst,
+        thresholds=Thresholds(min_n=k),
+        kind=kind,
+        path=path,
+        user_id=None,
+        channel=CLI,
+        pseudonymiser=pseudonymiser,
+    )
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -180,6 +197,7 @@ def test_the_city_data_exports_k_anonymous_files(db, tmp_path):
     org = db.exec(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0])).one()
     files = _assert_k_anonymous_and_complete(db, org, inst, tmp_path, k=5)
     assert len(files["wide"]) >= 50
-    coarse = sum(a["cohort"] != b["cohort"] or a["wijk"] != b["wijk"]
-                 for a, b in zip(files["wide"], files["open"], strict=True))
+    coarse = sum(
+        a["cohort"] != b["cohort"] or a["wijk"] != b["wijk"] for a, b in zip(files["wide"], files["open"], strict=True)
+    )
     assert 0 < coarse < len(files["wide"])

@@ -122,11 +122,11 @@ def test_nvt_on_vaa_counts_as_missing_and_two_of_them_drop_the_scale(real: Instr
 
 def test_full_response_scores_every_scale(real: Instrument) -> None:
     answers: dict[str, int | str | None] = {}
-    answers |= answers_for(real, "KEN", 1, 2, 3, 4, 5, 3)               # 18 / 6 = 3
-    answers |= answers_for(real, "VAA", 5, 5, 5, 5, 5, 5, None)         # 6/7 answered -> 5
-    answers |= answers_for(real, "ATT", 5, 5, 1, 5, 1, 5)               # R: 1 -> 5, 1 -> 5 -> 5
-    answers |= answers_for(real, "ZEL", 2, 2, 2, 2, 2, 2, 3)            # 15 / 7
-    answers |= answers_for(real, "FAC", 4, 4, 4, 4, 5, None)            # 5 answered of 6, R: 5 -> 1 -> 17 / 5
+    answers |= answers_for(real, "KEN", 1, 2, 3, 4, 5, 3)  # 18 / 6 = 3
+    answers |= answers_for(real, "VAA", 5, 5, 5, 5, 5, 5, None)  # 6/7 answered -> 5
+    answers |= answers_for(real, "ATT", 5, 5, 1, 5, 1, 5)  # R: 1 -> 5, 1 -> 5 -> 5
+    answers |= answers_for(real, "ZEL", 2, 2, 2, 2, 2, 2, 3)  # 15 / 7
+    answers |= answers_for(real, "FAC", 4, 4, 4, 4, 5, None)  # 5 answered of 6, R: 5 -> 1 -> 17 / 5
     answers |= {"O1": "Een boze broer benaderen.", "functie": "anders"}  # not scored, ignored
     assert score_response(real, answers) == pytest.approx(
         {"KEN": 3.0, "VAA": 5.0, "ATT": 5.0, "ZEL": 15 / 7, "FAC": 17 / 5}

@@ -41,8 +41,24 @@ def test_without_tests_only_the_test_figures_are_left_out(pairs):
     full = st.paired_change(before, after, reliability=0.8, sd_reference=0.5)
     lean = st.paired_change(before, after, reliability=0.8, sd_reference=0.5, tests=False)
     assert (lean.p_t, lean.p_wilcoxon, lean.r_rb) == (None, None, None)
-    for name in ("n_paired", "mean_from", "sd_from", "mean_to", "sd_to", "mean_change", "sd_change", "ci_low",
-                 "ci_high", "t", "df", "d_z", "d_av", "g_av", "rci", "n_nonzero"):
+    for name in (
+        "n_paired",
+        "mean_from",
+        "sd_from",
+        "mean_to",
+        "sd_to",
+        "mean_change",
+        "sd_change",
+        "ci_low",
+        "ci_high",
+        "t",
+        "df",
+        "d_z",
+        "d_av",
+        "g_av",
+        "rci",
+        "n_nonzero",
+    ):
         assert getattr(lean, name) == getattr(full, name), name
 
 
@@ -52,10 +68,14 @@ def test_arrays_of_different_length_are_refused():
 
 
 @settings(max_examples=100, deadline=None)
-@given(hst.lists(hst.lists(hst.one_of(hst.none(), hst.integers(1, 5)), min_size=4, max_size=4), min_size=1, max_size=30))
+@given(
+    hst.lists(hst.lists(hst.one_of(hst.none(), hst.integers(1, 5)), min_size=4, max_size=4), min_size=1, max_size=30)
+)
 def test_cronbach_alpha_of_an_array_equals_alpha_of_the_rows(rows):
     # (At least one row: an empty list of rows cannot say how many items it has; an empty array can.)
-    matrix = np.array([[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float).reshape(len(rows), 4)
+    matrix = np.array([[math.nan if v is None else float(v) for v in row] for row in rows], dtype=float).reshape(
+        len(rows), 4
+    )
     from_array, from_rows = st.cronbach_alpha(matrix), st.cronbach_alpha(rows)
     assert from_array.alpha == from_rows.alpha and from_array.item_rest == from_rows.item_rest
     assert (from_array.n, from_array.n_excluded) == (from_rows.n, from_rows.n_excluded)

@@ -31,8 +31,9 @@ def scored(db):
     """40 people in 4 wijken (one of 4 people) with T0 and mostly T1 answers, some missing; scores stored."""
     rng = random.Random(11)
     inst = instrument()
-    org, wijken, cohort = make_org(db, wijken={"Oud-Charlois": "Charlois", "Tarwewijk": "Charlois",
-                                                "Bloemhof": "Feijenoord", "Hillesluis": None})
+    org, wijken, cohort = make_org(
+        db, wijken={"Oud-Charlois": "Charlois", "Tarwewijk": "Charlois", "Bloemhof": "Feijenoord", "Hillesluis": None}
+    )
     answers = {}
     for name, n in {"Oud-Charlois": 13, "Tarwewijk": 12, "Bloemhof": 11, "Hillesluis": 4}.items():
         for i in range(n):
@@ -79,7 +80,7 @@ def test_stored_scores_follow_the_scoring_rules(db, scored):
 
 
 def test_item_scores_are_the_recoded_answers(db, scored):
-    org, inst, answers = scored
+    _org, inst, answers = scored
     reversed_checked = 0
     for response in db.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.moment == "T0")):
         given = answers[(response.enrolment_id, "T0")]
@@ -101,10 +102,13 @@ def test_figures_are_identical_with_stored_scores_and_computed_on_the_fly(db, sc
     def everything():
         data = load_dataset(db, scope=scope, instrument=inst)
         people = sorted((p.enrolment_id, sorted(p.submitted), p.scores, p.then_scores) for p in data.people)
-        matrices = {m: {s: np.nan_to_num(x, nan=-1).tolist() for s, x in item_matrices(db, dataset=data, moment=m).items()}
-                    for m in ("T0", "T1")}
-        report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
-                              quality=service.pooled_quality(db, data))
+        matrices = {
+            m: {s: np.nan_to_num(x, nan=-1).tolist() for s, x in item_matrices(db, dataset=data, moment=m).items()}
+            for m in ("T0", "T1")
+        }
+        report = build_report(
+            data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), quality=service.pooled_quality(db, data)
+        )
         return people, matrices, [vars(r) for r in report.rows], [vars(q) for q in report.quality]
 
     stored = everything()
@@ -146,8 +150,9 @@ def test_every_submission_path_stores_scores(login_as, demo):
     # Demo data (monitor.demo) and the web form.
     client = login_as("trainee")
     enrolment = demo_enrolment(demo)
-    started = client.post("/vragenlijsten/starten", data={"enrolment_id": enrolment.id, "moment": "T0"},
-                          follow_redirects=False)
+    started = client.post(
+        "/vragenlijsten/starten", data={"enrolment_id": enrolment.id, "moment": "T0"}, follow_redirects=False
+    )
     rid = int(re.search(r"/vragenlijsten/(\d+)", started.headers["location"]).group(1))
     inst = instrument()
     for item in inst.items_for("T0"):
@@ -158,23 +163,33 @@ def test_every_submission_path_stores_scores(login_as, demo):
     assert web.status == "submitted"
     expected = compute_scores(inst, "T0", [(i.id, False, 4) for i in inst.items_for("T0")])
     assert json.loads(web.scores_json) == json.loads(expected.scores_json())
-    assert all(v == (2.0 if i.reverse else 4.0) for i in inst.items_for("T0") for v in [json.loads(web.items_json)[i.id]])
+    assert all(
+        v == (2.0 if i.reverse else 4.0) for i in inst.items_for("T0") for v in [json.loads(web.items_json)[i.id]]
+    )
     # Paper forms entered by the trainer.
     trainer = login_as("trainer")
-    paper = trainer.post(f"/groepen/{enrolment.cohort_id}/papier",
-                         data={"deelnemer": str(enrolment.id), "moment": "T1", "a-KEN1": "4", "a-KEN2": "2"},
-                         follow_redirects=False)
+    paper = trainer.post(
+        f"/groepen/{enrolment.cohort_id}/papier",
+        data={"deelnemer": str(enrolment.id), "moment": "T1", "a-KEN1": "4", "a-KEN2": "2"},
+        follow_redirects=False,
+    )
     assert paper.status_code == 303
     # A CSV import.
     other = demo.exec(select(QuestionnaireResponse.enrolment_id)).all()
     from training.models import Cohort, Enrolment, User
 
-    row = demo.exec(select(User.email, Cohort.name).join(Enrolment, Enrolment.user_id == User.id)
-                    .join(Cohort, Cohort.id == Enrolment.cohort_id)
-                    .where(Enrolment.id.not_in([e for e in other]))).first()
+    row = demo.exec(
+        select(User.email, Cohort.name)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(Enrolment.id.not_in(list(other)))
+    ).first()
     assert row is not None
-    result = import_responses(demo, text=f"email,cohort,moment,item,value,submitted_at\n{row[0]},{row[1]},T0,KEN1,3,2026-03-01\n",
-                              instrument=inst)
+    result = import_responses(
+        demo,
+        text=f"email,cohort,moment,item,value,submitted_at\n{row[0]},{row[1]},T0,KEN1,3,2026-03-01\n",
+        instrument=inst,
+    )
     assert not result.problems
     demo.commit()
     demo.expire_all()
@@ -192,8 +207,9 @@ def test_a_report_for_one_group_withholds_and_shows_exactly_what_the_full_report
         keys = [key for key, *_ in full.groups]
         assert any(r.suppressed for r in full.rows) and any(r.mean_from is not None for r in full.rows)
         for key in keys:
-            one = build_report(data, moment_from=pair[0], moment_to=pair[1], thresholds=Thresholds(),
-                               quality=quality, only={key})
+            one = build_report(
+                data, moment_from=pair[0], moment_to=pair[1], thresholds=Thresholds(), quality=quality, only={key}
+            )
             assert [vars(r) for r in one.rows] == [vars(r) for r in full.rows if r.group_key == key]
             assert [vars(f) for f in one.flows] == [vars(f) for f in full.flows if f.group_key == key]
             assert [vars(t) for t in one.then_test] == [vars(t) for t in full.then_test if t.group_key == key]
@@ -211,13 +227,18 @@ def test_pairs_answered_on_different_instrument_versions_are_counted_and_scored_
         e = make_person(db, org=org, wijk=wijken["Delfshaven"], cohort=cohort, tag=f"v{i}")
         store_scores(db, submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst).id)
         t1_inst = new if i < 5 else inst  # five people answered T1 on the reworded version
-        store_scores(db, submit(db, enrolment=e, moment="T1", answers=random_answers(rng, t1_inst, "T1", shift=0.5),
-                                inst=t1_inst).id)
+        store_scores(
+            db,
+            submit(
+                db, enrolment=e, moment="T1", answers=random_answers(rng, t1_inst, "T1", shift=0.5), inst=t1_inst
+            ).id,
+        )
     db.commit()
     data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
     assert len(data.versions) == 2
-    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
-                          quality=service.pooled_quality(db, data))
+    report = build_report(
+        data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), quality=service.pooled_quality(db, data)
+    )
     assert report.mixed_versions == 5
     assert report.row(f"org:{org.id}", "KEN").n_paired == 12  # a reworded item does not drop the pair
 
@@ -227,32 +248,51 @@ def test_learning_counts_the_modules_of_the_cohorts_own_programme(db):
 
     inst = instrument()
     org, wijken, cohort = make_org(db, name="Programmagemeente", wijken={"Kralingen": None, "Crooswijk": None})
-    db.add_all([CohortModule(cohort_id=cohort.id, module_id="m-een"), CohortModule(cohort_id=cohort.id, module_id="m-twee")])
+    db.add_all(
+        [CohortModule(cohort_id=cohort.id, module_id="m-een"), CohortModule(cohort_id=cohort.id, module_id="m-twee")]
+    )
     rng = random.Random(8)
     for i in range(24):
-        e = make_person(db, org=org, wijk=wijken["Kralingen" if i % 2 else "Crooswijk"],
-                        cohort=cohort, tag=f"pg{i}")
+        e = make_person(db, org=org, wijk=wijken["Kralingen" if i % 2 else "Crooswijk"], cohort=cohort, tag=f"pg{i}")
         store_scores(db, submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"), inst=inst).id)
-        store_scores(db, submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5),
-                                inst=inst).id)
+        store_scores(
+            db, submit(db, enrolment=e, moment="T1", answers=random_answers(rng, inst, "T1", shift=0.5), inst=inst).id
+        )
         done = ["m-een", "m-twee"] if i < 12 else ["m-een"]
         for module_id in [*done, "m-buiten-programma"]:  # a module outside the programme never counts
-            db.add(ModuleProgress(user_id=e.user_id, module_id=module_id, completed_at=utcnow(), attempts=1,
-                                  best_score=0.9 if module_id in done else 0.1, content_hash="x"))
+            db.add(
+                ModuleProgress(
+                    user_id=e.user_id,
+                    module_id=module_id,
+                    completed_at=utcnow(),
+                    attempts=1,
+                    best_score=0.9 if module_id in done else 0.1,
+                    content_hash="x",
+                )
+            )
     # A second cohort without a module set: every module counts, the one outside the other's programme too.
     from datetime import date
 
     from training.models import Cohort
 
-    open_cohort = Cohort(organisation_id=org.id, name="Zonder programma", start_date=date(2026, 2, 1),
-                         end_date=date(2026, 12, 31))
+    open_cohort = Cohort(
+        organisation_id=org.id, name="Zonder programma", start_date=date(2026, 2, 1), end_date=date(2026, 12, 31)
+    )
     db.add(open_cohort)
     db.flush()
     for i in range(3):
         e = make_person(db, org=org, wijk=wijken["Kralingen"], cohort=open_cohort, tag=f"open{i}")
         for module_id in ("m-een", "m-buiten-programma", "m-drie"):
-            db.add(ModuleProgress(user_id=e.user_id, module_id=module_id, completed_at=utcnow(), attempts=1,
-                                  best_score=0.6, content_hash="x"))
+            db.add(
+                ModuleProgress(
+                    user_id=e.user_id,
+                    module_id=module_id,
+                    completed_at=utcnow(),
+                    attempts=1,
+                    best_score=0.6,
+                    content_hash="x",
+                )
+            )
     db.commit()
     data = load_dataset(db, scope=Scope(organisation_id=org.id), instrument=inst)
     in_programme = [p for p in data.people if p.cohort_id == cohort.id]
@@ -260,9 +300,16 @@ def test_learning_counts_the_modules_of_the_cohorts_own_programme(db):
     assert all(p.mean_check_score == pytest.approx(0.9) for p in in_programme)
     without_set = [p for p in data.people if p.cohort_id == open_cohort.id]
     assert [(p.modules_completed, p.modules_required, p.mean_check_score) for p in without_set] == [
-        (3, None, pytest.approx(0.6))] * 3
-    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(),
-                          quality=service.pooled_quality(db, data), n_modules=8)  # the content has 8 modules
+        (3, None, pytest.approx(0.6))
+    ] * 3
+    report = build_report(
+        data,
+        moment_from="T0",
+        moment_to="T1",
+        thresholds=Thresholds(),
+        quality=service.pooled_quality(db, data),
+        n_modules=8,
+    )  # the content has 8 modules
     counts = {(row.n_all_modules, row.n_fewer_modules) for row in report.learning}
     assert (12, 12) in counts  # a scale everyone has a pair on: half did the whole programme of two modules
     assert all(full is None or full <= 12 for full, _ in counts)

@@ -14,25 +14,39 @@ D = date.fromisoformat
 
 
 def test_empty_windows_are_left_out_and_complete_ones_kept():
-    chosen = _check_windows({"T0": WindowInput(D("2026-01-05"), D("2026-01-19")), "T1": WindowInput(None, None),
-                             "T2": WindowInput(D("2026-06-01"), D("2026-06-30"))})
+    chosen = _check_windows(
+        {
+            "T0": WindowInput(D("2026-01-05"), D("2026-01-19")),
+            "T1": WindowInput(None, None),
+            "T2": WindowInput(D("2026-06-01"), D("2026-06-30")),
+        }
+    )
     assert set(chosen) == {"T0", "T2"}
 
 
 def test_overlapping_windows_are_allowed_when_they_open_in_order():
-    chosen = _check_windows({"T0": WindowInput(D("2026-01-05"), D("2026-03-01")),
-                             "T1": WindowInput(D("2026-02-01"), D("2026-03-15"), "modules_completed")})
+    chosen = _check_windows(
+        {
+            "T0": WindowInput(D("2026-01-05"), D("2026-03-01")),
+            "T1": WindowInput(D("2026-02-01"), D("2026-03-15"), "modules_completed"),
+        }
+    )
     assert chosen["T1"].open_rule == "modules_completed"
 
 
-@pytest.mark.parametrize("windows, message", [
-    ({"T0": WindowInput(D("2026-01-05"), None)}, "vul zowel de openings- als de sluitdatum in"),
-    ({"T0": WindowInput(D("2026-01-05"), D("2026-01-01"))}, "de sluitdatum ligt vóór de openingsdatum"),
-    ({"T0": WindowInput(D("2026-01-05"), D("2026-01-19"), "modules_completed")}, "Alleen de nameting (T1)"),
-    ({"T0": WindowInput(D("2026-03-01"), D("2026-03-19")), "T1": WindowInput(D("2026-02-01"), D("2026-02-19"))},
-     "op volgorde open"),
-    ({"T3": WindowInput(D("2026-03-01"), D("2026-03-19"))}, "Onbekend meetmoment"),
-])
+@pytest.mark.parametrize(
+    "windows, message",
+    [
+        ({"T0": WindowInput(D("2026-01-05"), None)}, "vul zowel de openings- als de sluitdatum in"),
+        ({"T0": WindowInput(D("2026-01-05"), D("2026-01-01"))}, "de sluitdatum ligt vóór de openingsdatum"),
+        ({"T0": WindowInput(D("2026-01-05"), D("2026-01-19"), "modules_completed")}, "Alleen de nameting (T1)"),
+        (
+            {"T0": WindowInput(D("2026-03-01"), D("2026-03-19")), "T1": WindowInput(D("2026-02-01"), D("2026-02-19"))},
+            "op volgorde open",
+        ),
+        ({"T3": WindowInput(D("2026-03-01"), D("2026-03-19"))}, "Onbekend meetmoment"),
+    ],
+)
 def test_inconsistent_windows_are_refused_in_dutch(windows, message):
     with pytest.raises(InvalidInput) as exc:
         _check_windows(windows)
