@@ -55,3 +55,9 @@ RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -n "$WORKERS" -m "not browser an
 
 echo "== Latency under load, alone (PostgreSQL) =="
 RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m serial "$@"
+
+# The walk from an empty database (issue 13) on the production database too: SQLite ran it with the browser tests.
+if [ "${RACT_SKIP_BROWSER:-}" != 1 ] && [ $# -eq 0 ]; then
+  echo "== A new gemeente from an empty database, in Chromium (PostgreSQL) =="
+  RACT_TEST_DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m browser tests/e2e/test_new_gemeente.py
+fi
