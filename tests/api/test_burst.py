@@ -29,7 +29,7 @@ from sqlmodel import select
 from api.cli import GRACEFUL_SHUTDOWN_SECONDS
 from monitor.models import Answer
 from tests.conftest import DEMO_PASSWORD, csrf_from
-from tests.dbharness import test_database_url
+from tests.dbharness import test_database_url as postgres_url  # not collected: no test_ prefix
 from tests.monitor.test_questionnaire_versions import demo_enrolment
 
 pytestmark = pytest.mark.serial  # /healthz latency: measured without other tests on the same two cores
@@ -44,7 +44,7 @@ SQLITE_HEALTHZ_LIMIT = 2.0
 
 
 def healthz_limit() -> float:
-    return HEALTHZ_LIMIT if test_database_url() else SQLITE_HEALTHZ_LIMIT
+    return HEALTHZ_LIMIT if postgres_url() else SQLITE_HEALTHZ_LIMIT
 
 
 SECRET = "burst-test-secret-" + "x" * 40
