@@ -43,6 +43,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "save_note_fragment": TRAINEE,
     "quiz_page": TRAINEE,
     "submit_quiz": TRAINEE,
+    "quiz_result_page": TRAINEE,
     "module_print_page": TRAINEE,
     # cohorts: trainers (their own cohorts) and admins. Managers see only the aggregated monitor, never a person.
     "cohorts_page": TRAINER,

@@ -172,6 +172,22 @@ class QuizAttempt(SQLModel, table=True):
     passed: bool
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+    # {"question_id": ["option_id", ...]} in the order shown; None for attempts from before options were shuffled
+    option_order_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class QuizOpenAttempt(SQLModel, table=True):
+    """A knowledge check a trainee has opened and not yet submitted: the shuffled option order, kept so that a
+    reload shows the same order and the submitted positions are scored against what was shown."""
+
+    __tablename__ = "quiz_open_attempt"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    module_id: str = Field(max_length=100)
+    content_hash: str = Field(max_length=64)
+    option_order_json: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
 
 
 class ReflectionNote(SQLModel, table=True):

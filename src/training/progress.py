@@ -1,8 +1,7 @@
-"""Use cases of the learning path: reading sections, private reflection notes, knowledge checks, progress."""
+"""Use cases of the learning path: reading sections, private reflection notes, progress (checks: knowledge_checks)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from training.cohort_modules import trainee_modules, trainee_plan
-from training.content import AttemptResult, Module, grade_attempt
+from training.content import Module
 from training.errors import InvalidInput, NotFound, PermissionDenied
 from training.ids import id_of
-from training.models import ModuleProgress, QuizAttempt, ReflectionNote, Role, SectionRead, User, utcnow
+from training.models import ModuleProgress, ReflectionNote, Role, SectionRead, User, utcnow
 
 NOTE_MAX_LENGTH = 5000
 
@@ -164,7 +163,8 @@ def open_module(
     return standings(session, user_ids=[id_of(user)], modules=[module])[id_of(user)][0]
 
 
-def _progress_row(session: Session, user: User, module: Module) -> ModuleProgress:
+def progress_row(session: Session, user: User, module: Module) -> ModuleProgress:
+    """The trainee's progress row for the module, created when it is not there yet."""
     row = session.exec(
         select(ModuleProgress).where(ModuleProgress.user_id == user.id, ModuleProgress.module_id == module.id)
     ).first()
@@ -180,7 +180,8 @@ def _progress_row(session: Session, user: User, module: Module) -> ModuleProgres
     return row
 
 
-def _maybe_complete(session: Session, user: User, module: Module, row: ModuleProgress) -> None:
+def maybe_complete(session: Session, user: User, module: Module, row: ModuleProgress) -> None:
+    """Mark the module completed once every section is read and the check is passed."""
     if row.completed_at is not None:
         return  # completion is never taken back, also not when the module is edited later
     read = set(
@@ -205,7 +206,7 @@ def mark_section_read(
     module = standing.module
     if module.section(section_id) is None:
         raise NotFound("Dit onderdeel bestaat niet (meer).")
-    row = _progress_row(session, user, module)
+    row = progress_row(session, user, module)
     if section_id not in standing.sections_read:
         try:
             with session.begin_nested():
@@ -220,42 +221,10 @@ def mark_section_read(
         except IntegrityError:
             pass  # already recorded by a parallel request: reading twice is reading once
     row.content_hash = module.content_hash
-    _maybe_complete(session, user, module, row)
+    maybe_complete(session, user, module, row)
     session.add(row)
     session.flush()
     return standings(session, user_ids=[id_of(user)], modules=[module])[id_of(user)][0]
-
-
-def submit_attempt(
-    session: Session,
-    *,
-    user: User,
-    modules: Sequence[Module],
-    module_id: str,
-    answers: Mapping[str, Sequence[str]],
-    gate: ModuleGate | None = None,
-) -> AttemptResult:
-    standing = open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-    module = standing.module
-    result = grade_attempt(module, answers)  # raises InvalidInput for unknown ids or missing answers
-    row = _progress_row(session, user, module)
-    session.add(
-        QuizAttempt(
-            user_id=id_of(user),
-            module_id=module.id,
-            content_hash=module.content_hash,
-            answers_json=json.dumps({q: sorted(v) for q, v in answers.items()}, sort_keys=True),
-            score=result.score,
-            passed=result.passed,
-        )
-    )
-    row.attempts += 1
-    row.best_score = result.score if row.best_score is None else max(row.best_score, result.score)
-    row.content_hash = module.content_hash
-    _maybe_complete(session, user, module, row)
-    session.add(row)
-    session.flush()
-    return result
 
 
 def notes_for(session: Session, *, user: User, module: Module) -> dict[str, ReflectionNote]:

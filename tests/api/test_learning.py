@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
+from markupsafe import escape as escape_text
 from sqlmodel import select
 
+from tests.quiz_forms import answer, form_for, shown_order, wrong
 from training.models import Cohort, CohortTrainer, ReflectionNote, User
 
 SECRET_NOTE = "Mijn geheime reflectie over de inwoner"
@@ -49,8 +51,7 @@ def test_read_complete_and_pass_over_http(login_as, app):
             f"/modules/{m.id}/onderdeel/{m.sections[i + 1].id}" if i + 1 < len(m.sections) else f"/modules/{m.id}/toets"
         )
         assert r.headers["location"] == expected
-    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in m.knowledge_check.questions}
-    r = c.post(f"/modules/{m.id}/toets", data=data)
+    r = answer(c, m)
     assert r.status_code == 200 and "Gehaald" in r.text and f"Module {m.order} is afgerond." in r.text
     assert "Status: <strong>afgerond</strong>" in c.get("/leerpad").text
 
@@ -59,8 +60,8 @@ def test_forged_quiz_form_is_a_422_and_writes_nothing(login_as, app, db):
     from training.models import QuizAttempt
 
     c, m = login_as("trainee"), first_module(app)
-    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in m.knowledge_check.questions}
-    data["q-vraag-die-niet-bestaat"] = ["a"]
+    data = form_for(c.get(f"/modules/{m.id}/toets").text, m)
+    data["q-vraag-die-niet-bestaat"] = ["1"]
     r = c.post(f"/modules/{m.id}/toets", data=data)
     assert r.status_code == 422
     r = c.post(f"/modules/{m.id}/toets", data={})
@@ -156,38 +157,67 @@ def test_every_reflection_prompt_warns_not_to_write_traceable_details(login_as, 
             assert "Schrijf geen namen of herleidbare gegevens van inwoners op." in form
 
 
-def test_quiz_result_gives_feedback_on_each_chosen_option_and_keeps_the_best_score(login_as, app):
+def test_quiz_result_reads_as_text_with_each_answer_feedback_and_keeps_the_best_score(login_as, app):
     from markupsafe import escape
 
     c, m = login_as("trainee"), first_module(app)
     questions = m.knowledge_check.questions
-    wrong = {q.id: next(o for o in q.options if o.id not in q.correct_option_ids) for q in questions}
-    r = c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": wrong[q.id].id for q in questions})
-    assert r.status_code == 200 and "Uitslag: 0% goed" in r.text and "Nog niet gehaald" in r.text
+    r = answer(c, m, wrong, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/modules/{m.id}/toets/uitslag"
+    r = c.get(r.headers["location"])
+    assert r.status_code == 200 and "Uitslag: 0% goed" in r.text and "Nog niet gehaald: 0 van" in r.text
     for q in questions:
-        assert str(escape(wrong[q.id].feedback)) in r.text, q.id
+        chosen = q.option(wrong(q)[0])
+        assert str(escape(chosen.feedback)) in r.text, q.id
         assert str(escape(q.explanation)) in r.text, q.id
-    assert r.text.count("<strong>Niet goed.</strong>") == len(questions)
-    c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": sorted(q.correct_option_ids) for q in questions})
-    c.post(f"/modules/{m.id}/toets", data={f"q-{q.id}": wrong[q.id].id for q in questions})
+        for option_id in q.correct_option_ids:
+            assert str(escape(q.option(option_id).text)) in r.text, q.id
+    assert r.text.count(": niet goed</h3>") == len(questions)
+    # The bug of issue 14: feedback printed as a Python tuple, e.g. ('b', 'Niet juist. …').
+    assert "(&#39;" not in r.text and "('" not in r.text
+    # After failing, the first button is to try again.
+    actions = r.text[r.text.index('<p class="actions">') :]
+    assert actions.index("Opnieuw proberen") < actions.index("Module teruglezen")
+    assert c.get(f"/modules/{m.id}/toets/uitslag").text == r.text  # a reload shows the result and submits nothing
+    answer(c, m)
+    answer(c, m, wrong)
     quiz = c.get(f"/modules/{m.id}/toets").text
     assert "Pogingen tot nu toe: 3, beste score 100%." in quiz
 
 
-def test_an_unanswered_question_shows_the_check_again_with_the_given_answers(login_as, app, db):
-    from training.models import QuizAttempt
-
+def test_passing_without_reading_names_the_sections_still_to_read(login_as, app):
     c, m = login_as("trainee"), first_module(app)
-    first, *rest = m.knowledge_check.questions
-    data = {f"q-{q.id}": sorted(q.correct_option_ids) for q in rest}
-    r = c.post(f"/modules/{m.id}/toets", data=data)
-    assert r.status_code == 422
-    assert 'role="alert"' in r.text and "vraag 1 is nog niet beantwoord" in r.text
-    for q in rest:
-        for option_id in q.correct_option_ids:
-            assert re.search(rf'id="q-{q.id}-{option_id}" name="q-{q.id}" value="{option_id}"\s+checked', r.text), q.id
-    assert not re.search(rf'id="q-{first.id}-[^"]+" name="q-{first.id}" value="[^"]+"\s+checked', r.text)
-    assert db.exec(select(QuizAttempt)).all() == []
+    c.post(f"/modules/{m.id}/onderdeel/{m.sections[0].id}/gelezen")
+    r = answer(c, m)
+    assert "Gehaald" in r.text and "is afgerond" not in r.text
+    for section in m.sections[1:]:
+        assert f'<a href="/modules/{m.id}/onderdeel/{section.id}">' in r.text
+    assert f'<a href="/modules/{m.id}/onderdeel/{m.sections[0].id}">' not in r.text
+
+
+def test_the_result_page_before_any_attempt_leads_to_the_check(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    r = c.get(f"/modules/{m.id}/toets/uitslag", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/modules/{m.id}/toets"
+
+
+def test_the_shuffled_order_survives_a_reload_and_changes_for_the_next_attempt(login_as, app):
+    c, m = login_as("trainee"), first_module(app)
+    questions = m.knowledge_check.questions
+    first = c.get(f"/modules/{m.id}/toets").text
+    order = [shown_order(first, q) for q in questions]
+    assert [shown_order(c.get(f"/modules/{m.id}/toets").text, q) for q in questions] == order
+    # the page names no option id: the form sends positions only
+    assert not re.search(r'value="[a-z]"', first)
+    c.post(f"/modules/{m.id}/toets", data=form_for(first, m))
+    result = c.get(f"/modules/{m.id}/toets/uitslag").text
+    assert "Uitslag: 100% goed" in result
+    # the result lists each question's options in the order they were shown
+    for q, shown in zip(questions, order, strict=True):
+        texts = [str(escape_text(q.option(option_id).text)) for option_id in shown if option_id in q.correct_option_ids]
+        positions = [result.index(text) for text in texts]
+        assert positions == sorted(positions), q.id
+    assert [shown_order(c.get(f"/modules/{m.id}/toets").text, q) for q in questions] != order
 
 
 def test_note_saved_time_is_rotterdam_time(login_as, app, db):

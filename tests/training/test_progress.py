@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from api.app import create_app
 from tests.conftest import login
-from training import progress
+from tests.quiz_forms import form_for, positions, submit, wrong
+from training import knowledge_checks, progress
 from training.content import load_modules
 from training.errors import InvalidInput, NotFound, PermissionDenied
 from training.models import QuizAttempt, ReflectionNote, SectionRead, User
@@ -22,17 +23,6 @@ def trainee(db) -> User:
     return db.exec(select(User).where(User.email == "trainee@demo.local")).one()
 
 
-def correct_answers(module):
-    return {q.id: sorted(q.correct_option_ids) for q in module.knowledge_check.questions}
-
-
-def wrong_answers(module):
-    return {
-        q.id: [next(o.id for o in q.options if o.id not in q.correct_option_ids)]
-        for q in module.knowledge_check.questions
-    }
-
-
 @pytest.fixture
 def modules():
     return load_modules(REPO_CONTENT / "modules")
@@ -40,7 +30,7 @@ def modules():
 
 def test_module_completes_only_when_all_sections_read_and_check_passed(demo, modules):
     user, module = trainee(demo), modules[0]
-    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=correct_answers(module))
+    submit(demo, user=user, modules=modules, module=module)
     standing = progress.open_module(demo, user=user, modules=modules, module_id=module.id)
     assert standing.status is progress.Status.in_progress and standing.passed
     for section in module.sections[:-1]:
@@ -59,16 +49,14 @@ def test_failed_attempt_does_not_complete_and_best_score_is_kept(demo, modules):
     user, module = trainee(demo), modules[1]
     for section in module.sections:
         progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
-    failed = progress.submit_attempt(
-        demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module)
-    )
+    failed = submit(demo, user=user, modules=modules, module=module, pick=wrong)
     assert not failed.passed and failed.score == 0
     assert (
         progress.open_module(demo, user=user, modules=modules, module_id=module.id).status
         is progress.Status.in_progress
     )
-    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=correct_answers(module))
-    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module))
+    submit(demo, user=user, modules=modules, module=module)
+    submit(demo, user=user, modules=modules, module=module, pick=wrong)
     standing = progress.open_module(demo, user=user, modules=modules, module_id=module.id)
     assert standing.status is progress.Status.completed
     assert standing.best_score == 100 and standing.attempts == 3
@@ -88,7 +76,7 @@ def test_progress_survives_a_content_edit(demo, tmp_path, modules):
     user, module = trainee(demo), modules[0]
     for section in module.sections:
         progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
-    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=correct_answers(module))
+    submit(demo, user=user, modules=modules, module=module)
     # Edit the module: drop its last section and a question, reword the title.
     content = tmp_path / "modules"
     shutil.copytree(REPO_CONTENT / "modules", content)
@@ -115,10 +103,13 @@ def test_progress_survives_a_content_edit(demo, tmp_path, modules):
 
 def test_forged_answers_are_refused_and_write_nothing(demo, modules):
     user, module = trainee(demo), modules[0]
-    forged = correct_answers(module)
+    forged = positions(demo, user=user, modules=modules, module=module)
     forged[module.knowledge_check.questions[0].id] = ["bestaat-niet"]
     with pytest.raises(InvalidInput):
-        progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=forged)
+        knowledge_checks.submit_attempt(demo, user=user, modules=modules, module_id=module.id, positions=forged)
+    forged[module.knowledge_check.questions[0].id] = [str(len(module.knowledge_check.questions[0].options) + 1)]
+    with pytest.raises(InvalidInput):
+        knowledge_checks.submit_attempt(demo, user=user, modules=modules, module_id=module.id, positions=forged)
     assert demo.exec(select(QuizAttempt)).all() == []
     with pytest.raises(NotFound):
         progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id="bestaat-niet")
@@ -184,7 +175,7 @@ def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_q
     user, module = trainee(demo), modules[0]
     for section in module.sections[:2]:
         progress.mark_section_read(demo, user=user, modules=modules, module_id=module.id, section_id=section.id)
-    progress.submit_attempt(demo, user=user, modules=modules, module_id=module.id, answers=wrong_answers(module))
+    submit(demo, user=user, modules=modules, module=module, pick=wrong)
     demo.commit()
     content = tmp_path / "content"
     shutil.copytree(REPO_CONTENT, content)
@@ -218,8 +209,8 @@ def test_progress_in_a_module_survives_an_edit_that_adds_a_section_and_drops_a_q
         ]:
             assert client.get(url).status_code == 200, url
         assert "Status: <strong>bezig</strong>" in client.get("/leerpad").text
-        answers = {f"q-{q.id}": sorted(q.correct_option_ids) for q in changed.knowledge_check.questions}
-        stale = answers | {f"q-{dropped.id}": sorted(dropped.correct_option_ids)}
+        answers = form_for(client.get(f"/modules/{module.id}/toets").text, changed)
+        stale = answers | {f"q-{dropped.id}": ["1"]}
         assert client.post(f"/modules/{module.id}/toets", data=stale).status_code == 422  # a form from before the edit
         assert client.post(f"/modules/{module.id}/toets", data=answers).status_code == 200
     demo.expire_all()

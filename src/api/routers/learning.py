@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from api.auth import CurrentUser, SessionDep
 from api.content import get_module_gate, get_modules
 from api.templating import is_htmx, render
-from training import progress
+from training import knowledge_checks, progress
 from training.content import Module
 from training.errors import InvalidInput
 
@@ -117,8 +117,10 @@ def save_note_fragment(
 
 @router.get("/modules/{module_id}/toets", include_in_schema=False)
 def quiz_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str):
-    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-    return render(request, "quiz.html", {"standing": standing, "module": standing.module, "chosen": {}})
+    check = knowledge_checks.open_check(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    return render(
+        request, "quiz.html", {"check": check, "standing": check.standing, "module": check.module, "chosen": {}}
+    )
 
 
 @router.post("/modules/{module_id}/toets", include_in_schema=False)
@@ -131,21 +133,27 @@ def submit_quiz(
     module_id: str,
     form: Annotated[FormData, Depends(form_data)],
 ):
-    answers = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)] for key in form if key.startswith("q-")}
+    positions = {key[2:]: [v for v in form.getlist(key) if isinstance(v, str)] for key in form if key.startswith("q-")}
     try:
-        result = progress.submit_attempt(
-            session, user=user, modules=modules, module_id=module_id, answers=answers, gate=gate
+        knowledge_checks.submit_attempt(
+            session, user=user, modules=modules, module_id=module_id, positions=positions, gate=gate
         )
     except InvalidInput as exc:  # e.g. a question left open: show the check again with the answers already given
-        standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-        return render(
-            request,
-            "quiz.html",
-            {"standing": standing, "module": standing.module, "chosen": answers, "error": exc.message},
-            status_code=422,
-        )
-    standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-    return render(request, "quiz_result.html", {"standing": standing, "module": standing.module, "result": result})
+        check = knowledge_checks.open_check(session, user=user, modules=modules, module_id=module_id, gate=gate)
+        context = {"check": check, "standing": check.standing, "module": check.module, "chosen": positions}
+        return render(request, "quiz.html", context | {"error": exc.message}, status_code=422)
+    # Post/redirect/get: reloading the result page shows it again instead of submitting the answers twice.
+    return RedirectResponse(f"/modules/{module_id}/toets/uitslag", status_code=303)
+
+
+@router.get("/modules/{module_id}/toets/uitslag", include_in_schema=False)
+def quiz_result_page(
+    request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str
+):
+    review = knowledge_checks.latest_review(session, user=user, modules=modules, module_id=module_id, gate=gate)
+    if review is None:
+        return RedirectResponse(f"/modules/{module_id}/toets", status_code=303)
+    return render(request, "quiz_result.html", {"review": review, "module": review.standing.module})
 
 
 @router.get("/modules/{module_id}/afdrukken", include_in_schema=False)

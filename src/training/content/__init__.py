@@ -17,6 +17,14 @@ from training.content.models import (
     ReflectionPrompt,
     Section,
 )
+from training.content.option_order import (
+    OptionOrder,
+    answers_from_positions,
+    covers,
+    ordered_options,
+    positions_of,
+    shuffled_order,
+)
 
 __all__ = [
     "AttemptResult",
@@ -24,13 +32,19 @@ __all__ = [
     "Module",
     "ModuleMeta",
     "Option",
+    "OptionOrder",
     "Question",
     "QuestionResult",
     "ReflectionPrompt",
     "Section",
+    "answers_from_positions",
+    "covers",
     "grade_attempt",
     "load_modules",
+    "ordered_options",
     "parse_module",
     "parse_module_bytes",
+    "positions_of",
     "render_markdown",
+    "shuffled_order",
 ]
