@@ -25,6 +25,7 @@ from training.content.option_order import (
     positions_of,
     shuffled_order,
 )
+from training.content.quality import quality_warnings
 
 __all__ = [
     "AttemptResult",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_module",
     "parse_module_bytes",
     "positions_of",
+    "quality_warnings",
     "render_markdown",
     "shuffled_order",
 ]
