@@ -390,8 +390,12 @@ def content_problems(content_dir: Path) -> list:
 @content_app.command("check")
 def content_check(
     directory: Annotated[Path | None, typer.Argument(help="Content directory (default: RACT_CONTENT_DIR)")] = None,
+    warnings_ok: Annotated[
+        bool, typer.Option("--warnings-ok", help="Exit 0 when there are warnings but no problems")
+    ] = False,
 ) -> None:
-    """Validate every module and questionnaire file; report each problem with file and line."""
+    """Validate every module and questionnaire file; report each problem with file and line, then the warnings
+    about knowledge checks that can be passed by guessing. Exit 1 on problems, and on warnings unless --warnings-ok."""
     directory = directory or _settings().content_dir
     if not directory.is_dir():
         typer.echo(f"Not a directory: {directory}", err=True)
@@ -402,6 +406,16 @@ def content_check(
             typer.echo(str(p))
         typer.echo(f"{len(problems)} problem(s) found.", err=True)
         raise typer.Exit(1)
+    from api.content import content_warnings
+
+    warnings = content_warnings(directory)
+    for w in warnings:
+        typer.echo(f"warning: {w}")
+    if warnings:
+        typer.echo(f"Content OK, but {len(warnings)} warning(s) about knowledge checks.", err=True)
+        if not warnings_ok:
+            raise typer.Exit(1)
+        return
     typer.echo("Content OK.")
 
 

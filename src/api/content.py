@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from training.content import Module, load_modules
+from training.content import Module, load_modules, quality_warnings
 from training.errors import ContentInvalid
 from training.sourcefiles import ContentProblem
 
@@ -20,6 +20,11 @@ def check_content(content_dir: Path) -> list[ContentProblem]:
     except ContentInvalid as exc:
         return list(exc.problems)
     return []
+
+
+def content_warnings(content_dir: Path) -> list[ContentProblem]:
+    """Warnings about knowledge checks that can be passed by guessing (call after check_content found no problems)."""
+    return quality_warnings(load_content(content_dir)[0])
 
 
 _LOADED: dict[tuple[Path, str], tuple[list, list]] = {}

@@ -7,13 +7,16 @@ import random
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app as cli
 from training.content import (
     KnowledgeCheck,
     Option,
     Question,
     answers_from_positions,
     grade_attempt,
+    load_modules,
     ordered_options,
     parse_module,
     positions_of,
@@ -90,6 +93,30 @@ def test_a_position_that_is_never_the_key_over_all_modules_is_a_warning():
     modules = [module_with(*(single(f"q{i}", i % 3) for i in range(6)), module_id=f"m{n}") for n in range(3)]
     found = messages(*modules)
     assert any(m.startswith("option 4 (d) is never the right answer") for m in found), found
+
+
+def test_the_shipped_checks_pass_the_warnings():
+    assert [str(w) for w in quality_warnings(load_modules(CONTENT_DIR / "modules"))] == []
+
+
+def test_content_check_exits_1_on_warnings_unless_told_warnings_ok(tmp_path):
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, content)
+    first = sorted((content / "modules").glob("*.md"))[0]
+    text = first.read_text(encoding="utf-8")
+    # add a multiple-response question where every option is right
+    addition = '    - id: alles-goed\n      type: multiple\n      text: "Wat klopt?"\n      options:\n' + "".join(
+        f'        - id: {c}\n          text: "Optie {c}"\n          correct: true\n' for c in "abc"
+    )
+    front_end = text.index("\n---", 4)
+    first.write_text(text[:front_end] + "\n" + addition.rstrip("\n") + text[front_end:], encoding="utf-8")
+    runner = CliRunner()
+    strict = runner.invoke(cli, ["content", "check", str(content)])
+    assert strict.exit_code == 1, strict.output
+    assert "question 'alles-goed': every option is correct" in strict.output
+    assert runner.invoke(cli, ["content", "check", "--warnings-ok", str(content)]).exit_code == 0
 
 
 def test_a_new_order_holds_every_option_once_and_differs_from_the_last():
