@@ -49,6 +49,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "cohorts_page": TRAINER,
     "cohort_page": TRAINER,
     "cohort_progress_csv": TRAINER,
+    # knowledge-check statistics per question, over the trainer's own cohorts (training.check_statistics), admins all
+    "check_statistics_page": TRAINER,
     # questionnaires: a trainee fills in and reads only their own; nobody else ever reads the answers
     "questionnaires_page": TRAINEE,
     "start_questionnaire": TRAINEE,

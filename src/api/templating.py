@@ -45,11 +45,16 @@ templates.env.filters["local_time"] = local_time
 # What each role finds in the main navigation (the home page "/" is always first).
 NAV: dict[str, list[tuple[str, str]]] = {
     Role.trainee: [("/leerpad", "Mijn leerpad"), ("/vragenlijsten", "Vragenlijsten")],
-    Role.trainer: [("/groepen", "Mijn groepen"), ("/berichten", "Berichten")],
+    Role.trainer: [
+        ("/groepen", "Mijn groepen"),
+        ("/kennischecks/statistiek", "Kennischecks"),
+        ("/berichten", "Berichten"),
+    ],
     Role.manager: [("/monitor", "Monitor"), ("/beheer/organisaties", "Organisatie")],
     Role.admin: [
         ("/monitor", "Monitor"),
         ("/groepen", "Groepen"),
+        ("/kennischecks/statistiek", "Kennischecks"),
         ("/berichten", "Berichten"),
         ("/beheer/gebruikers", "Gebruikers"),
         ("/beheer/organisaties", "Organisaties"),
