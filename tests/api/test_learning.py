@@ -273,3 +273,15 @@ def test_note_for_an_unknown_prompt_answers_in_the_status_element(login_as, app)
     c, m = login_as("trainee"), first_module(app)
     r = c.post(f"/modules/{m.id}/notities/bestaat-niet", data={"text": "iets"}, headers={"HX-Request": "true"})
     assert r.status_code == 404 and 'id="status-bestaat-niet"' in r.text and "bestaat niet (meer)" in r.text
+
+
+def test_answers_to_a_check_that_was_never_opened_are_refused_and_the_check_is_shown(login_as, app, db):
+    from training.models import QuizAttempt
+
+    c, m = login_as("trainee"), first_module(app)
+    data = {f"q-{q.id}": ["1"] for q in m.knowledge_check.questions}
+    r = c.post(f"/modules/{m.id}/toets", data=data)
+    assert r.status_code == 422 and "intussen veranderd of verlopen" in r.text
+    assert db.exec(select(QuizAttempt)).all() == []
+    # the page that came back opened the check: answering it now works
+    assert answer(c, m).status_code == 200
