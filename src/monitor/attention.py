@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from monitor.todo import lower_first
+from monitor.windows import lower_first
 from monitor.windows_admin import MOMENT_LABELS, active_enrolments, cohort_windows, submitted_enrolment_ids
 from training.access import visible_cohort_ids
 from training.content import Module

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from monitor.instrument import Instrument
 from monitor.questionnaires import MomentRow, Overview, overview
+from monitor.windows import lower_first
 from training.content import Module
 from training.models import User
 from training.progress import LearningPath, ModuleGate, ModuleStanding, Status, learning_path
@@ -84,11 +85,6 @@ def when(due_on: date, today: date) -> str:
     if days > 1:
         return f"over {days} dagen"
     return "gisteren" if days == -1 else f"{-days} dagen geleden"
-
-
-def lower_first(label: str) -> str:
-    """ "Voormeting (T0)" -> "voormeting (T0)": the moment's code keeps its capital."""
-    return label[:1].lower() + label[1:]
 
 
 def _questionnaire_step(row: MomentRow, today: date) -> Step:

@@ -19,6 +19,11 @@ OPEN_RULES = ("date", "modules_completed")
 MOMENT_LABELS = {"T0": "Voormeting (T0)", "T1": "Nameting (T1)", "T2": "Follow-up (T2)"}
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence: "Voormeting (T0)" becomes "voormeting (T0)", the code keeps its capital."""
+    return label[:1].lower() + label[1:]
+
+
 class WindowState(str, Enum):
     upcoming = "nog niet open"
     open = "open"

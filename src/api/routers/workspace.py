@@ -22,6 +22,7 @@ from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
 from training.ids import id_of
+from training.plurals import plural
 
 router = APIRouter()
 
@@ -479,9 +480,18 @@ def send_reminders(
         ctx = _reminders_context(session, user, cohort_id, values) | {"error": exc.message, "field": exc.field}
         return render(request, "reminders.html", ctx, status_code=422)
     deliver_after_commit(request, background)
-    message = f"{result.queued} herinnering(en) verstuurd."
+    message = f"{plural(result.queued, 'herinnering', 'herinneringen')} verstuurd."
+    if result.invited:
+        message += (
+            f" {plural(result.invited, 'deelnemer had', 'deelnemers hadden')} het account nog niet geactiveerd en "
+            f"{plural(result.invited, 'kreeg', 'kregen', with_number=False)} daarom een nieuwe uitnodiging met de "
+            "herinnering erin."
+        )
     if result.skipped:
-        message += f" {result.skipped} deelnemer(s) kregen deze herinnering vandaag al en zijn overgeslagen."
+        message += (
+            f" {plural(result.skipped, 'deelnemer kreeg', 'deelnemers kregen')} deze herinnering vandaag al en "
+            f"{plural(result.skipped, 'is', 'zijn', with_number=False)} overgeslagen."
+        )
     flash(request, message)
     return see_other(f"/groepen/{cohort_id}/herinneringen")
 
