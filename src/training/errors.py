@@ -21,7 +21,7 @@ class NotFound(TrainingError):
 
 
 class PermissionDenied(TrainingError):
-    message = "U heeft geen toegang tot deze pagina."
+    message = "Je hebt geen toegang tot deze pagina."
 
 
 class InvalidInput(TrainingError):

@@ -139,7 +139,7 @@ def test_signed_in_as_someone_else_the_link_asks_to_log_out_first_and_changes_no
     trainer = login_as("trainer")  # e.g. the trainer opens the link on their own computer to try it
     page = trainer.get(f"/uitnodiging?token={token}")
     assert page.status_code == 200
-    assert "U bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
+    assert "Je bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
     assert f"Deze uitnodiging is voor <strong>{email}</strong>" in page.text and "Log eerst uit" in page.text
     assert 'name="password"' not in page.text  # no form that would switch accounts
     refused = trainer.post(

@@ -154,7 +154,7 @@ def test_an_invitation_opened_while_signed_in_as_someone_else_asks_to_log_out(pa
     db.commit()
     sign_in(page, live_server.url, "trainer@demo.local")
     page.goto(f"{live_server.url}/uitnodiging?token={issued.token}")
-    assert "U bent al ingelogd met een ander account" in page.get_by_role("heading", level=1).inner_text()
+    assert "Je bent al ingelogd met een ander account" in page.get_by_role("heading", level=1).inner_text()
     check_accessibility(page)
     page.get_by_role("button", name="Uitloggen en de uitnodiging gebruiken").click()
     page.wait_for_url("**/uitnodiging?token=**")
