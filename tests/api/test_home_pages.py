@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from monitor.models import MeasurementWindow
-from training.models import Cohort, CohortModule, Enrolment, User
+from training.models import Cohort, CohortModule, CohortTrainer, Enrolment, User
 
 
 def text(html: str) -> str:
@@ -73,3 +73,30 @@ def test_cohort_monitor_is_linked_from_the_cohort_page_and_the_manager_home(logi
     home = manager.get("/").text
     assert f'href="/groepen/{cohort.id}/monitor"' in home and 'href="/monitor"' in home
     assert manager.get(f"/groepen/{cohort.id}/monitor").status_code == 200
+
+
+def test_a_new_cohort_says_what_to_do_instead_of_an_empty_table_and_monitor(login_as, db):
+    trainer = login_as("trainer")
+    user = db.exec(select(User).where(User.email == "trainer@demo.local")).one()
+    cohort = Cohort(organisation_id=user.organisation_id, name="Leeg", start_date=date.today(), end_date=date.today())
+    db.add(cohort)
+    db.flush()
+    db.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+    db.commit()
+    trainees = text(trainer.get(f"/groepen/{cohort.id}/deelnemers").text)
+    assert "Nog geen deelnemers" in trainees and "importeer een lijst als CSV-bestand" in trainees
+    page = trainer.get(f"/groepen/{cohort.id}/monitor").text
+    monitor = text(page)
+    assert "Nog geen cijfers voor T0 → T1" in monitor and "herinnering" in monitor
+    assert "<table" not in page.split("<main", 1)[1]  # no tables of withheld cells
+
+
+def test_deactivating_and_archiving_ask_first(login_as, demo):
+    cohort = demo.exec(select(Cohort).order_by(Cohort.id)).first()
+    assert cohort is not None
+    trainer = login_as("trainer")
+    trainees = trainer.get(f"/groepen/{cohort.id}/deelnemers").text
+    assert '<details class="confirm"><summary>Deactiveren' in trainees
+    assert "Ja, deactiveer " in trainees and "met ‘Activeren’ draai je dit terug" in trainees
+    page = trainer.get(f"/groepen/{cohort.id}").text
+    assert f"Ja, archiveer {cohort.name}" in page and "kan niet terug naar actief" in page
