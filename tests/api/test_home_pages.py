@@ -100,3 +100,30 @@ def test_deactivating_and_archiving_ask_first(login_as, demo):
     assert "Ja, deactiveer " in trainees and "met ‘Activeren’ draai je dit terug" in trainees
     page = trainer.get(f"/groepen/{cohort.id}").text
     assert f"Ja, archiveer {cohort.name}" in page and "kan niet terug naar actief" in page
+
+
+def test_the_new_cohort_form_shows_every_error_at_once(login_as):
+    trainer = login_as("trainer")
+    page = trainer.post(
+        "/groepen/nieuw",
+        data={
+            "name": "",
+            "start_date": "2027-03-01",
+            "end_date": "2027-01-01",
+            "reminder_days": "zeven",
+            "T0_opens_on": "2027-03-01",
+            "module_ids": [],
+        },
+    )
+    assert page.status_code == 422
+    body = text(page.text)
+    for message in (
+        "Vul een naam voor de groep in.",
+        "De einddatum ligt vóór de begindatum.",
+        "Vul de dagen in als getallen gescheiden door komma",
+        "Voormeting (T0): vul zowel de openings- als de sluitdatum in.",
+    ):
+        assert message in body, message
+    assert "Verbeter" in body
+    for field in ("name", "end_date", "reminder_days"):
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text), field

@@ -115,12 +115,15 @@ def _cohort_form(
     return cohort_form, windows
 
 
-def _cohort_form_context(session, user, modules, *, cohort=None, values=None, error=None, field=None) -> dict:
+def _cohort_form_context(session, user, modules, *, cohort=None, values=None, exc=None) -> dict:
+    problems = getattr(exc, "problems", None) or ([(exc.field, exc.message)] if exc else [])
     return {
         "cohort": cohort,
         "values": values or {},
-        "error": error,
-        "field": field,
+        "error": exc.message if exc else None,
+        "field": exc.field if exc else None,
+        "errors": problems,  # every (field, message) of the form, shown at once
+        "error_fields": {f for f, _ in problems if f},
         "modules": modules,
         "organisations": cohort_admin.organisations_for(session, user=user),
         "trainers": cohort_admin.trainers_for(session, user=user),
@@ -186,7 +189,7 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
         return render(
             request,
             "cohort_form.html",
-            _cohort_form_context(session, user, modules, values=_form_values(form), error=exc.message, field=exc.field),
+            _cohort_form_context(session, user, modules, values=_form_values(form), exc=exc),
             status_code=422,
         )
     audit_trail.record(
@@ -228,9 +231,7 @@ def update_cohort(
         return render(
             request,
             "cohort_form.html",
-            _cohort_form_context(
-                session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field
-            ),
+            _cohort_form_context(session, user, modules, cohort=cohort, values=_form_values(form), exc=exc),
             status_code=422,
         )
     audit_trail.record(
