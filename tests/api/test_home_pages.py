@@ -127,3 +127,17 @@ def test_the_new_cohort_form_shows_every_error_at_once(login_as):
     assert "Verbeter" in body
     for field in ("name", "end_date", "reminder_days"):
         assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page.text), field
+
+
+def test_the_print_version_of_a_module_includes_the_trainees_own_notes(login_as, app):
+    module = next(m for m in app.state.modules if m.reflection_prompts)
+    first, *rest = module.reflection_prompts
+    trainee = login_as("trainee")
+    saved = trainee.post(
+        f"/modules/{module.id}/notities/{first.id}", data={"text": "Mijn eigen <gedachte>\nover herstel"}
+    )
+    assert saved.status_code in (200, 303)
+    page = trainee.get(f"/modules/{module.id}/afdrukken").text
+    assert "Mijn notitie:" in page and "Mijn eigen &lt;gedachte&gt;\nover herstel" in page  # escaped, lines kept
+    if rest:
+        assert "(nog niets geschreven)" in page
