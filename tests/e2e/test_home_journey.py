@@ -100,3 +100,13 @@ def test_trainer_sees_attention_points_and_reminds_a_trainee_who_never_signed_in
     page.goto(live_server.url + f"/groepen/{cohort.id}/deelnemers")
     assert overflow(page) <= 0
     check_accessibility(page)
+
+
+def test_the_progress_matrix_fits_a_laptop_without_sideways_scrolling(page, live_server, demo):
+    page.set_viewport_size(DESKTOP)
+    cohort = demo.exec(select(Cohort).where(Cohort.name == "Regie-ondersteuners voorjaar")).one()
+    sign_in(page, live_server.url, "trainer@demo.local")
+    page.goto(f"{live_server.url}/groepen/{cohort.id}")
+    box = page.locator("#cohort-matrix .table-scroll")
+    assert box.evaluate("el => el.scrollWidth - el.clientWidth") <= 0
+    check_accessibility(page)
