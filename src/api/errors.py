@@ -181,7 +181,7 @@ def install(app: FastAPI) -> None:
         return error_response(
             request,
             403,
-            "Uw sessie is verlopen of het formulier is ongeldig. Laad de pagina opnieuw en probeer het nog eens.",
+            "Je sessie is verlopen of het formulier is ongeldig. Laad de pagina opnieuw en probeer het nog eens.",
         )
 
     @app.exception_handler(te.TrainingError)

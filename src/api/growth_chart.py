@@ -44,7 +44,7 @@ def growth_chart_svg(profile: GrowthProfile) -> Markup:
         .configure(aria=False, font="system-ui, sans-serif")
     )
     svg = vl_convert.vegalite_to_svg(chart.to_json())
-    label = "Staafdiagram van uw schaalscores per meting. " + " ".join(
+    label = "Staafdiagram van je schaalscores per meting. " + " ".join(
         f"{s.title}: "
         + ", ".join(
             f"{name} {score:.1f}".replace(".", ",")

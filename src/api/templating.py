@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from api.csrf import csrf_token
 from training.models import ROLE_LABELS, Role
+from training.plurals import plural
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
@@ -27,6 +28,7 @@ def trusted_html(html: str) -> Markup:
 
 
 templates.env.filters["trusted_html"] = trusted_html
+templates.env.filters["plural"] = plural  # {{ n|plural("regel", "regels") }} -> "1 regel", "2 regels"
 
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 

@@ -37,7 +37,7 @@ class ResponseNotFound(MonitorError):
 
 
 class QuestionnaireNotAllowed(MonitorError):
-    message = "U heeft geen toegang tot deze vragenlijst."
+    message = "Je hebt geen toegang tot deze vragenlijst."
 
 
 class WindowNotOpen(MonitorError):

@@ -106,7 +106,7 @@ def pages_for(instrument: Instrument, moment: str) -> list[Page]:
     if open_questions := instrument.open_questions_for(moment):
         pages.append(Page(len(pages) + 1, "open", "Open vragen", open_questions=open_questions))
     if background := instrument.background_for(moment):
-        pages.append(Page(len(pages) + 1, "background", "Over uzelf", background=background))
+        pages.append(Page(len(pages) + 1, "background", "Over jezelf", background=background))
     return pages
 
 

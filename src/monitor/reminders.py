@@ -10,25 +10,28 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from monitor.windows import lower_first
 from monitor.windows_admin import MOMENT_LABELS, MOMENTS, active_enrolments, cohort_windows, owing
 from training.cohort_admin import get_managed_cohort, reminder_days_of
 from training.content import Module
 from training.errors import InvalidInput
-from training.models import Cohort, Enrolment, Reminder, User
+from training.ids import id_of
+from training.invitations import invitation_message, issue_invitation
+from training.models import Cohort, Enrolment, Reminder, User, utcnow
 from training.module_due import modules_due
 from training.outbox import Message, queue_mail
 
 DEFAULT_SUBJECT = "Herinnering: {moment} invullen"
 DEFAULT_BODY = (
     "Beste {naam},\n\n"
-    "U heeft de {moment} voor de groep ‘{groep}’ nog niet ingediend. Het invullen duurt ongeveer tien minuten; "
-    "uw antwoorden worden alleen op groepsniveau gebruikt en nooit voor beoordeling.\n\n"
-    "U kunt de vragenlijst invullen tot en met {sluitdatum}: {link}\n\n"
+    "Je hebt de {moment} voor de groep ‘{groep}’ nog niet ingediend. Het invullen duurt ongeveer tien minuten; "
+    "je antwoorden worden alleen op groepsniveau gebruikt en nooit voor beoordeling.\n\n"
+    "Je kunt de vragenlijst invullen tot en met {sluitdatum}: {link}\n\n"
     "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
 )
 PLACEHOLDERS = ("naam", "groep", "moment", "sluitdatum", "link")
@@ -36,8 +39,8 @@ PLACEHOLDERS = ("naam", "groep", "moment", "sluitdatum", "link")
 MODULE_SUBJECT = "Herinnering: module ‘{module}’ afronden vóór {uiterste_datum}"
 MODULE_BODY = (
     "Beste {naam},\n\n"
-    "In de groep ‘{groep}’ rondt u de module ‘{module}’ af uiterlijk op {uiterste_datum}. Volgens onze gegevens is "
-    "die module nog niet afgerond. U gaat verder waar u gebleven was: {link}\n\n"
+    "In de groep ‘{groep}’ rond je de module ‘{module}’ af uiterlijk op {uiterste_datum}. Volgens onze gegevens is "
+    "die module nog niet afgerond. Je gaat verder waar je gebleven was: {link}\n\n"
     "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
 )
 MODULE_PLACEHOLDERS = ("naam", "groep", "module", "uiterste_datum", "link")
@@ -47,6 +50,28 @@ MODULE_PLACEHOLDERS = ("naam", "groep", "module", "uiterste_datum", "link")
 class ReminderResult:
     queued: int
     skipped: int  # already reminded about the same thing today
+    invited: int = 0  # of ``queued``: trainees without a password, who got a fresh invitation instead
+
+
+def _message(
+    session: Session, *, cohort: Cohort, trainee: User, subject: str, body: str, due: str, base_url: str, now: datetime
+) -> tuple[Message, bool]:
+    """The reminder, or for a trainee who never set a password a fresh invitation that says what is due.
+
+    A reminder's link leads to pages behind the sign-in, which such a trainee cannot pass. The invitation replaces
+    the earlier links (as every reissue does); its token is only in the mail, hashed in the database and hidden on
+    the staff's outbox page (training.outbox.redact_tokens)."""
+    if trainee.password_hash:
+        return Message(trainee.email, subject, body), False
+    issued = issue_invitation(session, user=trainee, cohort_id=id_of(cohort), now=now)
+    message = invitation_message(
+        user=trainee,
+        cohort=cohort,
+        link=f"{base_url}/uitnodiging?token={issued.token}",
+        expires_at=issued.invitation.expires_at,
+        due=due,
+    )
+    return message, True
 
 
 def fill(template: str, values: dict[str, str], placeholders: Sequence[str] = PLACEHOLDERS) -> str:
@@ -85,7 +110,7 @@ def _values(cohort: Cohort, trainee: User, moment: str | None, closes_on: date |
     return {
         "naam": trainee.name,
         "groep": cohort.name,
-        "moment": MOMENT_LABELS[moment].lower() if moment else "vragenlijst",
+        "moment": lower_first(MOMENT_LABELS[moment]) if moment else "vragenlijst",
         "sluitdatum": closes_on.strftime("%d-%m-%Y") if closes_on else "het einde van de periode",
         "link": f"{base_url}/vragenlijsten",
     }
@@ -106,7 +131,8 @@ def _remind(
     base_url: str,
     created_by_user_id: int | None = None,
 ) -> ReminderResult:
-    queued = skipped = 0
+    queued = skipped = invited = 0
+    now = utcnow()
     for enrolment, trainee in recipients:
         reminder = claim(
             session,
@@ -120,14 +146,28 @@ def _remind(
             skipped += 1
             continue
         values = _values(cohort, trainee, moment, closes_on, base_url)
-        mail = queue_mail(
-            session, cohort_id=cohort.id, message=Message(trainee.email, fill(subject, values), fill(body, values))
+        due = (
+            f"Vul de {values['moment']} in, uiterlijk op {values['sluitdatum']}."
+            if moment
+            else f"Je trainer heeft je een bericht gestuurd: ‘{fill(subject, values)}’."
         )
+        message, invitation = _message(
+            session,
+            cohort=cohort,
+            trainee=trainee,
+            subject=fill(subject, values),
+            body=fill(body, values),
+            due=due,
+            base_url=base_url,
+            now=now,
+        )
+        mail = queue_mail(session, cohort_id=cohort.id, message=message)
         reminder.outbound_mail_id = mail.id
         session.add(reminder)
         queued += 1
+        invited += invitation
     session.flush()
-    return ReminderResult(queued, skipped)
+    return ReminderResult(queued, skipped, invited)
 
 
 def send_due_reminders(
@@ -137,7 +177,7 @@ def send_due_reminders(
     everyone who has not submitted that moment; and, for every module of ``modules`` (the content) due in one of those
     days, everyone who has not completed it. Safe to run any number of times a day, also concurrently."""
     first = send_module_reminders(session, today=today, base_url=base_url, modules=modules)
-    queued, skipped = first.queued, first.skipped
+    queued, skipped, invited = first.queued, first.skipped, first.invited
     cohorts = session.exec(select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.id)).all()
     for cohort in cohorts:
         days = reminder_days_of(cohort)
@@ -160,7 +200,8 @@ def send_due_reminders(
                 base_url=base_url,
             )
             queued, skipped = queued + result.queued, skipped + result.skipped
-    return ReminderResult(queued, skipped)
+            invited += result.invited
+    return ReminderResult(queued, skipped, invited)
 
 
 def module_subject_key(module_id: str) -> str:
@@ -183,7 +224,8 @@ def send_module_reminders(session: Session, *, today: date, base_url: str, modul
             .where(Reminder.sent_on == today, Reminder.kind == "auto", Reminder.subject_key.startswith("module:"))
         ).all()
     )
-    queued = skipped = 0
+    queued = skipped = invited = 0
+    now = utcnow()
     for line in lines:
         key = module_subject_key(line.module.id)
         reminder = (
@@ -201,20 +243,23 @@ def send_module_reminders(session: Session, *, today: date, base_url: str, modul
             "uiterste_datum": line.due_on.strftime("%d-%m-%Y"),
             "link": f"{base_url}/modules/{line.module.id}",
         }
-        mail = queue_mail(
+        message, invitation = _message(
             session,
-            cohort_id=line.cohort.id,
-            message=Message(
-                line.trainee.email,
-                fill(MODULE_SUBJECT, values, MODULE_PLACEHOLDERS),
-                fill(MODULE_BODY, values, MODULE_PLACEHOLDERS),
-            ),
+            cohort=line.cohort,
+            trainee=line.trainee,
+            subject=fill(MODULE_SUBJECT, values, MODULE_PLACEHOLDERS),
+            body=fill(MODULE_BODY, values, MODULE_PLACEHOLDERS),
+            due=f"Rond de module ‘{line.module.title}’ af, uiterlijk op {values['uiterste_datum']}.",
+            base_url=base_url,
+            now=now,
         )
+        mail = queue_mail(session, cohort_id=line.cohort.id, message=message)
         reminder.outbound_mail_id = mail.id
         session.add(reminder)
         queued += 1
+        invited += invitation
     session.flush()
-    return ReminderResult(queued, skipped)
+    return ReminderResult(queued, skipped, invited)
 
 
 def manual_recipients(

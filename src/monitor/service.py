@@ -32,7 +32,7 @@ def organisation_for(session: Session, *, user: User, organisation_id: int | Non
     """The organisation whose monitor the user may see: a manager their own, an admin any (default: the first)."""
     if user.role == Role.manager:
         if organisation_id not in (None, user.organisation_id):
-            raise NotFound("Deze organisatie bestaat niet of u heeft er geen toegang toe.")
+            raise NotFound("Deze organisatie bestaat niet of je hebt er geen toegang toe.")
         org = session.get(Organisation, user.organisation_id)
     elif user.role == Role.admin:
         org = (
@@ -262,7 +262,7 @@ def wijk_reports(
     try:
         org = organisation_for(session, user=user, organisation_id=wijk.organisation_id if wijk else -1)
     except NotFound:
-        raise NotFound("Deze wijk bestaat niet of u heeft er geen toegang toe.") from None
+        raise NotFound("Deze wijk bestaat niet of je hebt er geen toegang toe.") from None
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
     data, _, quality = _datasets(session, scope, instrument, learning=False)
     key = f"wijk:{wijk_id}"

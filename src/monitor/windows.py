@@ -19,6 +19,11 @@ OPEN_RULES = ("date", "modules_completed")
 MOMENT_LABELS = {"T0": "Voormeting (T0)", "T1": "Nameting (T1)", "T2": "Follow-up (T2)"}
 
 
+def lower_first(label: str) -> str:
+    """A label inside a sentence: "Voormeting (T0)" becomes "voormeting (T0)", the code keeps its capital."""
+    return label[:1].lower() + label[1:]
+
+
 class WindowState(str, Enum):
     upcoming = "nog niet open"
     open = "open"
@@ -170,11 +175,11 @@ def t0_gate(session: Session, user: User, *, today: date | None = None) -> str |
             continue
         window = get_window(session, cohort_id=enrolment.cohort_id, moment="T0")
         if window is None:
-            return "De modules gaan open nadat u de voormeting (T0) heeft ingevuld. De voormeting staat nog niet klaar."
+            return "De modules gaan open nadat je de voormeting (T0) hebt ingevuld. De voormeting staat nog niet klaar."
         if window_state(window, today=today) is WindowState.closed:
             continue
         return (
-            "De modules gaan open nadat u de voormeting (T0) heeft ingevuld en ingediend. "
-            "U vindt haar onder Vragenlijsten."
+            "De modules gaan open nadat je de voormeting (T0) hebt ingevuld en ingediend. "
+            "Je vindt haar onder Vragenlijsten."
         )
     return None

@@ -13,7 +13,7 @@ from sqlmodel import Session, delete, select
 from monitor.models import MeasurementWindow, QuestionnaireResponse
 from training import cohort_admin
 from training.content import Module
-from training.errors import InvalidInput
+from training.errors import InvalidForm, InvalidInput
 from training.models import Cohort, Enrolment, User
 
 MOMENTS = ("T0", "T1", "T2")
@@ -110,11 +110,23 @@ def save_cohort(
 ) -> Cohort:
     """Create (cohort_id None) or update a cohort together with its measurement windows and module set, in one
     transaction. ``modules`` is the content's module list (the module set is checked against it)."""
-    chosen = _check_windows(windows)
-    if cohort_id is None:
-        cohort = cohort_admin.create_cohort(session, user=user, form=form, modules=modules)
-    else:
-        cohort = cohort_admin.update_cohort(session, user=user, cohort_id=cohort_id, form=form, modules=modules)
+    problems: list[tuple[str | None, str]] = []
+    chosen: dict[str, WindowInput] = {}
+    try:
+        chosen = _check_windows(windows)
+    except InvalidInput as exc:
+        InvalidForm.collect(problems, exc)
+    try:
+        if cohort_id is None:
+            cohort = cohort_admin.create_cohort(session, user=user, form=form, modules=modules)
+        else:
+            cohort = cohort_admin.update_cohort(session, user=user, cohort_id=cohort_id, form=form, modules=modules)
+    except InvalidInput as exc:  # every problem of the form at once: the cohort's fields first, then the windows
+        first: list[tuple[str | None, str]] = []
+        InvalidForm.collect(first, exc)
+        raise InvalidForm([*first, *problems]) from exc
+    if problems:
+        raise InvalidForm(problems)
     _write_windows(session, cohort_id=cohort.id, windows=chosen)
     return cohort
 

@@ -28,5 +28,5 @@ def get_visible_cohort(session: Session, *, user: User, cohort_id: int) -> Cohor
     cohort = session.get(Cohort, cohort_id)
     ids = visible_cohort_ids(session, user=user)
     if cohort is None or (ids is not None and cohort.id not in ids):
-        raise NotFound("Deze groep bestaat niet of u heeft er geen toegang toe.")
+        raise NotFound("Deze groep bestaat niet of je hebt er geen toegang toe.")
     return cohort

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, delete, select
 from training.access import get_visible_cohort
 from training.cohort_modules import ModuleChoice, check_choice, set_cohort_modules
 from training.content import Module
-from training.errors import Conflict, InvalidInput, PermissionDenied
+from training.errors import Conflict, InvalidForm, InvalidInput, PermissionDenied
 from training.models import Cohort, CohortTrainer, Organisation, Role, User, utcnow
 
 REMINDER_DAYS_RE = re.compile(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$", re.ASCII)  # \d: 0-9 only
@@ -76,36 +76,43 @@ def trainer_ids_of(session: Session, *, cohort_id: int) -> list[int]:
 def _validate(
     session: Session, *, user: User, form: CohortForm, cohort_id: int | None, modules: Sequence[Module]
 ) -> tuple[list[int], dict | None]:
+    problems: list[tuple[str | None, str]] = []
     name = form.name.strip()
     if not name:
-        raise InvalidInput("Vul een naam voor de groep in.", field="name")
-    if len(name) > 200:
-        raise InvalidInput("De naam is te lang (hoogstens 200 tekens).", field="name")
+        problems.append(("name", "Vul een naam voor de groep in."))
+    elif len(name) > 200:
+        problems.append(("name", "De naam is te lang (hoogstens 200 tekens)."))
     if form.start_date is None or form.end_date is None:
-        raise InvalidInput("Vul een begin- en einddatum in.", field="start_date")
-    if form.end_date < form.start_date:
-        raise InvalidInput("De einddatum ligt vóór de begindatum.", field="end_date")
+        problems.append(("start_date", "Vul een begin- en einddatum in."))
+    elif form.end_date < form.start_date:
+        problems.append(("end_date", "De einddatum ligt vóór de begindatum."))
     if form.organisation_id not in {o.id for o in organisations_for(session, user=user)}:
-        raise InvalidInput("Kies een organisatie.", field="organisation_id")
+        problems.append(("organisation_id", "Kies een organisatie."))
     clash = session.exec(
         select(Cohort.id).where(Cohort.organisation_id == form.organisation_id, Cohort.name == name)
     ).first()
-    if clash is not None and clash != cohort_id:
-        raise Conflict("Er bestaat al een groep met deze naam.", field="name")
+    if name and clash is not None and clash != cohort_id:
+        problems.append(("name", "Er bestaat al een groep met deze naam."))
     allowed = {t.id: t for t in trainers_for(session, user=user)}
     trainer_ids = sorted(set(form.trainer_ids))
     if any(t not in allowed or allowed[t].organisation_id != form.organisation_id for t in trainer_ids):
-        raise InvalidInput("Kies trainers van de organisatie van deze groep.", field="trainer_ids")
+        problems.append(("trainer_ids", "Kies trainers van de organisatie van deze groep."))
     if user.role == Role.trainer and user.id not in trainer_ids:
         trainer_ids.append(user.id)  # a trainer never locks themself out of the cohort they manage
     if not trainer_ids:
-        raise InvalidInput("Kies ten minste één trainer.", field="trainer_ids")
-    form.reminder_days = normalise_reminder_days(form.reminder_days)
-    chosen = (
-        None
-        if form.modules is None
-        else check_choice(form.modules, modules=modules, start_date=form.start_date, end_date=form.end_date)
-    )
+        problems.append(("trainer_ids", "Kies ten minste één trainer."))
+    try:
+        form.reminder_days = normalise_reminder_days(form.reminder_days)
+    except InvalidInput as exc:
+        InvalidForm.collect(problems, exc)
+    chosen = None
+    if form.modules is not None and form.start_date is not None and form.end_date is not None:
+        try:
+            chosen = check_choice(form.modules, modules=modules, start_date=form.start_date, end_date=form.end_date)
+        except InvalidInput as exc:
+            InvalidForm.collect(problems, exc)
+    if problems:
+        raise InvalidForm(problems)
     form.name = name
     return trainer_ids, chosen
 

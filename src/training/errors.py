@@ -21,11 +21,25 @@ class NotFound(TrainingError):
 
 
 class PermissionDenied(TrainingError):
-    message = "U heeft geen toegang tot deze pagina."
+    message = "Je hebt geen toegang tot deze pagina."
 
 
 class InvalidInput(TrainingError):
     message = "De invoer is niet geldig."
+
+
+class InvalidForm(InvalidInput):
+    """Several fields of one form are wrong: ``problems`` holds each (field, Dutch message), so a page can show them
+    all at once instead of one per try. ``message`` and ``field`` are the first problem's."""
+
+    def __init__(self, problems: list[tuple[str | None, str]]) -> None:
+        super().__init__(problems[0][1], field=problems[0][0])
+        self.problems = problems
+
+    @classmethod
+    def collect(cls, problems: list[tuple[str | None, str]], exc: TrainingError) -> None:
+        """Add the problems of ``exc`` (one, or all of an InvalidForm) to ``problems``."""
+        problems.extend(exc.problems if isinstance(exc, InvalidForm) else [(exc.field, exc.message)])
 
 
 class Conflict(TrainingError):

@@ -24,7 +24,7 @@ VALID_DAYS = 14
 
 
 class InvitationInvalid(TrainingError):
-    message = "Deze uitnodigingslink is ongeldig. Controleer of u de hele link uit de e-mail heeft gebruikt."
+    message = "Deze uitnodigingslink is ongeldig. Controleer of je de hele link uit de e-mail hebt gebruikt."
 
 
 class InvitationGone(TrainingError):
@@ -35,22 +35,22 @@ class InvitationGone(TrainingError):
 
 class InvitationExpired(InvitationGone):
     message = (
-        "Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen; "
+        "Deze uitnodiging is verlopen. Vraag je trainer om je een nieuwe uitnodiging te sturen; "
         "die is weer 14 dagen geldig."
     )
 
 
 class InvitationUsed(InvitationGone):
     message = (
-        "Deze uitnodiging is al gebruikt: u heeft al een wachtwoord ingesteld. Log in met uw e-mailadres en "
-        "wachtwoord. Weet u uw wachtwoord niet meer? Vraag uw trainer om een nieuwe uitnodiging."
+        "Deze uitnodiging is al gebruikt: je hebt al een wachtwoord ingesteld. Log in met je e-mailadres en "
+        "wachtwoord. Weet je je wachtwoord niet meer? Kies dan ‘Wachtwoord vergeten?’ op de inlogpagina."
     )
 
 
 class InvitationReplaced(InvitationGone):
     message = (
-        "Er is u inmiddels een nieuwere uitnodiging gestuurd. Gebruik de link in de meest recente e-mail, "
-        "of vraag uw trainer om een nieuwe uitnodiging."
+        "Er is je inmiddels een nieuwere uitnodiging gestuurd. Gebruik de link in de meest recente e-mail, "
+        "of vraag je trainer om een nieuwe uitnodiging."
     )
 
 
@@ -151,7 +151,7 @@ def check_invitation(session: Session, *, token: str, now: datetime | None = Non
         raise InvitationExpired()
     user = session.get(User, invitation.user_id)
     if user is None or not user.is_active:
-        raise InvitationGone("Uw account is gedeactiveerd. Neem contact op met uw trainer.")
+        raise InvitationGone("Je account is gedeactiveerd. Neem contact op met je trainer.")
     return invitation, user
 
 
@@ -179,25 +179,35 @@ def accept_invitation(session: Session, *, token: str, password: str, repeat: st
     return user
 
 
-def invitation_message(*, user: User, cohort: Cohort | None, link: str, expires_at: datetime) -> Message:
+def invitation_message(*, user: User, cohort: Cohort | None, link: str, expires_at: datetime, due: str = "") -> Message:
+    """The invitation mail; ``due`` (a sentence: what is due and when) makes it the reminder of someone who has not
+    set a password yet, so it says first what to do and then that the link is the way in."""
     group = f" voor de groep ‘{cohort.name}’" if cohort else ""
+    reminder = (
+        f"Er staat iets voor je klaar: {due}\nJe hebt je account nog niet geactiveerd. Stel eerst je wachtwoord in; "
+        "daarna zie je op je startpagina meteen wat je moet doen.\n\n"
+        if due
+        else ""
+    )
     body = (
         f"Beste {user.name},\n\n"
-        f"U bent uitgenodigd{group} op het leerplatform Resourcegroepen (R-ACT).\n\n"
-        f"Stel via deze link uw wachtwoord in:\n{link}\n\n"
+        f"Je bent uitgenodigd{group} op het leerplatform Resourcegroepen (R-ACT).\n\n"
+        f"{reminder}"
+        f"Stel via deze link je wachtwoord in:\n{link}\n\n"
         f"De link werkt één keer en is geldig tot {_aware(expires_at).strftime('%d-%m-%Y')}. "
-        "Daarna kunt u inloggen met uw e-mailadres en het wachtwoord dat u koos.\n\n"
-        "Heeft u deze e-mail niet verwacht? Dan kunt u hem negeren.\n\n"
+        "Daarna log je in met je e-mailadres en het wachtwoord dat je koos.\n\n"
+        "Had je deze e-mail niet verwacht? Dan kun je hem negeren.\n\n"
         "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
     )
-    return Message(user.email, "Uitnodiging leerplatform Resourcegroepen", body)
+    subject = "Herinnering en nieuwe uitnodiging" if due else "Uitnodiging"
+    return Message(user.email, f"{subject} leerplatform Resourcegroepen", body)
 
 
 def enrolled_message(*, user: User, cohort: Cohort, login_link: str) -> Message:
     body = (
         f"Beste {user.name},\n\n"
-        f"U bent ingeschreven in de groep ‘{cohort.name}’ op het leerplatform Resourcegroepen (R-ACT).\n"
-        f"Log in met uw e-mailadres en wachtwoord: {login_link}\n\n"
+        f"Je bent ingeschreven in de groep ‘{cohort.name}’ op het leerplatform Resourcegroepen (R-ACT).\n"
+        f"Log in met je e-mailadres en wachtwoord: {login_link}\n\n"
         "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
     )
     return Message(user.email, f"Ingeschreven in de groep {cohort.name}", body)

@@ -50,7 +50,7 @@ def list_organisations(session: Session, *, user: User) -> list[Organisation]:
 def get_organisation(session: Session, *, user: User | None, organisation_id: int) -> Organisation:
     org = session.get(Organisation, organisation_id)
     if org is None or (user is not None and user.role != Role.admin and user.organisation_id != org.id):
-        raise NotFound("Deze organisatie bestaat niet of u heeft er geen toegang toe.")
+        raise NotFound("Deze organisatie bestaat niet of je hebt er geen toegang toe.")
     return org
 
 

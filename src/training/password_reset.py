@@ -45,12 +45,12 @@ class ResetInvalid(InvitationInvalid):
     """No such link. A kind of invalid one-time link: wrong guesses count under the same per-client limit as
     wrong invitation links (api.throttling.invitation_token_guard)."""
 
-    message = "Deze link om uw wachtwoord te herstellen is ongeldig. Controleer of u de hele link heeft gebruikt."
+    message = "Deze link om je wachtwoord te herstellen is ongeldig. Controleer of je de hele link hebt gebruikt."
 
 
 class ResetGone(InvitationGone):
     message = (
-        "Deze link om uw wachtwoord te herstellen kan niet meer worden gebruikt: hij is al gebruikt, verlopen "
+        "Deze link om je wachtwoord te herstellen kan niet meer worden gebruikt: hij is al gebruikt, verlopen "
         "(na een uur) of vervangen door een nieuwere. Vraag hieronder een nieuwe aan."
     )
 
@@ -83,10 +83,10 @@ def _aware(dt: datetime) -> datetime:
 def reset_message(*, user: User, link: str) -> Message:
     body = (
         f"Beste {user.name},\n\n"
-        "Er is gevraagd om een nieuw wachtwoord voor uw account op het leerplatform Resourcegroepen (R-ACT).\n\n"
+        "Er is gevraagd om een nieuw wachtwoord voor je account op het leerplatform Resourcegroepen (R-ACT).\n\n"
         f"Kies via deze link een nieuw wachtwoord:\n{link}\n\n"
-        "De link werkt één keer en is een uur geldig. Daarna bent u op andere apparaten uitgelogd.\n\n"
-        "Heeft u dit niet zelf gevraagd? Dan kunt u deze e-mail negeren; uw wachtwoord blijft dan hetzelfde.\n\n"
+        "De link werkt één keer en is een uur geldig. Daarna ben je op andere apparaten uitgelogd.\n\n"
+        "Heb je dit niet zelf gevraagd? Dan kun je deze e-mail negeren; je wachtwoord blijft dan hetzelfde.\n\n"
         "Met vriendelijke groet,\nHet trainersteam Resourcegroepen"
     )
     return Message(user.email, "Nieuw wachtwoord voor het leerplatform Resourcegroepen", body)

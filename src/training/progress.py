@@ -156,7 +156,7 @@ def open_module(
     _require_trainee(user)
     module = find_module(modules, module_id)
     if module.id not in {m.id for m in trainee_modules(session, user=user, modules=modules)}:
-        raise NotFound("Deze module hoort niet bij het programma van uw groep.")
+        raise NotFound("Deze module hoort niet bij het programma van je groep.")
     reason = gate(session, user) if gate else None
     if reason:
         raise PermissionDenied(reason)

@@ -196,7 +196,7 @@ def change_account(session: Session, *, user: User, user_id: int, role: str, org
         )
     new_role = _role(role)
     if target.id == user.id and new_role != Role(target.role):
-        raise Conflict("U kunt uw eigen rol niet wijzigen. Laat een andere beheerder dat doen.", field="role")
+        raise Conflict("Je kunt je eigen rol niet wijzigen. Laat een andere beheerder dat doen.", field="role")
     org_id = _organisation(session, role=new_role, organisation_id=organisation_id, current=target.organisation_id)
     if target.role == Role.admin and new_role != Role.admin and target.is_active and _active_admins(session) <= 1:
         raise Conflict("Dit is de laatste actieve beheerder; er moet er altijd één zijn.", field="role")
@@ -219,7 +219,7 @@ def deactivate(session: Session, *, user: User, user_id: int, now: datetime | No
     """No more sign-in: every session ends at once, unused invitation and reset links stop working. Data stays."""
     target = get_account(session, user=user, user_id=user_id)
     if target.id == user.id:
-        raise Conflict("U kunt uw eigen account niet deactiveren.")
+        raise Conflict("Je kunt je eigen account niet deactiveren.")
     if target.role == Role.admin and target.is_active and _active_admins(session) <= 1:
         raise Conflict("Dit is de laatste actieve beheerder; er moet er altijd één zijn.")
     now = now or utcnow()

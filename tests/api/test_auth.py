@@ -60,7 +60,7 @@ def test_empty_login_form_is_refused_with_422(client, demo):
     token = csrf_from(client.get("/login").text)
     r = client.post("/login", data={"csrf_token": token})
     assert r.status_code == 422
-    assert "Vul uw e-mailadres en wachtwoord in." in r.text
+    assert "Vul je e-mailadres en wachtwoord in." in r.text
 
 
 def test_login_without_csrf_token_is_refused(client, demo):
@@ -125,7 +125,7 @@ def test_password_change_validates_and_signs_out_other_sessions(login_as, make_c
     assert "niet gelijk" in c.post("/account/wachtwoord", data=form).text
     form["new_password_repeat"] = form["new_password"]
     r = c.post("/account/wachtwoord", data=form)
-    assert r.status_code == 200 and "Uw wachtwoord is gewijzigd" in r.text
+    assert r.status_code == 200 and "Je wachtwoord is gewijzigd" in r.text
     assert c.get("/", follow_redirects=False).status_code == 200  # this session continues
     assert other.get("/", follow_redirects=False).status_code == 303  # the other one is signed out
     user = db.exec(select(User).where(User.email == "trainee@demo.local")).one()

@@ -63,7 +63,7 @@ def test_a_used_link_cannot_be_used_again(make_client, invited, db):
     _, token = invited
     assert accept(make_client(), token).status_code == 303
     again = make_client().get(f"/uitnodiging?token={token}")
-    assert again.status_code == 410 and "al gebruikt" in again.text and "Log in met uw e-mailadres" in again.text
+    assert again.status_code == 410 and "al gebruikt" in again.text and "Log in met je e-mailadres" in again.text
     c = make_client()
     c.get("/login")
     second = c.post(
@@ -87,7 +87,7 @@ def test_an_expired_link_tells_the_trainee_to_ask_for_a_new_one(make_client, inv
     db.commit()
     page = make_client().get(f"/uitnodiging?token={token}")
     assert page.status_code == 410
-    assert "Deze uitnodiging is verlopen. Vraag uw trainer om u een nieuwe uitnodiging te sturen" in page.text
+    assert "Deze uitnodiging is verlopen. Vraag je trainer om je een nieuwe uitnodiging te sturen" in page.text
 
 
 def test_reinviting_replaces_the_old_link(login_as, make_client, invited, db):
@@ -139,7 +139,7 @@ def test_signed_in_as_someone_else_the_link_asks_to_log_out_first_and_changes_no
     trainer = login_as("trainer")  # e.g. the trainer opens the link on their own computer to try it
     page = trainer.get(f"/uitnodiging?token={token}")
     assert page.status_code == 200
-    assert "U bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
+    assert "Je bent nu ingelogd als <strong>Tessa Trainer</strong> (trainer@demo.local)" in page.text
     assert f"Deze uitnodiging is voor <strong>{email}</strong>" in page.text and "Log eerst uit" in page.text
     assert 'name="password"' not in page.text  # no form that would switch accounts
     refused = trainer.post(

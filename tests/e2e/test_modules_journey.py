@@ -12,7 +12,7 @@ def progress_value(page, element_id: str) -> int:
 def test_trainee_completes_a_module_in_the_browser(page, live_server, app_modules):
     module = app_modules[0]
     sign_in(page, live_server.url, "trainee@demo.local")
-    page.get_by_role("link", name="Mijn leerpad").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Mijn leerpad").click()
     check_accessibility(page)
     assert progress_value(page, "totaal") == 0
     assert progress_value(page, f"m-{module.id}") == 0

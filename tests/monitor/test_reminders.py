@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -94,7 +94,7 @@ def test_only_those_who_have_not_submitted_get_a_reminder(demo):
     expected = emails_of(db, [people[1], people[2], *people[4:]])
     assert result.queued == len(expected) and mailed(db) == expected
     body = db.exec(select(OutboundMail.body)).first()
-    assert "voormeting (t0)" in body and "08-12-2026" in body and f"{BASE}/vragenlijsten" in body
+    assert "voormeting (T0)" in body and "08-12-2026" in body and f"{BASE}/vragenlijsten" in body
 
 
 def test_never_twice_on_the_same_day_but_again_on_the_next_reminder_day(demo):
@@ -153,11 +153,11 @@ def test_manual_reminder_to_everyone_who_owes_t0_is_sent_once_a_day(login_as, db
         "body": "Beste {naam}, vul de {moment} in vóór {sluitdatum}: {link}",
     }
     first = trainer.post(f"/groepen/{cohort.id}/herinneringen", data=form)
-    assert first.status_code == 200 and f"{len(people) - 1} herinnering(en) verstuurd." in first.text
+    assert first.status_code == 200 and f"{len(people) - 1} herinneringen verstuurd." in first.text
     db.expire_all()
     assert mailed(db) == emails_of(db, people[1:])
     second = trainer.post(f"/groepen/{cohort.id}/herinneringen", data=form)
-    assert "0 herinnering(en) verstuurd." in second.text and "vandaag al" in second.text
+    assert "0 herinneringen verstuurd." in second.text and "vandaag al" in second.text
     body = db.exec(select(OutboundMail.body).where(OutboundMail.to_address == emails_of(db, [people[1]])[0])).one()
     assert body.startswith("Beste " + db.get(User, people[1].user_id).name) and "/vragenlijsten" in body
 
@@ -250,3 +250,57 @@ def test_two_concurrent_runs_send_each_reminder_once(demo, engine, is_postgres):
     assert sum(r.queued for r in results) == n and sum(r.skipped for r in results) == n
     db.expire_all()
     assert len(mailed(db)) == n == len(set(mailed(db)))
+
+
+def test_a_trainee_who_never_set_a_password_gets_a_fresh_invitation_instead_of_a_reminder(login_as, db):
+    """A reminder's link needs a password the trainee does not have: the mail is a new invitation that says what is
+    due, its link signs them up, earlier links stop working, and staff never see the token on /berichten."""
+    from training.invitations import check_invitation
+    from training.models import Invitation
+
+    cohort = voorjaar(db)
+    w = window(db, cohort, closes_in=7)
+    people = enrolments(db, cohort)
+    newcomer = db.get(User, people[1].user_id)
+    newcomer.password_hash = None
+    old = Invitation(
+        user_id=newcomer.id,
+        cohort_id=cohort.id,
+        token_hash="0" * 64,
+        created_at=datetime.now(UTC) - timedelta(days=20),
+        expires_at=datetime.now(UTC) - timedelta(days=6),
+    )
+    db.add_all([newcomer, old])
+    db.commit()
+
+    result = run(db)
+    assert result.queued == len(people) and result.invited == 1
+    mail = db.exec(select(OutboundMail).where(OutboundMail.to_address == newcomer.email)).one()
+    assert mail.subject == "Herinnering en nieuwe uitnodiging leerplatform Resourcegroepen"
+    assert f"Vul de voormeting (T0) in, uiterlijk op {w.closes_on.strftime('%d-%m-%Y')}." in mail.body
+    assert "Stel eerst je wachtwoord in" in mail.body and "/vragenlijsten" not in mail.body
+    token = mail.body.split("/uitnodiging?token=")[1].split()[0]
+    invitation, user = check_invitation(db, token=token)
+    assert user.id == newcomer.id and invitation.cohort_id == cohort.id
+    db.refresh(old)
+    assert old.revoked_at is not None  # the earlier link no longer works
+    others = db.exec(select(OutboundMail).where(OutboundMail.to_address != newcomer.email)).all()
+    assert others and all("uitnodiging?token=" not in m.body and "/vragenlijsten" in m.body for m in others)
+
+    outbox = login_as("trainer").get("/berichten").text
+    assert token not in outbox and "uitnodiging?token=[verborgen]" in outbox
+
+
+def test_manual_reminder_reports_the_invitations_it_sent_instead(login_as, db):
+    cohort = voorjaar(db)
+    window(db, cohort, closes_in=7)
+    people = enrolments(db, cohort)
+    for enrolment in people[:2]:
+        trainee = db.get(User, enrolment.user_id)
+        trainee.password_hash = None
+        db.add(trainee)
+    db.commit()
+    form = {"moment": "T0", "recipients": "owing", "subject": "De {moment}", "body": "Beste {naam}: {link}"}
+    page = login_as("trainer").post(f"/groepen/{cohort.id}/herinneringen", data=form)
+    assert f"{len(people)} herinneringen verstuurd." in page.text
+    assert "2 deelnemers hadden het account nog niet geactiveerd en kregen daarom een nieuwe uitnodiging" in page.text

@@ -47,7 +47,7 @@ def login(
         return render(
             request,
             "login.html",
-            {"next": _safe_next(next), "email": email, "error": "Vul uw e-mailadres en wachtwoord in."},
+            {"next": _safe_next(next), "email": email, "error": "Vul je e-mailadres en wachtwoord in."},
             status_code=422,
         )
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -10,10 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.auth import CurrentUser, SessionDep
+from api.content import get_module_gate, get_modules
 from api.errors import api_errors
 from api.templating import render
+from monitor import attention, todo
 from training import overview
 from training.ids import id_of
+from training.models import Role
 
 router = APIRouter()
 log = logging.getLogger("ract.health")
@@ -22,7 +26,21 @@ log = logging.getLogger("ract.health")
 @router.get("/", include_in_schema=False)
 def home_page(request: Request, session: SessionDep, user: CurrentUser):
     summary = overview.home_summary(session, user=user)
-    return render(request, f"home_{user.role}.html", {"summary": summary})
+    context: dict[str, object] = {"summary": summary}
+    today = date.today()
+    if user.role == Role.trainee:
+        instruments = getattr(request.app.state, "instruments", None) or [None]
+        context["todo"] = todo.trainee_todo(
+            session,
+            user=user,
+            modules=get_modules(request),
+            instrument=instruments[0],
+            gate=get_module_gate(request),
+            today=today,
+        )
+    elif user.role == Role.trainer:
+        context["attention"] = attention.attention_points(session, user=user, today=today, modules=get_modules(request))
+    return render(request, f"home_{user.role}.html", context)
 
 
 class Health(BaseModel):

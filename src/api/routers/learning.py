@@ -161,4 +161,5 @@ def module_print_page(
     request: Request, session: SessionDep, user: CurrentUser, modules: Modules, gate: Gate, module_id: str
 ):
     standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
-    return render(request, "module_print.html", {"module": standing.module})
+    notes = progress.notes_for(session, user=user, module=standing.module)  # the trainee's own, never anyone else's
+    return render(request, "module_print.html", {"module": standing.module, "notes": notes})

@@ -28,7 +28,7 @@ def organisations_page(request: Request, session: SessionDep, user: CurrentUser)
     if user.role != Role.admin:  # a manager has one organisation: show it
         if user.organisation_id is None:
             raise NotFound(
-                "U hoort (nog) niet bij een organisatie. Vraag de beheerder om u aan een organisatie te koppelen."
+                "Je hoort (nog) niet bij een organisatie. Vraag de beheerder om je aan een organisatie te koppelen."
             )
         return see_other(f"/beheer/organisaties/{user.organisation_id}")
     return render(

@@ -38,7 +38,7 @@ def request_password_reset(
 ):
     if not email.strip():
         return render(
-            request, "password_forgot.html", {"email": email, "error": "Vul uw e-mailadres in."}, status_code=422
+            request, "password_forgot.html", {"email": email, "error": "Vul je e-mailadres in."}, status_code=422
         )
     limits = password_reset.request_limits(email=email, client_address=client_address(request))
     try:

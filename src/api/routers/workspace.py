@@ -22,6 +22,7 @@ from training.content import Module
 from training.enrolment_csv import MAX_BYTES
 from training.errors import Conflict, InvalidInput
 from training.ids import id_of
+from training.plurals import plural
 
 router = APIRouter()
 
@@ -114,12 +115,15 @@ def _cohort_form(
     return cohort_form, windows
 
 
-def _cohort_form_context(session, user, modules, *, cohort=None, values=None, error=None, field=None) -> dict:
+def _cohort_form_context(session, user, modules, *, cohort=None, values=None, exc=None) -> dict:
+    problems = getattr(exc, "problems", None) or ([(exc.field, exc.message)] if exc else [])
     return {
         "cohort": cohort,
         "values": values or {},
-        "error": error,
-        "field": field,
+        "error": exc.message if exc else None,
+        "field": exc.field if exc else None,
+        "errors": problems,  # every (field, message) of the form, shown at once
+        "error_fields": {f for f, _ in problems if f},
         "modules": modules,
         "organisations": cohort_admin.organisations_for(session, user=user),
         "trainers": cohort_admin.trainers_for(session, user=user),
@@ -185,7 +189,7 @@ def create_cohort(request: Request, session: SessionDep, user: CurrentUser, form
         return render(
             request,
             "cohort_form.html",
-            _cohort_form_context(session, user, modules, values=_form_values(form), error=exc.message, field=exc.field),
+            _cohort_form_context(session, user, modules, values=_form_values(form), exc=exc),
             status_code=422,
         )
     audit_trail.record(
@@ -227,9 +231,7 @@ def update_cohort(
         return render(
             request,
             "cohort_form.html",
-            _cohort_form_context(
-                session, user, modules, cohort=cohort, values=_form_values(form), error=exc.message, field=exc.field
-            ),
+            _cohort_form_context(session, user, modules, cohort=cohort, values=_form_values(form), exc=exc),
             status_code=422,
         )
     audit_trail.record(
@@ -479,9 +481,18 @@ def send_reminders(
         ctx = _reminders_context(session, user, cohort_id, values) | {"error": exc.message, "field": exc.field}
         return render(request, "reminders.html", ctx, status_code=422)
     deliver_after_commit(request, background)
-    message = f"{result.queued} herinnering(en) verstuurd."
+    message = f"{plural(result.queued, 'herinnering', 'herinneringen')} verstuurd."
+    if result.invited:
+        message += (
+            f" {plural(result.invited, 'deelnemer had', 'deelnemers hadden')} het account nog niet geactiveerd en "
+            f"{plural(result.invited, 'kreeg', 'kregen', with_number=False)} daarom een nieuwe uitnodiging met de "
+            "herinnering erin."
+        )
     if result.skipped:
-        message += f" {result.skipped} deelnemer(s) kregen deze herinnering vandaag al en zijn overgeslagen."
+        message += (
+            f" {plural(result.skipped, 'deelnemer kreeg', 'deelnemers kregen')} deze herinnering vandaag al en "
+            f"{plural(result.skipped, 'is', 'zijn', with_number=False)} overgeslagen."
+        )
     flash(request, message)
     return see_other(f"/groepen/{cohort_id}/herinneringen")
 
