@@ -340,3 +340,18 @@ def test_trainer_cannot_enter_paper_forms_for_a_cohort_they_do_not_train(login_a
         f"/groepen/{enrolment.cohort_id}/papier", data={"deelnemer": str(enrolment.id), "moment": "T0", "a-KEN1": "4"}
     )
     assert refused.status_code == 404
+
+
+def test_the_concept_notice_is_shown_once_on_the_first_step_and_folded_not_on_every_step(login_as, demo):
+    client = login_as("trainee")
+    rid = start(client, demo)
+    first = client.get(f"/vragenlijsten/{rid}/stap/1").text
+    assert "Conceptvragenlijst" in first
+    # the researcher's detail (α ≥ .70, item-rest correlations) is folded away behind a summary
+    assert re.search(r"<details class=\"explain\">\s*<summary>Wat betekent dat\?</summary>\s*<p>[^<]*α ≥ \.70", first)
+    for step in (2, 3):
+        text = client.get(f"/vragenlijsten/{rid}/stap/{step}").text
+        assert "Conceptvragenlijst" not in text and "α ≥ .70" not in text
+    review = client.get(f"/vragenlijsten/{rid}/controle")
+    assert review.status_code == 200 and "Controleren en indienen" in review.text
+    assert "Conceptvragenlijst" not in review.text
