@@ -275,6 +275,7 @@ def test_growth_profile_shows_t0_t1_and_then_test_scores_as_a_chart_and_a_table(
     assert "<script" not in page.text.split("<main", 1)[1]
     kennis = re.search(r'<th scope="row">Kennis</th>(.*?)</tr>', page.text, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]+)</td>', kennis) == ["2,0", "–", "4,0", "+2,0"]
+    assert "‘weet ik niet’" in page.text and "uw " not in page.text.split("<main", 1)[1]  # not just "oversloeg"
     assert "Bekijk je persoonlijke groeiprofiel" in client.get("/vragenlijsten").text
 
 
