@@ -311,6 +311,22 @@ def test_trainer_enters_a_paper_form_once_for_their_own_cohort_and_never_reads_i
     assert "Netwerkkaart gemaakt" in own.text  # the author reads it
 
 
+def test_paper_entry_names_an_existing_response_before_any_typing_and_shows_no_blank_form(login_as, demo):
+    enrolment = demo_enrolment(demo)
+    name = demo.get(User, enrolment.user_id).name
+    trainee = login_as("trainee")
+    start(trainee, demo, "T0")  # begun online, not submitted
+    trainer = login_as("trainer")
+    page = trainer.get(f"/groepen/{enrolment.cohort_id}/papier")
+    assert f"{name} (al ingevuld: T0)" in page.text  # in the person list, before choosing
+    chosen = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T0")
+    assert chosen.status_code == 200
+    assert f"{name} heeft al een voormeting (t0)" in chosen.text and "online begonnen" in chosen.text
+    assert 'name="a-KEN1"' not in chosen.text and "Invoeren en indienen" not in chosen.text
+    other = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T1")
+    assert 'name="a-KEN1"' in other.text and "heeft al een" not in other.text
+
+
 def test_the_cohort_page_leads_the_trainer_to_paper_entry(login_as, demo):
     cohort_id = demo_enrolment(demo).cohort_id
     trainer = login_as("trainer")
