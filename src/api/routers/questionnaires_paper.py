@@ -31,7 +31,7 @@ def paper_entry_page(
     chosen = deelnemer is not None and moment in ("T0", "T1", "T2") and target.name_of(deelnemer) is not None
     existing = target.existing_for(deelnemer, moment) if chosen else None
     # someone who already has a response is named before any typing: no blank form that would lose the work
-    pages = questionnaires.pages_for(instrument, moment) if chosen and existing is None else []
+    pages = questionnaires.pages_for(instrument, moment) if chosen and moment and existing is None else []
     return render(
         request,
         "questionnaire_paper.html",
