@@ -80,6 +80,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "export_flow_csv": MANAGER,
     "export_quality_csv": MANAGER,
     "export_monitor_xlsx": MANAGER,
+    "export_excel_csv": MANAGER,
     "export_research_long": ADMIN,
     "export_research_wide": ADMIN,
     "export_research_spss": ADMIN,

@@ -26,25 +26,40 @@ def growth_chart_svg(profile: GrowthProfile) -> Markup:
         for series, score in zip(SERIES, (scale.t0, scale.then, scale.t1), strict=True):
             if score is not None:
                 values.append({"schaal": scale.title, "meting": series, "score": round(score, 2)})
+    present = [name for name in SERIES if any(v["meting"] == name for v in values)]
+    colours = [COLOURS[SERIES.index(name)] for name in present]
+    order = [scale.title for scale in profile.scales]  # the table's order: the instrument's
     chart = (
         alt.Chart(alt.Data(values=values))
         .mark_bar()
         .encode(
-            x=alt.X("score:Q", title="Schaalscore (1 = laag, 5 = hoog)", scale=alt.Scale(domain=[1, 5], clamp=True)),
-            y=alt.Y("meting:N", title=None, sort=list(SERIES)),
-            row=alt.Row("schaal:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13)),
+            x=alt.X(
+                "score:Q",
+                title="Score (1 = laag, 5 = hoog)",
+                scale=alt.Scale(domain=[1, 5], clamp=True),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"),
+            ),
+            # no y labels: the colour and the legend name the measurement, so long scale titles cannot collide
+            y=alt.Y("meting:N", title=None, sort=present, axis=None),
+            row=alt.Row(
+                "schaal:N",
+                title=None,
+                sort=order,
+                header=alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontSize=13),
+            ),
             color=alt.Color(
                 "meting:N",
-                title="Meting",
-                scale=alt.Scale(domain=list(SERIES), range=list(COLOURS)),
-                legend=alt.Legend(orient="bottom"),
+                title=None,
+                scale=alt.Scale(domain=present, range=colours),
+                legend=alt.Legend(orient="top", direction="vertical", labelLimit=0),
             ),
         )
-        .properties(width=420, height=alt.Step(18))
+        .properties(width=280, height=alt.Step(16))
         .configure(aria=False, font="system-ui, sans-serif")
+        .configure_facet(spacing=8)
     )
     svg = vl_convert.vegalite_to_svg(chart.to_json())
-    label = "Staafdiagram van je schaalscores per meting. " + " ".join(
+    label = "Staafdiagram van je scores per onderdeel en meting. " + " ".join(
         f"{s.title}: "
         + ", ".join(
             f"{name} {score:.1f}".replace(".", ",")

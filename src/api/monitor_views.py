@@ -8,21 +8,9 @@ from markupsafe import Markup, escape
 
 from api import monitor_charts as charts
 from monitor.report import GroupFigures, Report
+from training.spreadsheet import nl, p_value  # one Dutch number format for pages and Excel exports
 
 FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}
-
-
-def nl(value: float | None, digits: int = 2) -> str:
-    """A number in Dutch notation, or an em dash for a withheld or undefined value."""
-    if value is None:
-        return "—"
-    return f"{value:.{digits}f}".replace(".", ",")
-
-
-def p_value(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "< 0,001" if value < 0.001 else nl(value, 3)
 
 
 LEVEL_NAMES = {

@@ -262,9 +262,10 @@ def workbook_notes(export: AggregateExport, instrument: Instrument) -> list[tupl
         ),
         (
             "afgeschermd",
-            "Een lege cel is afgeschermd of ontbreekt. De kolom 'withheld' noemt de afgeschermde "
-            "velden, 'withheld_reason' de reden: 'te weinig deelnemers' of 'aanvullend afgeschermd' "
-            "(zodat een kleine groep niet door aftrekken te herleiden is).",
+            "Een lege cel is afgeschermd of ontbreekt. De kolom 'afgeschermd' noemt de afgeschermde "
+            "cijfers, 'reden afscherming' de reden: 'te weinig deelnemers' of 'aanvullend afgeschermd' "
+            "(zodat een kleine groep niet door aftrekken te herleiden is). Het tabblad 'Kolommen' zegt wat "
+            "elke kolom betekent.",
         ),
         ("betrouwbaarheid", "Cronbachs α per schaal over de hele organisatie (nooit per wijk)."),
     ]

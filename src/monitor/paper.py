@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.errors import QuestionnaireNotAllowed, ResponseExists, ResponseNotFound
 from monitor.instrument import MOMENTS, Instrument
@@ -28,9 +28,20 @@ from training.models import Cohort, Enrolment, Role, User, utcnow
 class PaperTarget:
     cohort: Cohort
     trainees: list[tuple[Enrolment, User]]
+    # per enrolment, the moments that already have a response (and its status): named before any typing
+    existing: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def existing_for(self, enrolment_id: int | None, moment: str | None) -> str | None:
+        """The status of the response this person already has at this moment, or None if there is none."""
+        if enrolment_id is None or moment is None:
+            return None
+        return self.existing.get(enrolment_id, {}).get(moment)
+
+    def name_of(self, enrolment_id: int | None) -> str | None:
+        return next((u.name for e, u in self.trainees if e.id == enrolment_id), None)
 
 
-def paper_target(session: Session, *, user: User, cohort_id: int) -> PaperTarget:
+def paper_target(session: Session, *, user: User, cohort_id: int, instrument_id: str | None = None) -> PaperTarget:
     """The cohort and its active trainees, if the user trains it (admins: any) and it is not archived. Managers never
     enter answers; deactivated trainees are not listed, so nothing can be entered for them."""
     if user.role not in (Role.trainer, Role.admin):
@@ -46,7 +57,16 @@ def paper_target(session: Session, *, user: User, cohort_id: int) -> PaperTarget
             .order_by(User.name)
         )
     )
-    return PaperTarget(cohort, trainees)
+    existing: dict[int, dict[str, str]] = {}
+    ids = [e.id for e, _ in trainees if e.id is not None]
+    if ids and instrument_id is not None:
+        for response in session.exec(
+            select(QuestionnaireResponse).where(
+                col(QuestionnaireResponse.enrolment_id).in_(ids), QuestionnaireResponse.instrument_id == instrument_id
+            )
+        ):
+            existing.setdefault(response.enrolment_id, {})[response.moment] = response.status
+    return PaperTarget(cohort, trainees, existing)
 
 
 def enter_paper_response(

@@ -66,7 +66,7 @@ def samples(demo, app) -> dict[str, str]:
 
     # trainer workspace: an enrolment of the sample cohort; an import token that does not exist (404 for the allowed)
     enrolment = demo.exec(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id)).first()
-    workspace = {"enrolment_id": str(enrolment.id), "import_token": "no-such-import"}
+    workspace = {"enrolment_id": str(enrolment.id), "import_token": "no-such-import", "table": "monitor"}
     # staff pages: an account nobody in this test signs in as (it gets deactivated along the way)
     account = demo.exec(
         select(User).where(User.role == "trainee", User.email != "trainee@demo.local").order_by(User.id.desc())

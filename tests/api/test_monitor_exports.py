@@ -21,6 +21,9 @@ AGGREGATE = [
     "/monitor/exports/flow.csv",
     "/monitor/exports/quality.csv",
     "/monitor/exports/monitor.xlsx",
+    "/monitor/exports/excel/monitor.csv",
+    "/monitor/exports/excel/flow.csv",
+    "/monitor/exports/excel/quality.csv",
 ]
 RESEARCH = [
     "/monitor/exports/research-long.csv",
@@ -85,12 +88,26 @@ def test_workbook_has_the_monitor_flow_and_quality_sheets(make_client, exported,
     path = tmp_path / "m.xlsx"
     path.write_bytes(response.content)
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["Monitor", "Respons", "Betrouwbaarheid", "Toelichting"]
+    assert book.sheetnames == ["Monitor", "Respons", "Betrouwbaarheid", "Kolommen", "Toelichting"]
     header = next(book["Monitor"].iter_rows(values_only=True))
-    assert header[:2] == ("group_key", "group") and header[-1] == "withheld_reason"
+    assert header[:2] == ("groepscode", "groep") and header[-1] == "reden afscherming"
     rows = list(book["Monitor"].iter_rows(values_only=True))[1:]
-    assert len(rows) == len(c.get("/api/v1/monitor").json()["rows"])
-    assert any(row[header.index("n_from")] is None for row in rows)  # withheld: an empty cell
+    api = c.get("/api/v1/monitor").json()["rows"]
+    assert len(rows) == len(api)
+    assert any(row[header.index("n van")] is None for row in rows)  # withheld: an empty cell
+    # figures rounded as the page shows them, kept numeric, with the page's decimals as number format
+    for got, want in zip(rows, api, strict=True):
+        for dutch, name, digits in (("gemiddelde van", "mean_from", 2), ("verandering", "mean_change", 2)):
+            expected = want[name]
+            assert got[header.index(dutch)] == (None if expected is None else round(expected, digits))
+    full = load_workbook(path)
+    sheet = full["Monitor"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    mean = header.index("gemiddelde van") + 1
+    assert {sheet.cell(row=r, column=mean).number_format for r in range(2, sheet.max_row + 1)} == {"0.00"}
+    assert sheet.column_dimensions["F"].width >= len("schaal")
+    explained = {(row[1], row[2]) for row in full["Kolommen"].iter_rows(min_row=2, values_only=True)}
+    assert ("gemiddelde van", "mean_from") in explained and ("alfa", "alpha") in explained
 
 
 def test_each_download_is_audit_logged_once_with_format_and_row_count(make_client, exported, db):
@@ -218,3 +235,42 @@ def test_streamed_downloads_give_back_every_database_connection(make_client, app
     finally:
         if gc_was:
             __import__("gc").enable()
+
+
+def _dutch_csv(content: bytes) -> list[dict[str, str]]:
+    assert content.startswith(b"\xef\xbb\xbf"), "Dutch Excel needs the UTF-8 byte-order mark"
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+
+
+def _nl(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}".replace(".", ",")
+
+
+def test_excel_csvs_use_the_dutch_convention_and_show_the_figures_as_the_page_does(make_client, exported):
+    c = login(make_client(), "m@export.local")
+    monitor = c.get("/api/v1/monitor").json()
+    response = c.get("/monitor/exports/excel/monitor.csv")
+    assert response.status_code == 200 and "excel.csv" in response.headers["content-disposition"]
+    rows = _dutch_csv(response.content)
+    assert list(rows[0])[:3] == ["groepscode", "groep", "niveau"] and "reden afscherming" in rows[0]
+    assert len(rows) == len(monitor["rows"])
+    for got, want in zip(rows, monitor["rows"], strict=True):
+        assert got["groepscode"] == want["group_key"]
+        assert got["gemiddelde van"] == _nl(want["mean_from"]) and got["sd van"] == _nl(want["sd_from"])
+        assert got["verandering"] == _nl(want["mean_change"]) and got["95%-BI onder"] == _nl(want["ci_low"])
+        assert got["n van"] == ("" if want["n_from"] is None else str(want["n_from"]))
+        p = want["p_t"]
+        assert got["p (t-toets)"] == ("" if p is None else "< 0,001" if p < 0.001 else _nl(p, 3))
+    shown = [r["gemiddelde van"] for r in rows if r["gemiddelde van"]]
+    assert shown and all("," in v and "." not in v and len(v.split(",")[1]) == 2 for v in shown)
+    assert {r["niveau"] for r in rows} <= {"totaal", "organisatie", "gebied", "wijk", "groep"}
+    flows = _dutch_csv(c.get("/monitor/exports/excel/flow.csv").content)
+    assert [f["uitgenodigd"] for f in flows] == [
+        "" if f["invited"] is None else str(f["invited"]) for f in monitor["flows"]
+    ]
+    quality = _dutch_csv(c.get("/monitor/exports/excel/quality.csv").content)
+    assert quality and all(q["alfa onder 0,70"] in ("ja", "nee") for q in quality)
+    # the machine CSV is unchanged: comma, no BOM, decimal point, English headers
+    machine = c.get("/monitor/exports/monitor.csv").content
+    assert machine.startswith(b"group_key,group,level") and b";" not in machine.splitlines()[0]
+    assert c.get("/monitor/exports/excel/other.csv").status_code in (404, 422)

@@ -276,6 +276,7 @@ def test_growth_profile_shows_t0_t1_and_then_test_scores_as_a_chart_and_a_table(
     assert "<script" not in page.text.split("<main", 1)[1]
     kennis = re.search(r'<th scope="row">Kennis</th>(.*?)</tr>', page.text, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]+)</td>', kennis) == ["2,0", "–", "4,0", "+2,0"]
+    assert "‘weet ik niet’" in page.text and "uw " not in page.text.split("<main", 1)[1]  # not just "oversloeg"
     assert "Bekijk je persoonlijke groeiprofiel" in client.get("/vragenlijsten").text
 
 
@@ -311,6 +312,22 @@ def test_trainer_enters_a_paper_form_once_for_their_own_cohort_and_never_reads_i
     assert "Netwerkkaart gemaakt" in own.text  # the author reads it
 
 
+def test_paper_entry_names_an_existing_response_before_any_typing_and_shows_no_blank_form(login_as, demo):
+    enrolment = demo_enrolment(demo)
+    name = demo.get(User, enrolment.user_id).name
+    trainee = login_as("trainee")
+    start(trainee, demo, "T0")  # begun online, not submitted
+    trainer = login_as("trainer")
+    page = trainer.get(f"/groepen/{enrolment.cohort_id}/papier")
+    assert f"{name} (al ingevuld: T0)" in page.text  # in the person list, before choosing
+    chosen = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T0")
+    assert chosen.status_code == 200
+    assert f"{name} heeft al een voormeting (t0)" in chosen.text and "online begonnen" in chosen.text
+    assert 'name="a-KEN1"' not in chosen.text and "Invoeren en indienen" not in chosen.text
+    other = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T1")
+    assert 'name="a-KEN1"' in other.text and "heeft al een" not in other.text
+
+
 def test_the_cohort_page_leads_the_trainer_to_paper_entry(login_as, demo):
     cohort_id = demo_enrolment(demo).cohort_id
     trainer = login_as("trainer")
@@ -341,3 +358,18 @@ def test_trainer_cannot_enter_paper_forms_for_a_cohort_they_do_not_train(login_a
         f"/groepen/{enrolment.cohort_id}/papier", data={"deelnemer": str(enrolment.id), "moment": "T0", "a-KEN1": "4"}
     )
     assert refused.status_code == 404
+
+
+def test_the_concept_notice_is_shown_once_on_the_first_step_and_folded_not_on_every_step(login_as, demo):
+    client = login_as("trainee")
+    rid = start(client, demo)
+    first = client.get(f"/vragenlijsten/{rid}/stap/1").text
+    assert "Conceptvragenlijst" in first
+    # the researcher's detail (α ≥ .70, item-rest correlations) is folded away behind a summary
+    assert re.search(r"<details class=\"explain\">\s*<summary>Wat betekent dat\?</summary>\s*<p>[^<]*α ≥ \.70", first)
+    for step in (2, 3):
+        text = client.get(f"/vragenlijsten/{rid}/stap/{step}").text
+        assert "Conceptvragenlijst" not in text and "α ≥ .70" not in text
+    review = client.get(f"/vragenlijsten/{rid}/controle")
+    assert review.status_code == 200 and "Controleren en indienen" in review.text
+    assert "Conceptvragenlijst" not in review.text

@@ -104,6 +104,33 @@ def test_trainee_completes_t0_then_t1_with_then_test_and_sees_growth(page, live_
     assert chart.count() == 1 and "Kennis" in chart.get_attribute("aria-label")
     table = page.get_by_role("table")
     assert "Zelfvertrouwen" in table.inner_text() and "+1,0" in table.inner_text()
+    _growth_profile_is_legible(page)
+
+
+def _growth_profile_is_legible(page) -> None:
+    """Issue 14: at 390 px and 1366 px nothing overflows or is clipped, the legend is whole, the chart lists the
+    scales in the table's order, and its labels do not overlap."""
+    rows = page.locator("table tbody th[scope=row]").all_inner_texts()
+    for width in (390, 1366):
+        page.set_viewport_size({"width": width, "height": 900})
+        check_accessibility(page)
+        for selector in ("html", ".growth .table-scroll", ".growth .chart"):
+            sizes = page.locator(selector).evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert sizes[0] <= sizes[1], (width, selector, sizes)
+        svg_texts = page.locator(".growth svg text").evaluate_all("ts => ts.map(t => t.textContent)")
+        assert [t for t in svg_texts if t in rows] == rows  # same order as the table
+        assert all(name in svg_texts for name in ("Voormeting (T0)", "Nameting (T1)"))  # the legend, not cut off
+        boxes = page.locator(".growth svg text").evaluate_all(
+            "ts => ts.map(t => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        svg = page.locator(".growth svg").evaluate(
+            "e => { const r = e.getBoundingClientRect(); return [r.left, r.right]; }"
+        )
+        for i, a in enumerate(boxes):
+            assert svg[0] - 1 <= a[0] and a[2] <= svg[1] + 1, (width, svg_texts[i])  # inside the chart
+            for b in boxes[i + 1 :]:
+                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+                assert not overlap, (width, a, b)
 
 
 def live_server_modules(page, base: str) -> list[str]:

@@ -7,10 +7,10 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -19,7 +19,7 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
 from api.inputs import QueryId
 from api.templating import render
-from monitor import exports, research_export, service
+from monitor import exports, exports_excel, research_export, service
 from monitor.audit import WEB
 from monitor.disclosure import Thresholds
 from monitor.instrument import Instrument
@@ -37,13 +37,13 @@ def _download_headers(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
 
 
-def _temp_file(suffix: str) -> Path:
+def _temp_file(suffix: str) -> FilePath:
     handle, name = tempfile.mkstemp(prefix="ract-export-", suffix=suffix)
     os.close(handle)
-    return Path(name)
+    return FilePath(name)
 
 
-def _file_response(path: Path, filename: str, media_type: str) -> FileResponse:
+def _file_response(path: FilePath, filename: str, media_type: str) -> FileResponse:
     """Stream a finished temp file and delete it afterwards."""
     return FileResponse(
         path,
@@ -175,6 +175,31 @@ def export_quality_csv(
     return _csv_download(export, "betrouwbaarheid.csv")
 
 
+EXCEL_FILES = {
+    "monitor": "monitor-{van}-{naar}-excel.csv",
+    "flow": "respons-{van}-{naar}-excel.csv",
+    "quality": "betrouwbaarheid-excel.csv",
+}
+
+
+@router.get("/monitor/exports/excel/{table}.csv", include_in_schema=False)
+def export_excel_csv(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    f: FiltersDep,
+    table: Annotated[str, Path(pattern="^(monitor|flow|quality)$")],
+):
+    """The same tables for Dutch Excel: BOM, semicolons, decimal commas, Dutch headers (monitor.exports_excel)."""
+    export = _aggregate(request, session, user, instrument, thresholds, f, table=table, format="csv-excel")
+    filename = EXCEL_FILES[table].format(van=f.van, naar=f.naar)
+    return StreamingResponse(
+        exports_excel.dutch_csv(export.tables[0]), media_type=CSV, headers=_download_headers(filename)
+    )
+
+
 @router.get("/monitor/exports/monitor.xlsx", include_in_schema=False)
 def export_monitor_xlsx(
     request: Request,
@@ -186,7 +211,7 @@ def export_monitor_xlsx(
 ):
     export = _aggregate(request, session, user, instrument, thresholds, f, table="all", format="xlsx")
     path = _temp_file(".xlsx")
-    exports.write_xlsx(path, export.tables, exports.workbook_notes(export, instrument))
+    exports_excel.write_workbook(path, export.tables, exports.workbook_notes(export, instrument))
     return _file_response(path, f"monitor-{f.van}-{f.naar}.xlsx", XLSX)
 
 

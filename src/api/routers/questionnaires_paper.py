@@ -27,8 +27,11 @@ def paper_entry_page(
     deelnemer: QueryId = None,
     moment: Annotated[str | None, Query(max_length=2)] = None,
 ):
-    target = paper.paper_target(session, user=user, cohort_id=cohort_id)
-    pages = questionnaires.pages_for(instrument, moment) if deelnemer and moment in ("T0", "T1", "T2") else []
+    target = paper.paper_target(session, user=user, cohort_id=cohort_id, instrument_id=instrument.id)
+    chosen = deelnemer is not None and moment in ("T0", "T1", "T2") and target.name_of(deelnemer) is not None
+    existing = target.existing_for(deelnemer, moment) if chosen else None
+    # someone who already has a response is named before any typing: no blank form that would lose the work
+    pages = questionnaires.pages_for(instrument, moment) if chosen and moment and existing is None else []
     return render(
         request,
         "questionnaire_paper.html",
@@ -39,6 +42,8 @@ def paper_entry_page(
             "deelnemer": deelnemer,
             "moment": moment,
             "done": request.query_params.get("ingevoerd"),
+            "existing": existing,
+            "person": target.name_of(deelnemer) if chosen else None,
         },
     )
 
