@@ -12,6 +12,10 @@ from sqlmodel import Field, SQLModel
 from training.models import ts_column, utcnow  # the shared metadata and naming convention come first
 
 
+# Bump when the wording of the research explanation (privacy.research) changes: exports record which one was read.
+RESEARCH_EXPLANATION_VERSION = 1
+
+
 class PrivacyStatement(SQLModel, table=True):
     """One version of an organisation's privacy statement; the newest version is the one in force."""
 
