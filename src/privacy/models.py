@@ -11,7 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from training.models import ts_column, utcnow  # the shared metadata and naming convention come first
 
-
 # Bump when the wording of the research explanation (privacy.research) changes: exports record which one was read.
 RESEARCH_EXPLANATION_VERSION = 1
 
