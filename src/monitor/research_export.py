@@ -141,7 +141,8 @@ def coarsen_people(
     session: Session, *, organisation: Organisation, instrument: Instrument, thresholds: Thresholds
 ) -> tuple[list[_Member], Coarsening]:
     """The people of the export (everyone of the organisation with a submitted response who agreed to research)
-    and their written wijk and cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with k = ``min_n``."""
+    and their written wijk and cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with
+    k = ``min_n``."""
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
     with_response = select(QuestionnaireResponse.enrolment_id).where(
         QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id
