@@ -40,6 +40,7 @@ from api.routers import (
 from api.routers import audit as audit_routes
 from api.routers import organisations as organisation_routes
 from api.routers import password_reset as password_reset_routes
+from api.routers import privacy as privacy_routes
 from api.routers import staff as staff_routes
 from api.settings import Settings, get_settings
 from monitor.windows import t0_gate
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         organisation_routes,
         staff_routes,
         password_reset_routes,
+        privacy_routes,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

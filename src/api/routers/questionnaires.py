@@ -16,6 +16,7 @@ from monitor import growth, questionnaires, responses
 from monitor.errors import ResponseNotFound
 from monitor.instrument import Instrument
 from monitor.windows import MOMENT_LABELS
+from privacy.research import needs_research_choice
 from training import audit_trail
 
 router = APIRouter(prefix="/vragenlijsten")
@@ -54,6 +55,8 @@ def _redirect(target: str, request: Request) -> RedirectResponse:
 def questionnaires_page(
     request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument, module_ids: ModuleIds
 ):
+    if needs_research_choice(session, user=user):  # asked once, before the voormeting (privacy.research)
+        return RedirectResponse("/onderzoek?next=/vragenlijsten", status_code=303)
     data = questionnaires.overview(session, user=user, instrument=instrument, module_ids=module_ids)
     profile = growth.growth_profile(session, user=user)
     return render(
