@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import monitor.models  # noqa: F401  (registers the monitor tables)
+import privacy.models  # noqa: F401  (registers the privacy tables)
 import training.models  # noqa: F401  (registers the training tables)
 from api.db import make_engine
 

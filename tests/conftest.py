@@ -141,8 +141,26 @@ def login(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> Test
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text[:500]
+    if response.headers["location"].startswith("/privacy"):  # first sign-in: the privacy statement comes first
+        acknowledge_statement(client, response.headers["location"])
     client.headers["X-CSRF-Token"] = csrf_from(client.get("/").text)
     return client
+
+
+VERSION_RE = re.compile(r'name="version" value="(\d+)"')
+
+
+def acknowledge_statement(client: TestClient, location: str) -> None:
+    """Click "Ik heb het gelezen" on the privacy statement the sign-in led to."""
+    page = client.get(location)
+    match = VERSION_RE.search(page.text)
+    assert match, "no statement to acknowledge"
+    done = client.post(
+        "/privacy/gezien",
+        data={"version": match.group(1), "next": "/", "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def imported_roots(path: Path) -> set[str]:
 def test_domain_packages_do_not_import_the_web_layer():
     bad = {
         str(p.relative_to(SRC)): sorted(imported_roots(p) & WEB)
-        for pkg in ("training", "monitor")
+        for pkg in ("training", "monitor", "privacy")
         for p in (SRC / pkg).rglob("*.py")
         if imported_roots(p) & WEB
     }
@@ -33,6 +33,22 @@ def test_domain_packages_do_not_import_the_web_layer():
 def test_training_does_not_import_monitor():
     bad = [str(p.relative_to(SRC)) for p in (SRC / "training").rglob("*.py") if "monitor" in imported_roots(p)]
     assert bad == []
+
+
+def test_monitor_uses_only_the_tables_of_privacy():
+    """privacy builds on monitor (own data, erasure); monitor reads only privacy's tables (the research choice)."""
+    bad = {
+        str(p.relative_to(SRC)): sorted(
+            n for n in imported_modules(p) if within(n, "privacy") and n != "privacy.models"
+        )
+        for p in (SRC / "monitor").rglob("*.py")
+    }
+    assert {path: names for path, names in bad.items() if names} == {}
+
+
+def test_privacy_models_import_only_training_models():
+    roots = imported_modules(SRC / "privacy" / "models.py")
+    assert {n for n in roots if within(n, "monitor") or (within(n, "training") and n != "training.models")} == set()
 
 
 def is_module(name: str) -> bool:

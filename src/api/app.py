@@ -41,6 +41,7 @@ from api.routers import audit as audit_routes
 from api.routers import check_statistics as check_statistics_routes
 from api.routers import organisations as organisation_routes
 from api.routers import password_reset as password_reset_routes
+from api.routers import privacy as privacy_routes
 from api.routers import staff as staff_routes
 from api.settings import Settings, get_settings
 from monitor.windows import t0_gate
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         staff_routes,
         password_reset_routes,
         check_statistics_routes,
+        privacy_routes,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -35,6 +35,19 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "password_page": SIGNED_IN,
     "change_password": SIGNED_IN,
     "api_me": SIGNED_IN,
+    # privacy: everyone reads the statement and their own data, and chooses about research (privacy.research)
+    "privacy_statement_page": PUBLIC,
+    "acknowledge_statement": SIGNED_IN,
+    "research_choice_page": TRAINEE,
+    "choose_research": TRAINEE,
+    "own_data_page": SIGNED_IN,
+    "own_data_download": SIGNED_IN,
+    # privacy: erasure on request, the statement's text and the retention period are for beheer
+    "erase_user_page": ADMIN,
+    "erase_user": ADMIN,
+    "privacy_admin_page": ADMIN,
+    "save_privacy_statement": ADMIN,
+    "save_retention": ADMIN,
     # training modules (trainee)
     "learning_path_page": TRAINEE,
     "module_page": TRAINEE,

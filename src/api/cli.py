@@ -1,4 +1,4 @@
-"""The `ract` command line: serve, migrate, demo data, users, content checks, mail and reminders."""
+"""The `ract` command line: serve, migrate, demo data, users, content checks, mail, reminders and privacy."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
+
+from api.cli_privacy import privacy_app, retention_app
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -27,6 +29,8 @@ organisation_app = typer.Typer(help="Organisations (gemeenten).", no_args_is_hel
 app.add_typer(organisation_app, name="organisation")
 wijken_app = typer.Typer(help="Gebieden and wijken of an organisation.", no_args_is_help=True)
 app.add_typer(wijken_app, name="wijken")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(retention_app, name="retention")
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 

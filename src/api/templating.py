@@ -61,6 +61,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/beheer/gebruikers", "Gebruikers"),
         ("/beheer/organisaties", "Organisaties"),
         ("/beheer/audit", "Audit-log"),
+        ("/beheer/privacy", "Privacy"),
     ],
 }
 

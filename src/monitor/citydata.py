@@ -24,6 +24,7 @@ from monitor.instrument import Instrument
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
 from monitor.stored_scores import compute_scores
 from monitor.versions import get_or_create_version
+from privacy.models import RESEARCH_EXPLANATION_VERSION, ResearchChoice
 from training.content import Module
 from training.demo import DEMO_PASSWORD, FIRST, LAST
 from training.models import (
@@ -44,6 +45,7 @@ RATES = {"T0": 0.95, "T1": 0.80, "T2": 0.55}  # share of trainees with a submitt
 MISSING_RATE = 0.05  # items without a value: a missing code where the format has one, else skipped
 SMALL_WIJK_RATE = 0.10  # wijken with fewer than five trainees (below the monitor's threshold)
 PROGRESS_RATE = 0.85  # trainees who started the modules
+RESEARCH_DECLINE_RATE = 0.12  # trainees who said no to the evaluation research (privacy.research)
 CHUNK = 10_000
 
 # (organisation, cohorts at 1×, {gebied: [wijken]}). Rotterdam's names are real wijken; the rest is plausible.
@@ -261,6 +263,9 @@ def generate_city(
                 for uid, (wijk_id, cohort, _, _) in zip(user_ids, trainees, strict=True)
             ],
         )
+        choices = _research_choices(user_ids, seed=seed + org_no, now=now)
+        for start in range(0, len(choices), CHUNK):
+            _insert(session, ResearchChoice.__table__, choices[start : start + CHUNK], ids=False)
         counts["responses"] += _responses_and_answers(
             session,
             instrument,
@@ -278,6 +283,20 @@ def generate_city(
         counts["cohorts"] += len(cohorts)
         counts["trainees"] += len(trainees)
     return counts
+
+
+def _research_choices(user_ids: list[int], *, seed: int, now: datetime) -> list[dict]:
+    """About one in eight says no to research (a random stream of its own: the data above stay as they were)."""
+    rng = random.Random(seed)
+    return [
+        {
+            "user_id": uid,
+            "agreed": rng.random() >= RESEARCH_DECLINE_RATE,
+            "explanation_version": RESEARCH_EXPLANATION_VERSION,
+            "chosen_at": now,
+        }
+        for uid in user_ids
+    ]
 
 
 def wijk_sizes(n_wijken: int, total: int, rng: random.Random) -> list[int]:

@@ -14,6 +14,7 @@ from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
 from monitor.stored_scores import compute_scores
 from monitor.versions import get_or_create_version
 from monitor.windows import set_window
+from privacy.models import RESEARCH_EXPLANATION_VERSION, ResearchChoice
 from training.models import Cohort, Enrolment, Organisation, User
 
 ORGANISATION = "Gemeente Rotterdam"  # the training demo's organisation
@@ -21,6 +22,7 @@ SPRING, AUTUMN = "Regie-ondersteuners voorjaar", "Regie-ondersteuners najaar"
 DEMO_TRAINEE = "trainee@demo.local"  # fills in her own voormeting: no responses are made for her
 T0_RATE, T1_RATE = 0.85, 0.75  # share of trainees with a submitted T0; of the spring cohort, with a T1
 SKIP_RATE = 0.03  # items left unanswered
+DECLINE_RATE = 0.12  # share of trainees who said no to the evaluation research
 
 
 def _clamp(x: float) -> int:
@@ -97,6 +99,7 @@ def load_monitor_demo_data(
         .order_by(Enrolment.id)
     ).all()
     n_responses = n_answers = 0
+    _research_choices(session, [user for _, user in enrolments], seed=seed, today=today)
     for enrolment, _user in enrolments:
         has_t0 = rng.random() < T0_RATE
         has_t1 = enrolment.cohort_id == spring.id and rng.random() < (T1_RATE if has_t0 else 0.4)
@@ -145,6 +148,23 @@ def load_monitor_demo_data(
             n_answers += len(rows)
     session.flush()
     return {"windows": 5, "responses": n_responses, "answers": n_answers}
+
+
+def _research_choices(session: Session, users: Sequence[User], *, seed: int, today: date) -> None:
+    """Most demo trainees agreed to research, about one in eight declined (their own random stream, so the answers
+    above stay as they were). The demo trainee has not chosen yet: they are asked before the voormeting."""
+    rng = random.Random(seed + 1)
+    chosen = datetime.combine(today - timedelta(days=60), time(10), tzinfo=UTC)
+    for user_id in sorted({u.id for u in users}):
+        session.add(
+            ResearchChoice(
+                user_id=user_id,
+                agreed=rng.random() >= DECLINE_RATE,
+                explanation_version=RESEARCH_EXPLANATION_VERSION,
+                chosen_at=chosen,
+            )
+        )
+    session.flush()
 
 
 def _answers(

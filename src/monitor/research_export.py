@@ -34,6 +34,7 @@ from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
 from monitor.research_anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
 from monitor.versions import instrument_of, list_versions
+from privacy.models import ResearchChoice
 from training.errors import PermissionDenied
 from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk
 
@@ -109,7 +110,7 @@ def plan_research_export(
     thresholds: Thresholds,
     pseudonymiser: Pseudonymiser | None = None,
 ) -> ResearchPlan:
-    """Everyone of the organisation with at least one submitted response, pseudonymised and with a safe wijk label.
+    """Everyone of the organisation who agreed to research and submitted a response, pseudonymised, safe wijk label.
 
     The plan holds a few short strings per person and no scores, so it stays small for any organisation: the
     answers and scores are read per chunk of people while the file is written (flat memory, docs/performance.md).
@@ -139,13 +140,20 @@ def plan_research_export(
 def coarsen_people(
     session: Session, *, organisation: Organisation, instrument: Instrument, thresholds: Thresholds
 ) -> tuple[list[_Member], Coarsening]:
-    """The people of the export (everyone of the organisation with a submitted response) and their written wijk and
-    cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with k = ``min_n``."""
+    """The people of the export (everyone of the organisation with a submitted response who agreed to research)
+    and their written wijk and cohort: the disclosure plan's wijk label, then k-anonymity over wijk × cohort with
+    k = ``min_n``."""
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
     with_response = select(QuestionnaireResponse.enrolment_id).where(
         QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id
     )
-    rows = session.connection().execute(people_query(scope).where(Enrolment.id.in_(with_response.scalar_subquery())))
+    # Only people whose current choice is "yes" (privacy.research): participation in research is voluntary.
+    agreed = select(ResearchChoice.user_id).where(ResearchChoice.agreed.is_(True))
+    rows = session.connection().execute(
+        people_query(scope).where(
+            Enrolment.id.in_(with_response.scalar_subquery()), Enrolment.user_id.in_(agreed.scalar_subquery())
+        )
+    )
     people = [_Member(eid, uid, cid, wid) for eid, uid, cid, wid, _gid in rows]
     wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
     gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}

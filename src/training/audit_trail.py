@@ -72,6 +72,13 @@ ACTION_LABELS: dict[str, str] = {
     "responses.imported": "Vragenlijsten geïmporteerd",
     "audit.exported": "Audit-log gedownload",
     "audit.pruned": "Oude audit-regels verwijderd",
+    "research.chosen": "Keuze over onderzoek vastgelegd",
+    "privacy.statement_changed": "Privacyverklaring gewijzigd",
+    "privacy.statement_seen": "Privacyverklaring gezien",
+    "privacy.own_data_downloaded": "Eigen gegevens gedownload",
+    "privacy.erased": "Persoonsgegevens verwijderd (verzoek)",
+    "privacy.retention_run": "Bewaartermijn uitgevoerd",
+    "privacy.retention_changed": "Bewaartermijn gewijzigd",
 }
 RESULT_LABELS = {OK: "gelukt", FAILED: "mislukt", REFUSED: "geweigerd"}
 

@@ -41,7 +41,7 @@ def test_login_redirects_to_local_next_only(make_client, demo):
         data={"email": "admin@demo.local", "password": DEMO_PASSWORD, "csrf_token": token, "next": "//evil.example/x"},
         follow_redirects=False,
     )
-    assert r.headers["location"] == "/"
+    assert r.headers["location"] == "/privacy?next=/"  # the statement first (first sign-in), then home, not off-site
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,17 @@ def answers(db, response_id: int) -> dict[tuple[str, bool], object]:
     }
 
 
+def choose_research(client, agreed: str = "ja") -> None:
+    client.post("/onderzoek", data={"agreed": agreed, "next": "/vragenlijsten"}, follow_redirects=False)
+
+
 def test_overview_lists_the_open_voormeting_with_its_close_date_and_the_draft_status(login_as):
-    page = login_as("trainee").get("/vragenlijsten")
+    client = login_as("trainee")
+    first = client.get("/vragenlijsten", follow_redirects=False)  # before the voormeting: the research choice
+    assert first.headers["location"] == "/onderzoek?next=/vragenlijsten"
+    assert "geen enkel gevolg" in client.get(first.headers["location"]).text
+    choose_research(client)
+    page = client.get("/vragenlijsten")
     assert page.status_code == 200
     assert "Voormeting (T0)" in page.text and "Open tot en met" in page.text
     assert "Conceptvragenlijst" in page.text and "nog niet gevalideerd" in page.text
@@ -260,6 +269,7 @@ def test_t1_asks_the_then_test_items_twice_and_stores_the_retrospective_rating(l
 
 def test_growth_profile_shows_t0_t1_and_then_test_scores_as_a_chart_and_a_table(login_as, demo):
     client = login_as("trainee")
+    choose_research(client, "nee")
     assert "verschijnt zodra" in client.get("/vragenlijsten/groei").text
     t0 = start(client, demo, "T0")
     client.post(f"/vragenlijsten/{t0}/stap/1", data={f"a-KEN{i}": "2" for i in range(1, 7)})

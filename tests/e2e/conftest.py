@@ -131,3 +131,6 @@ def sign_in(page, base_url: str, email: str, password: str = "demo-demo-demo") -
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_load_state("networkidle")
+    if "/privacy" in page.url:  # first sign-in (or a changed statement): read it and go on
+        page.get_by_role("button", name="Ik heb het gelezen, ga verder").click()
+        page.wait_for_load_state("networkidle")

@@ -60,6 +60,11 @@ def test_trainee_completes_t0_then_t1_with_then_test_and_sees_growth(page, live_
     assert page.locator("main a[href^='/modules/']").count() == 0
 
     page.get_by_role("link", name="Vragenlijsten").click()
+    page.wait_for_url("**/onderzoek?next=/vragenlijsten")  # before the voormeting: the research choice
+    check_accessibility(page)
+    page.get_by_label("Ja, mijn antwoorden mogen zonder mijn naam in het onderzoek").check()
+    page.get_by_role("button", name="Keuze opslaan").click()
+    page.wait_for_url("**/vragenlijsten")
     check_accessibility(page)
     assert "Conceptvragenlijst" in page.locator("main").inner_text()
     page.get_by_role("button", name="Begin met de voormeting (t0)").click()

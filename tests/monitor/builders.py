@@ -11,6 +11,8 @@ from sqlmodel import Session
 from monitor.instrument import Instrument, load_instruments
 from monitor.models import Answer, QuestionnaireResponse
 from monitor.versions import get_or_create_version
+from privacy.models import ResearchChoice
+from privacy.research import EXPLANATION_VERSION
 from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "questionnaires"
@@ -49,7 +51,10 @@ def make_org(
     return org, out, cohort
 
 
-def make_person(session: Session, *, org: Organisation, wijk: Wijk, cohort: Cohort, tag: str) -> Enrolment:
+def make_person(
+    session: Session, *, org: Organisation, wijk: Wijk, cohort: Cohort, tag: str, research: bool | None = True
+) -> Enrolment:
+    """A trainee enrolled in the cohort, with a research choice (``None``: has not chosen)."""
     user = User(
         name=f"Persoon {tag}",
         email=f"p-{tag}-{org.id}@test.local",
@@ -61,6 +66,8 @@ def make_person(session: Session, *, org: Organisation, wijk: Wijk, cohort: Coho
     session.flush()
     enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, wijk_id=wijk.id)
     session.add(enrolment)
+    if research is not None:
+        session.add(ResearchChoice(user_id=user.id, agreed=research, explanation_version=EXPLANATION_VERSION))
     session.flush()
     return enrolment
 

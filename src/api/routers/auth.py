@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse
 
 from api.audit import actor_for
 from api.auth import CurrentUser, OptionalUser, SessionDep, session_token, sign_in, sign_out
+from api.routers.privacy import statement_redirect
 from api.settings import Settings
 from api.templating import render
 from api.throttling import attempt_login, client_address
+from privacy.statement import needs_acknowledgement
 from training import accounts, audit_trail
 from training.errors import InvalidInput
 
@@ -81,6 +83,8 @@ def login(
         actor=actor_for(request, user),
     )
     log.info("login user=%s role=%s", user.id, user.role)
+    if needs_acknowledgement(session, user=user):  # first sign-in, or the statement changed (privacy.statement)
+        return statement_redirect(_safe_next(next))
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from api.auth import CurrentUser, SessionDep
 from api.content import get_module_gate, get_modules
 from api.errors import api_errors
+from api.routers.privacy import statement_redirect
 from api.templating import render
 from monitor import attention, todo
+from privacy.statement import needs_acknowledgement
 from training import overview
 from training.ids import id_of
 from training.models import Role
@@ -25,6 +27,8 @@ log = logging.getLogger("ract.health")
 
 @router.get("/", include_in_schema=False)
 def home_page(request: Request, session: SessionDep, user: CurrentUser):
+    if needs_acknowledgement(session, user=user):  # the statement changed since this person last saw it
+        return statement_redirect("/")
     summary = overview.home_summary(session, user=user)
     context: dict[str, object] = {"summary": summary}
     today = date.today()

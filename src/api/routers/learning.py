@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 from api.auth import CurrentUser, SessionDep
 from api.content import get_module_gate, get_modules
 from api.templating import is_htmx, render
+from privacy import freetext
 from training import knowledge_checks, progress
 from training.content import Module
 from training.errors import InvalidInput
@@ -112,7 +113,11 @@ def save_note_fragment(
     )
     if not is_htmx(request):
         return RedirectResponse(f"/modules/{module_id}", status_code=303)
-    return render(request, "_note_status.html", {"note": note, "prompt_id": prompt_id})
+    return render(
+        request,
+        "_note_status.html",
+        {"note": note, "prompt_id": prompt_id, "privacy_warnings": freetext.warnings(text)},
+    )
 
 
 @router.get("/modules/{module_id}/toets", include_in_schema=False)

@@ -16,6 +16,8 @@ from monitor import growth, questionnaires, responses
 from monitor.errors import ResponseNotFound
 from monitor.instrument import Instrument
 from monitor.windows import MOMENT_LABELS
+from privacy import freetext
+from privacy.research import needs_research_choice
 from training import audit_trail
 
 router = APIRouter(prefix="/vragenlijsten")
@@ -54,6 +56,8 @@ def _redirect(target: str, request: Request) -> RedirectResponse:
 def questionnaires_page(
     request: Request, session: SessionDep, user: CurrentUser, instrument: CurrentInstrument, module_ids: ModuleIds
 ):
+    if needs_research_choice(session, user=user):  # asked once, before the voormeting (privacy.research)
+        return RedirectResponse("/onderzoek?next=/vragenlijsten", status_code=303)
     data = questionnaires.overview(session, user=user, instrument=instrument, module_ids=module_ids)
     profile = growth.growth_profile(session, user=user)
     return render(
@@ -179,18 +183,14 @@ def save_open_answer_fragment(
     question_id: str,
     form: Form_,
 ):
-    text = form.get(f"o-{question_id}", "")
+    value = form.get(f"o-{question_id}", "")
+    text = value if isinstance(value, str) else ""
     responses.save_open_answer(
-        session,
-        user=user,
-        response_id=response_id,
-        question_id=question_id,
-        text=text if isinstance(text, str) else "",
-        module_ids=module_ids,
+        session, user=user, response_id=response_id, question_id=question_id, text=text, module_ids=module_ids
     )
     if not is_htmx(request):
         return RedirectResponse(f"/vragenlijsten/{response_id}", status_code=303)
-    return render(request, "_questionnaire_saved.html", {})
+    return render(request, "_questionnaire_saved.html", {"privacy_warnings": freetext.warnings(text)})
 
 
 @router.get("/{response_id:int}/controle", include_in_schema=False)

@@ -1,0 +1,55 @@
+"""Research exports hold only people who said yes; the choice can be changed and each change is in the audit trail."""
+
+from __future__ import annotations
+
+import random
+
+from sqlmodel import select
+
+from monitor.disclosure import Thresholds
+from monitor.research_export import plan_research_export
+from privacy.research import choose_research, needs_research_choice, research_choice_of
+from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
+from training.models import AuditEntry, User
+
+
+def _org_with_choices(db, choices):
+    org, wijken, cohort = make_org(db, wijken={"Noord": None})
+    inst, rng = instrument(), random.Random(1)
+    people = []
+    for i, research in enumerate(choices):
+        e = make_person(db, org=org, wijk=wijken["Noord"], cohort=cohort, tag=str(i), research=research)
+        submit(db, enrolment=e, moment="T0", answers=random_answers(rng, inst, "T0"))
+        people.append(e)
+    return org, inst, people
+
+
+def _exported(db, org, inst) -> set[int]:
+    plan = plan_research_export(db, organisation=org, instrument=inst, thresholds=Thresholds(min_n=1))
+    return {p.enrolment_id for p in plan.people}
+
+
+def test_only_people_who_said_yes_are_in_the_research_export(db):
+    org, inst, people = _org_with_choices(db, [True, True, False, None])
+    assert _exported(db, org, inst) == {people[0].id, people[1].id}
+
+
+def test_changing_the_choice_changes_the_next_export_and_is_audited(db):
+    org, inst, people = _org_with_choices(db, [True, True, False])
+    yes, _, no = (db.get(User, p.user_id) for p in people)
+    choose_research(db, user=yes, agreed=False)
+    choose_research(db, user=no, agreed=True)
+    assert _exported(db, org, inst) == {people[1].id, people[2].id}
+    entries = db.exec(select(AuditEntry).where(AuditEntry.action == "research.chosen")).all()
+    assert sorted((e.object_id, '"agreed": true' in e.details_json) for e in entries) == sorted(
+        [(str(yes.id), False), (str(no.id), True)]
+    )
+
+
+def test_a_trainee_who_has_not_chosen_is_asked(db):
+    *_, people = _org_with_choices(db, [None])
+    user = db.get(User, people[0].user_id)
+    assert needs_research_choice(db, user=user)
+    choose_research(db, user=user, agreed=False)
+    assert not needs_research_choice(db, user=user)
+    assert research_choice_of(db, user_id=user.id).agreed is False
