@@ -41,6 +41,8 @@ PAIRED_FIELDS = (
     "pct_deteriorated",
 )
 TESTS = ("p_t", "p_wilcoxon")  # significance tests only where groups are large enough to mean something
+CONTEXT_REASON = "contextschaal: alleen beschreven, geen verandering"
+NOT_COMPARED_REASON = "niet vergeleken tussen deze momenten"
 
 
 @dataclass
@@ -470,6 +472,8 @@ def build_report(
                     row.pct_improved = round_pct(improved)
                     row.pct_unchanged = round_pct(unchanged)
                     row.pct_deteriorated = round_pct(deteriorated)
+            if not data.instrument.compared(scale, moment_from, moment_to):
+                _not_an_outcome(row, data.instrument.is_outcome(scale))
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
@@ -503,12 +507,13 @@ def build_report(
     if tree.root.level in TOP_LEVELS and only is None:
         # Attrition compares T0-only people with completers: on one instrument version the two would be defined
         # by the version filter, not by who dropped out, so it is shown without that filter only.
+        compared = [s for s in scales if data.instrument.compared(s, moment_from, moment_to)]
         if not lat.versioned:
-            report.attrition = _attrition(lat, tree, c, scales, moment_from, moment_to, thresholds)
+            report.attrition = _attrition(lat, tree, c, compared, moment_from, moment_to, thresholds)
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
-            report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
+            report.learning = _learning(c, compared, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
@@ -594,13 +599,23 @@ def _learning(
     return out
 
 
+def _not_an_outcome(row: GroupFigures, outcome: bool) -> None:
+    """A context scale, or an outcome between moments the analysis plan does not compare: described, no change."""
+    for name in PAIRED_FIELDS:
+        setattr(row, name, None)
+        if name not in row.suppressed:
+            row.suppressed.append(name)
+    row.reasons["paired"] = NOT_COMPARED_REASON if outcome else CONTEXT_REASON
+
+
 def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], part: str) -> None:
     if decision.shown:
         return
     for name in names:
         setattr(row, name, None)
-        row.suppressed.append(name)
-    row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
+        if name not in row.suppressed:
+            row.suppressed.append(name)
+    row.reasons.setdefault(part, decision.reason.value if decision.reason else "te weinig deelnemers")
 
 
 def _flows(

@@ -345,6 +345,8 @@ def wide_columns(plan: ResearchPlan) -> list[str]:
         columns += [f"{s}_{m}" for m in MOMENTS]
         if scale.then_test:
             columns.append(f"{s}_T1then")
+        if not plan.instrument.is_outcome(s):  # a context scale is described, never scored as change
+            continue
         columns += [f"{s}_change_{a}_{b}" for a, b in CHANGES]
         if scale.then_test:
             columns.append(f"{s}_change_then_T1")
@@ -389,6 +391,8 @@ def _wide_row(plan: ResearchPlan, e: ExportPerson, p: Person) -> tuple[Any, ...]
         then = p.then_scores.get(s) if "T1" in p.submitted else None
         if scale.then_test:
             row.append(then)
+        if not plan.instrument.is_outcome(s):
+            continue
         row += [_diff(score[a], score[b]) for a, b in CHANGES]
         if scale.then_test:
             row.append(_diff(then, score["T1"]))

@@ -67,7 +67,8 @@ def test_manager_pages_show_charts_tables_and_withheld_cells(make_client, monito
     c = login(make_client(), "m@monitor.local")
     page = c.get("/monitor")
     assert page.status_code == 200
-    assert page.text.count('<figure class="chart" role="img"') == 5 and "<svg" in page.text
+    # KEN, ATT and ZEL: VAA is compared T0 → T2 only and FAC (context) never
+    assert page.text.count('<figure class="chart" role="img"') == 3 and "<svg" in page.text
     assert "te weinig deelnemers" in page.text and "aanvullend afgeschermd" in page.text
     assert c.get("/monitor?van=T1&naar=T0").status_code == 422
     wijk = c.get(f"/monitor/wijk/{wijken['Noord A'].id}")

@@ -147,6 +147,8 @@ def test_wide_export_has_scores_changes_and_rci_from_the_pooled_reliability(db, 
     ratio = float(r["KEN_rci_T0_T1"]) / change if change else None
     assert ratio is None or ratio > 0
     assert {float(x["ZEL_T1then"]) for x in rows if x["ZEL_T1then"]}
+    # FAC is a context scale: its scores are there, its change and reliable change are not.
+    assert "FAC_T0" in r and not any(k.startswith(("FAC_change", "FAC_rci")) for k in r)
 
 
 def test_codebook_lists_items_wording_keying_labels_and_missing_codes(db, exported, tmp_path):

@@ -81,7 +81,7 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
         db, scope, instrument=inst, moment_from="T0", moment_to="T1", thresholds=Thresholds(), root="organisation"
     )
     data = load_dataset(db, scope=scope, instrument=inst)
-    for scale in data.scales:
+    for scale in [s for s in data.scales if inst.compared(s, "T0", "T1")]:
         row = report.row(f"org:{org.id}", scale)
         pairs = [
             (p.scores["T0"][scale], p.scores["T1"][scale])
@@ -288,3 +288,19 @@ def test_attrition_compares_completers_and_dropouts_on_t0():
     assert (row.n_completers, row.n_dropouts) == (16, 6)
     assert row.mean_dropouts == pytest.approx(np.mean(dropouts))
     assert row.p_welch == pytest.approx(sps.ttest_ind(completers, dropouts, equal_var=False).pvalue)
+
+
+def test_a_context_scale_is_described_but_never_scored_as_change():
+    data = _people_for_learning(12, 10)
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={})
+    for row in report.rows_for("FAC"):
+        assert row.n_from == 22 and row.mean_from is not None  # described
+        assert all(getattr(row, name) is None for name in PAIRED_FIELDS)  # no change, no RCI, no test
+        assert row.reasons["paired"] == "contextschaal: alleen beschreven, geen verandering"
+    # VAA asks about the last three months: compared T0 → T2 only, so not here.
+    assert all(
+        r.mean_change is None and r.reasons["paired"].startswith("niet vergeleken") for r in report.rows_for("VAA")
+    )
+    assert report.row("org:1", "KEN").mean_change is not None
+    assert {a.scale for a in report.attrition} == {"KEN", "ATT", "ZEL"}
+    assert {r.scale for r in report.learning} == {"KEN", "ATT", "ZEL"}
