@@ -62,9 +62,15 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     else:
         change = (
             f'<td class="num">{r.n_paired}</td>\n            <td class="num">{nl(r.mean_change)} [{nl(r.ci_low)}; '
-            f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)}</td>'
+            f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)} '
+            f'<span class="sd-paired">(sd {nl(r.sd_from_paired)} / {nl(r.sd_to_paired)})</span></td>'
         )
-    tests = f"{escape(p_value(r.p_t))} / {escape(p_value(r.p_wilcoxon))}" if r.p_t is not None else "—"
+    tests = (
+        f'{escape(p_value(r.p_holm))} <span class="p-raw">(t {escape(p_value(r.p_t))}; '
+        f"Wilcoxon {escape(p_value(r.p_wilcoxon))})</span>"
+        if r.p_t is not None or r.p_wilcoxon is not None
+        else "—"
+    )
     rci = f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—"
     return (
         f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '

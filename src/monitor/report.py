@@ -29,6 +29,8 @@ FROM_FIELDS = ("n_from", "mean_from", "sd_from")
 TO_FIELDS = ("n_to", "mean_to", "sd_to")
 PAIRED_FIELDS = (
     "n_paired",
+    "sd_from_paired",
+    "sd_to_paired",
     "mean_change",
     "ci_low",
     "ci_high",
@@ -36,11 +38,12 @@ PAIRED_FIELDS = (
     "g_av",
     "p_t",
     "p_wilcoxon",
+    "p_holm",
     "pct_improved",
     "pct_unchanged",
     "pct_deteriorated",
 )
-TESTS = ("p_t", "p_wilcoxon")  # significance tests only where groups are large enough to mean something
+TESTS = ("p_t", "p_wilcoxon", "p_holm")  # significance tests only where groups are large enough to mean something
 CONTEXT_REASON = "contextschaal: alleen beschreven, geen verandering"
 NOT_COMPARED_REASON = "niet vergeleken tussen deze momenten"
 
@@ -63,6 +66,8 @@ class GroupFigures:
     mean_to: float | None = None
     sd_to: float | None = None
     n_paired: int | None = None
+    sd_from_paired: float | None = None  # the SDs of the paired people: the ones g_av divides by
+    sd_to_paired: float | None = None
     mean_change: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -70,6 +75,7 @@ class GroupFigures:
     g_av: float | None = None
     p_t: float | None = None
     p_wilcoxon: float | None = None
+    p_holm: float | None = None  # the primary test's p, Holm-adjusted over the outcome scales of this moment pair
     pct_improved: int | None = None
     pct_unchanged: int | None = None
     pct_deteriorated: int | None = None
@@ -167,6 +173,7 @@ class Report:
     reliability: dict[str, float | None]  # scale -> pooled T0 α used for the RCI
     mixed_versions: int  # pairs answered on different instrument versions
     scale_titles: dict[str, str]
+    primary_test: str = "paired_t"  # the pre-registered primary test (instrument's analysis plan)
     then_test: list[ThenTest] = field(default_factory=list)
     attrition: list[AttritionRow] = field(default_factory=list)
     learning: list[LearningRow] = field(default_factory=list)
@@ -444,6 +451,8 @@ def build_report(
             change.column(name)
             for name in (
                 "n_paired",
+                "sd_from",
+                "sd_to",
                 "mean_change",
                 "ci_low",
                 "ci_high",
@@ -461,12 +470,13 @@ def build_report(
             if plan_to[node.key].shown:
                 row.n_to, row.mean_to, row.sd_to = after.n[g], after.mean[g], after.sd[g]
             if plan_pair[node.key].shown:
-                n_paired, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
+                n_paired, sd_from, sd_to, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
                     column[g] for column in paired
                 )
                 if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (§3.4)
                     row.p_t, row.p_wilcoxon = st.paired_tests(before_all[node.idx], after_all[node.idx])
                 row.n_paired, row.mean_change = n_paired, mean_change
+                row.sd_from_paired, row.sd_to_paired = sd_from, sd_to
                 row.ci_low, row.ci_high, row.d_z, row.g_av = ci_low, ci_high, d_z, g_av
                 if improved is not None:
                     row.pct_improved = round_pct(improved)
@@ -485,6 +495,7 @@ def build_report(
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
+    _adjust_for_multiplicity(rows, data.instrument.analysis.primary_test)
     flows = _flows(lat, tree, wanted, c, moment_from, moment_to)
     mixed = int(
         np.count_nonzero(
@@ -502,6 +513,7 @@ def build_report(
         reliability,
         mixed,
         {s.id: s.title for s in data.instrument.scales},
+        data.instrument.analysis.primary_test,
     )
     report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales) :], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
@@ -597,6 +609,19 @@ def _learning(
             )
         )
     return out
+
+
+def _adjust_for_multiplicity(rows: list[GroupFigures], primary_test: str) -> None:
+    """Holm over the primary test of every outcome scale shown for one group and moment pair (the family: the
+    scales of one moment pair, where the tests are shown); the other test stays an unadjusted sensitivity check."""
+    by_group: dict[str, list[GroupFigures]] = {}
+    for row in rows:
+        if row.level in TOP_LEVELS:
+            by_group.setdefault(row.group_key, []).append(row)
+    for family in by_group.values():
+        primary = [row.p_t if primary_test == "paired_t" else row.p_wilcoxon for row in family]
+        for row, adjusted in zip(family, st.holm(primary), strict=True):
+            row.p_holm = adjusted
 
 
 def _not_an_outcome(row: GroupFigures, outcome: bool) -> None:

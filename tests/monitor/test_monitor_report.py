@@ -81,6 +81,7 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
         db, scope, instrument=inst, moment_from="T0", moment_to="T1", thresholds=Thresholds(), root="organisation"
     )
     data = load_dataset(db, scope=scope, instrument=inst)
+    p_primary: dict[str, float] = {}
     for scale in [s for s in data.scales if inst.compared(s, "T0", "T1")]:
         row = report.row(f"org:{org.id}", scale)
         pairs = [
@@ -102,6 +103,9 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
             d.mean() / ((before.std(ddof=1) + after.std(ddof=1)) / 2) * (1 - 3 / (4 * df - 1))
         )
         assert row.p_wilcoxon == pytest.approx(sps.wilcoxon(after, before).pvalue, rel=1e-6)
+        # g_av divides by the paired people's SDs, which the row carries so a reader can reproduce it.
+        assert (row.sd_from_paired, row.sd_to_paired) == pytest.approx((before.std(ddof=1), after.std(ddof=1)))
+        p_primary[scale] = t.pvalue
         everyone_t0 = [p.scores["T0"][scale] for p in data.people if p.scores["T0"].get(scale) is not None]
         assert row.n_from == len(everyone_t0) and row.mean_from == pytest.approx(np.mean(everyone_t0))
         # RCI with the pooled T0 alpha and the pooled T0 SD, computed independently.
@@ -109,6 +113,15 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
         s_diff = np.sqrt(2) * np.std(everyone_t0, ddof=1) * np.sqrt(1 - alpha)
         improved = np.sum(d / s_diff > 1.96) / len(d)
         assert row.pct_improved == round(improved * 100 + 1e-9)
+    # Holm over the primary (paired t) test of the three outcome scales compared T0 → T1, by hand.
+    ordered = sorted(p_primary.items(), key=lambda kv: kv[1])
+    expected, running = {}, 0.0
+    for rank, (scale, p) in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - rank) * p))
+        expected[scale] = running
+    assert len(expected) == 3
+    assert {s: report.row(f"org:{org.id}", s).p_holm for s in expected} == pytest.approx(expected)
+    assert all(r.p_holm is None for r in report.rows if r.level != "organisation" or r.scale in ("VAA", "FAC"))
     quality = {(q.scale, q.moment): q for q in report.quality}
     assert quality[("KEN", "T0")].alpha == pytest.approx(report.reliability["KEN"])
 

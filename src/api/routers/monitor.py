@@ -156,6 +156,8 @@ class MonitorRow(BaseModel):
     n_from: int | None
     n_to: int | None
     n_paired: int | None
+    sd_from_paired: float | None
+    sd_to_paired: float | None
     mean_from: float | None
     sd_from: float | None
     mean_to: float | None
@@ -167,6 +169,7 @@ class MonitorRow(BaseModel):
     g_av: float | None
     p_t: float | None
     p_wilcoxon: float | None
+    p_holm: float | None
     pct_improved: int | None
     pct_unchanged: int | None
     pct_deteriorated: int | None
@@ -203,6 +206,7 @@ class MonitorResponse(BaseModel):
     min_paired: int
     instrument: str
     instrument_status: str
+    primary_test: str
     rows: list[MonitorRow]
     flows: list[FlowRow]
     quality: list[QualityRow]
@@ -216,6 +220,7 @@ def _response(report, instrument: Instrument) -> MonitorResponse:
         min_paired=report.thresholds.min_paired,
         instrument=instrument.id,
         instrument_status=instrument.status,
+        primary_test=report.primary_test,
         rows=[MonitorRow(**{k: getattr(r, k) for k in MonitorRow.model_fields}) for r in report.rows],
         flows=[FlowRow(**{k: getattr(f, k) for k in FlowRow.model_fields}) for f in report.flows],
         quality=[
