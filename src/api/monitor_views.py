@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api import monitor_charts as charts
+from monitor.references import REFERENCE_SAMPLE_N
 from monitor.report import GroupFigures, Report
 
 FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}
@@ -124,6 +125,7 @@ def overview_context(report: Report, instrument) -> dict:
         "instrument": instrument,
         "nl": nl,
         "p_value": p_value,
+        "reference_n": REFERENCE_SAMPLE_N,
         "scale_rows": scale_rows,
         "flows": report.flows,
         "quality": report.quality,

@@ -7,7 +7,7 @@ applied once, identically everywhere (``monitor.disclosure``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +17,7 @@ from monitor import grouped, lattice
 from monitor import statistics as st
 from monitor.dataset import NO_GEBIED, Columns, Dataset
 from monitor.disclosure import Decision, Reason, Thresholds, round_pct
+from monitor.references import Reference
 
 Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
 Root = Literal["organisation", "cohort", "overall"]
@@ -174,6 +175,7 @@ class Report:
     mixed_versions: int  # pairs answered on different instrument versions
     scale_titles: dict[str, str]
     primary_test: str = "paired_t"  # the pre-registered primary test (instrument's analysis plan)
+    references: dict[str, Reference] = field(default_factory=dict)  # the RCI reference per scale, when frozen/given
     then_test: list[ThenTest] = field(default_factory=list)
     attrition: list[AttritionRow] = field(default_factory=list)
     learning: list[LearningRow] = field(default_factory=list)
@@ -404,6 +406,7 @@ def build_report(
     n_modules: int = 0,
     only: set[str] | None = None,
     ref: Dataset | None = None,
+    references: Mapping[str, Reference] | None = None,
 ) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
@@ -413,6 +416,8 @@ def build_report(
     ``ref``: the data set this view is a part of (the organisation without the view's filters; default ``data``
     itself): small cells are merged on it once, and a group is shown only when it is a union of its atoms
     (``monitor.lattice``), so that no two views can be subtracted to reveal a small group.
+    ``references``: the RCI reference (α and SD_T0) per scale of the instrument version (``monitor.references``),
+    the same for every view; without it (hand-made data sets) the pooled T0 α of ``quality`` and the scope's T0 SD.
     """
     tree = _tree(data, root)
     lat = _Lattice(data, ref if ref is not None else data, thresholds)
@@ -422,9 +427,12 @@ def build_report(
     scales = data.scales
     if quality is None:
         quality = pooled_quality(t0_matrices or {}, data)
-    reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
-    # The RCI's SD_T0 is the pooled T0 SD of the whole scope, like the reliability.
-    sd_t0 = {s: st.describe(c.scores[("T0", s)]).sd for s in scales}
+    if references is not None:
+        reliability = {s: r.reliability for s, r in references.items()}
+        sd_t0 = {s: r.sd_t0 for s, r in references.items()}
+    else:
+        reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
+        sd_t0 = {s: st.describe(c.scores[("T0", s)]).sd for s in scales}
 
     # Descriptives and paired change of every wanted group and scale at once (monitor.grouped: the same floats as
     # statistics.describe and paired_change group by group); the tests only where they are shown (organisation).
@@ -514,6 +522,7 @@ def build_report(
         mixed,
         {s.id: s.title for s in data.instrument.scales},
         data.instrument.analysis.primary_test,
+        dict(references or {}),
     )
     report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales) :], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:

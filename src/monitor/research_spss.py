@@ -117,7 +117,7 @@ def _wide_label(plan: ResearchPlan, name: str) -> str:
         alpha, sd, _ = plan.reliability.get(scale, (None, None, None))
         a = f"{alpha:.2f}" if alpha is not None else "-"
         s = f"{sd:.2f}" if sd is not None else "-"
-        return f"{title}: RCI {rest[4:].replace('_', '→')} (α={a}, SD_T0={s}, pooled)"
+        return f"{title}: RCI {rest[4:].replace('_', '→')} (α={a}, SD_T0={s}, reference of the instrument version)"
     if rest.startswith("change_"):
         return f"{title}: change {rest[7:].replace('_', '→')}"
     return f"{title}: scale score {rest}"

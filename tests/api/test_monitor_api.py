@@ -70,6 +70,8 @@ def test_manager_pages_show_charts_tables_and_withheld_cells(make_client, monito
     # KEN, ATT and ZEL: VAA is compared T0 → T2 only and FAC (context) never
     assert page.text.count('<figure class="chart" role="img"') == 3 and "<svg" in page.text
     assert "te weinig deelnemers" in page.text and "aanvullend afgeschermd" in page.text
+    # The RCI reference of the version is named with its figures and the day it was frozen (39 T0 ≥ 30).
+    assert "Kennis: α = " in page.text and "30 voormetingen" in page.text and "vastgelegd op" in page.text
     assert c.get("/monitor?van=T1&naar=T0").status_code == 422
     wijk = c.get(f"/monitor/wijk/{wijken['Noord A'].id}")
     assert wijk.status_code == 200 and "Schaalscores per meetmoment" in wijk.text

@@ -183,17 +183,13 @@ def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported
 
 
 def _monitor_reliability(db, org, inst):
-    """The RCI reference as the monitor computes it: the whole data set, the item matrices, the T0 scale scores."""
-    from monitor import statistics as st
-    from monitor.dataset import Scope, item_matrices, load_dataset
+    """The RCI reference the monitor classifies with (the instrument version's, monitor.references) and the data."""
+    from monitor.dataset import Scope, load_dataset
+    from monitor.references import rci_references
 
     data = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
-    matrices = item_matrices(db, dataset=data, moment="T0")
-    out = {}
-    for scale in data.scales:
-        t0 = [p.scores.get("T0", {}).get(scale) if "T0" in p.submitted else None for p in data.people]
-        out[scale] = (st.cronbach_alpha(matrices[scale]).alpha, st.describe(t0).sd)
-    return data, out
+    refs = rci_references(db, instrument=inst)
+    return data, {scale: (r.reliability, r.sd_t0) for scale, r in refs.items()}
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["scored-from-answers", "stored-scores"])
