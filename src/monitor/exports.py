@@ -59,7 +59,7 @@ MONITOR_COLUMNS = (
     "withheld",
     "withheld_reason",
 )
-FLOW_FIGURES = ("invited", "responded_from", "responded_to", "paired", "rate_from", "rate_to")
+FLOW_FIGURES = ("invited", "responded_from", "responded_to", "paired", "due", "responded_due", "rate_from", "rate_to")
 FLOW_COLUMNS = ("group_key", "group", "level", *FLOW_FIGURES, "withheld")
 QUALITY_COLUMNS = ("scale", "scale_title", "moment", "n", "alpha", "alpha_below_070", "item", "item_rest")
 

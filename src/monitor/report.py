@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -96,8 +97,10 @@ class GroupFlow:
     responded_to: int | None
     paired: int | None
     rate_from: int | None
-    rate_to: int | None
+    rate_to: int | None  # of those whose window for the later moment has closed (``due``), the share who answered
     suppressed: list[str] = field(default_factory=list)
+    due: int | None = None  # invited whose window for the later moment has closed
+    responded_due: int | None = None  # of them, answered the later moment
 
 
 @dataclass
@@ -141,6 +144,7 @@ class AttritionRow:
     mean_dropouts: float | None
     p_welch: float | None
     hedges_g: float | None
+    n_not_yet_due: int | None = None  # T0, no later moment yet, but its window is still open: not a drop-out
 
     @property
     def possibly_biased(self) -> bool:
@@ -304,9 +308,10 @@ class _Lattice:
     the view's filters, so that every view of it — any cohort, period or version filter, a cohort page, a wijk
     page — is judged against the same atoms."""
 
-    def __init__(self, data: Dataset, ref: Dataset, thresholds: Thresholds) -> None:
+    def __init__(self, data: Dataset, ref: Dataset, thresholds: Thresholds, today: date) -> None:
         self.thresholds = thresholds
         self.ref = ref.columns
+        self.ref_data, self.today = ref, today
         self.filtered = data is not ref
         self.versioned = data.scope.version_ids is not None
         view, rc = data.columns, ref.columns
@@ -343,8 +348,12 @@ class _Lattice:
             return np.ones(len(c), bool), []
         if kind in ("completer", "dropout"):
             _, a, b, s = spec
-            later = c.submitted[b] if kind == "completer" else ~c.submitted[b]
+            later = c.submitted[b] if kind == "completer" else ~c.submitted[b] & self.ref_data.is_due(b, self.today)
             return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
+        if kind == "due":
+            return self.ref_data.is_due(spec[1], self.today), []
+        if kind == "responded_due":
+            return c.submitted[spec[1]] & self.ref_data.is_due(spec[1], self.today), [c.version[spec[1]]]
         raise ValueError(f"unknown measure {spec!r}")
 
     def plan(
@@ -407,6 +416,7 @@ def build_report(
     only: set[str] | None = None,
     ref: Dataset | None = None,
     references: Mapping[str, Reference] | None = None,
+    today: date | None = None,
 ) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
@@ -420,7 +430,8 @@ def build_report(
     the same for every view; without it (hand-made data sets) the pooled T0 α of ``quality`` and the scope's T0 SD.
     """
     tree = _tree(data, root)
-    lat = _Lattice(data, ref if ref is not None else data, thresholds)
+    today = today or date.today()
+    lat = _Lattice(data, ref if ref is not None else data, thresholds, today)
     nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
     c = data.columns
@@ -504,7 +515,7 @@ def build_report(
             rows.append(row)
 
     _adjust_for_multiplicity(rows, data.instrument.analysis.primary_test)
-    flows = _flows(lat, tree, wanted, c, moment_from, moment_to)
+    flows = _flows(lat, tree, wanted, c, moment_from, moment_to, data.is_due(moment_to, today))
     mixed = int(
         np.count_nonzero(
             c.submitted[moment_from] & c.submitted[moment_to] & (c.version[moment_from] != c.version[moment_to])
@@ -530,7 +541,8 @@ def build_report(
         # by the version filter, not by who dropped out, so it is shown without that filter only.
         compared = [s for s in scales if data.instrument.compared(s, moment_from, moment_to)]
         if not lat.versioned:
-            report.attrition = _attrition(lat, tree, c, compared, moment_from, moment_to, thresholds)
+            due = data.is_due(moment_to, today)
+            report.attrition = _attrition(lat, tree, c, compared, moment_from, moment_to, thresholds, due)
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
@@ -556,13 +568,23 @@ def _then_test(
 
 
 def _attrition(
-    lat: _Lattice, tree: _Tree, c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds
+    lat: _Lattice,
+    tree: _Tree,
+    c: Columns,
+    scales: list[str],
+    moment_from: str,
+    moment_to: str,
+    thresholds: Thresholds,
+    due: np.ndarray,
 ) -> list[AttritionRow]:
+    """Completers against drop-outs; a drop-out is someone whose window for the later moment has closed without a
+    response. Those whose window is still open are not yet due and belong to neither group."""
     out = []
     later = c.submitted[moment_to]
     for scale in scales:
         base = c.scores[(moment_from, scale)]
-        is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later
+        is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later & due
+        waiting = int(np.count_nonzero(np.isfinite(base) & ~later & ~due))
         completers, dropouts = base[is_c], base[is_d]
         show_c = lat.plan(tree, [tree.root], is_c, ("completer", moment_from, moment_to, scale), "n")[
             tree.root.key
@@ -579,6 +601,7 @@ def _attrition(
                 st.describe(dropouts).mean if show_d else None,
                 a.p_welch if a else None,
                 a.hedges_g if a else None,
+                waiting if waiting >= thresholds.min_n or waiting == 0 else None,
             )
         )
     return out
@@ -653,7 +676,7 @@ def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], par
 
 
 def _flows(
-    lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str
+    lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str, due: np.ndarray
 ) -> list[GroupFlow]:
     had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
     masks = {
@@ -661,6 +684,8 @@ def _flows(
         "responded_from": (had_from, ("submitted", moment_from)),
         "responded_to": (had_to, ("submitted", moment_to)),
         "paired": (had_from & had_to, ("both", moment_from, moment_to)),
+        "due": (due, ("due", moment_to)),
+        "responded_due": (had_to & due, ("responded_due", moment_to)),
     }
     plans = {name: lat.plan(tree, nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
     masks = {name: mask for name, (mask, _) in masks.items()}
@@ -673,7 +698,9 @@ def _flows(
         suppressed = [name for name, v in values.items() if v is None]
         inv = values["invited"]
         rate_from = round_pct(values["responded_from"] / inv) if inv and values["responded_from"] is not None else None
-        rate_to = round_pct(values["responded_to"] / inv) if inv and values["responded_to"] is not None else None
+        due_n, answered = values["due"], values["responded_due"]
+        # over closed windows only: someone whose window is still open has not had the chance to answer
+        rate_to = round_pct(answered / due_n) if due_n and answered is not None else None
         out.append(
             GroupFlow(
                 node.key,
@@ -686,6 +713,8 @@ def _flows(
                 rate_from,
                 rate_to,
                 suppressed,
+                values["due"],
+                values["responded_due"],
             )
         )
     return out

@@ -316,3 +316,43 @@ def test_a_context_scale_is_described_but_never_scored_as_change():
     assert report.row("org:1", "KEN").mean_change is not None
     assert {a.scale for a in report.attrition} == {"KEN", "ATT", "ZEL"}
     assert {r.scale for r in report.learning} == {"KEN", "ATT", "ZEL"}
+
+
+def _two_cohorts_without_t1(n_closed: int, n_open: int, without_t1: int) -> Dataset:
+    """People with T0; in each cohort the first ``without_t1`` have no T1. Cohort 1's T1 window closed, cohort 2's
+    is still open."""
+    data = _people_for_learning(n_closed + n_open, 0)
+    people = data.people
+    for i, p in enumerate(people):
+        p.cohort_id = 1 if i < n_closed else 2
+        if (i if i < n_closed else i - n_closed) < without_t1:
+            p.submitted.discard("T1")
+            p.scores.pop("T1", None)
+    from datetime import date
+
+    out = Dataset.of_people(data.scope, data.organisation, data.instrument, {}, people, data.wijken, {}, {})
+    out.closes_on = {(1, "T1"): date(2026, 6, 1), (2, "T1"): date(2026, 12, 31), (1, "T0"): date(2026, 1, 1)}
+    return out
+
+
+def test_attrition_counts_only_people_whose_window_has_closed():
+    from datetime import date
+
+    data = _two_cohorts_without_t1(20, 20, without_t1=6)
+    today = date(2026, 9, 1)
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={}, today=today)
+    row = next(a for a in report.attrition if a.scale == "KEN")
+    # 6 without T1 in the closed cohort are drop-outs; the 6 in the open cohort are not yet due.
+    assert (row.n_completers, row.n_dropouts, row.n_not_yet_due) == (28, 6, 6)
+    dropouts = [p.scores["T0"]["KEN"] for p in data.people if p.cohort_id == 1 and "T1" not in p.submitted]
+    assert row.mean_dropouts == pytest.approx(np.mean(dropouts))
+    flow = next(f for f in report.flows if f.level == "organisation")
+    # Response at T1 over closed windows only: 14 of the 20 whose window closed, not 28 of 40.
+    assert (flow.due, flow.responded_due, flow.rate_to) == (20, 14, 70)
+    assert data.is_due("T1", today).tolist() == [True] * 20 + [False] * 20
+    assert not data.is_due("T2", today).any()  # no T2 window: nobody is due
+    # Once the second window closes too, its 6 count as drop-outs.
+    later = build_report(
+        data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={}, today=date(2027, 1, 5)
+    )
+    assert next(a for a in later.attrition if a.scale == "KEN").n_dropouts == 12

@@ -186,6 +186,8 @@ class FlowRow(BaseModel):
     paired: int | None
     rate_from: int | None
     rate_to: int | None
+    due: int | None
+    responded_due: int | None
     suppressed: list[str]
 
 
