@@ -75,6 +75,22 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
+def test_spss_file_sets_measurement_levels_integer_formats_and_names_reverse_keyed_items(db, exported, tmp_path):
+    import pyreadstat
+
+    org, _, _, inst = exported
+    _write(db, org, inst, "spss", tmp_path / "data.sav")
+    _, meta = pyreadstat.read_sav(str(tmp_path / "data.sav"), user_missing=True, metadataonly=True)
+    measure, formats, labels = meta.variable_measure, meta.original_variable_types, meta.column_names_to_labels
+    assert measure["KEN1_T0"] == "ordinal" and formats["KEN1_T0"] == "F2.0"
+    assert measure["KEN_T0"] == "scale" and measure["KEN_change_T0_T1"] == "scale" and formats["KEN_T0"] == "F8.2"
+    assert measure["pseudonym"] == measure["wijk"] == "nominal"
+    assert "unknown" not in set(measure.values())  # PSPP read every variable as nominal before
+    assert meta.variable_value_labels["KEN1_T0"][1.0] == "helemaal mee oneens"
+    assert labels["ATT3_T0"].startswith("[reverse-keyed: scored 6 − answer]")
+    assert "reverse" not in labels["ATT1_T0"]
+
+
 def test_spss_file_holds_the_long_exports_values_per_pseudonym_and_item(db, exported, tmp_path):
     import pyreadstat
 
