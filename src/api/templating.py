@@ -46,9 +46,9 @@ templates.env.filters["local_time"] = local_time
 NAV: dict[str, list[tuple[str, str]]] = {
     Role.trainee: [("/leerpad", "Mijn leerpad"), ("/vragenlijsten", "Vragenlijsten")],
     Role.trainer: [("/groepen", "Mijn groepen"), ("/berichten", "Berichten")],
-    Role.manager: [("/monitor", "Monitor"), ("/beheer/organisaties", "Organisatie")],
+    Role.manager: [("/monitor/kort", "Monitor"), ("/beheer/organisaties", "Organisatie")],
     Role.admin: [
-        ("/monitor", "Monitor"),
+        ("/monitor/kort", "Monitor"),
         ("/groepen", "Groepen"),
         ("/berichten", "Berichten"),
         ("/beheer/gebruikers", "Gebruikers"),

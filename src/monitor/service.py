@@ -320,3 +320,36 @@ def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresho
                 }
             )
     return {"wijk": wijk, "items": items, "withheld_scales": sorted(set(data.scales) - shown_scales)}
+
+
+def trend_reports(
+    session: Session,
+    *,
+    user: User,
+    instrument: Instrument,
+    thresholds: Thresholds,
+    moment_from: str = "T0",
+    moment_to: str = "T1",
+    organisation_id: int | None = None,
+) -> tuple[Organisation, list[tuple[object, Report]]]:
+    """Change per cohort, in order of start date: one cohort-filtered organisation report each. Every one is planned
+    on the organisation's atoms (``monitor.lattice``), so the cohorts side by side follow the small-cell rule of any
+    other view and cannot be subtracted from the organisation's figures."""
+    from training.models import Cohort
+
+    org = organisation_for(session, user=user, organisation_id=organisation_id)
+    cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
+    out: list[tuple[object, Report]] = []
+    for cohort in cohorts:
+        scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=(cohort.id,))  # type: ignore[arg-type]
+        report = _report(
+            session,
+            scope,
+            instrument=instrument,
+            moment_from=moment_from,
+            moment_to=moment_to,
+            thresholds=thresholds,
+            root="organisation",
+        )
+        out.append((cohort, report))
+    return org, out

@@ -12,6 +12,7 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
 from api.errors import api_errors
 from api.inputs import PathId, QueryId
+from api.monitor_headline import headline_context, trend_context
 from api.monitor_views import overview_context, wijk_context
 from api.templating import render
 from monitor import service
@@ -57,6 +58,45 @@ def monitor_overview_page(
         "monitor_overview.html",
         overview_context(report, instrument)
         | {"filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie},
+    )
+
+
+@router.get("/monitor/kort", include_in_schema=False)
+def monitor_headline_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: QueryId = None,
+):
+    """The first screen for project leaders: a plain sentence per scale, per wijk a chart beside its table."""
+    report = service.organisation_report(
+        session, user=user, instrument=instrument, thresholds=thresholds, organisation_id=organisatie
+    )
+    org = service.organisation_for(session, user=user, organisation_id=organisatie)
+    return render(
+        request,
+        "monitor_headline.html",
+        headline_context(report, instrument, organisation=org.name, today=date.today()),
+    )
+
+
+@router.get("/monitor/trend", include_in_schema=False)
+def monitor_trend_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: QueryId = None,
+):
+    """Change per cohort (by start period) side by side, each cohort under the organisation's small-cell rule."""
+    org, cohorts = service.trend_reports(
+        session, user=user, instrument=instrument, thresholds=thresholds, organisation_id=organisatie
+    )
+    return render(
+        request, "monitor_trend.html", trend_context(cohorts, instrument, organisation=org.name, today=date.today())
     )
 
 
