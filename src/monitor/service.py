@@ -339,17 +339,27 @@ def trend_reports(
 
     org = organisation_for(session, user=user, organisation_id=organisation_id)
     cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
+    check_pair(moment_from, moment_to)
+    # The organisation's data set, α and references once; per cohort only its own people are read (at 10× the city
+    # data, reading the organisation again per cohort took 36 s for 40 cohorts).
+    org_data = load_dataset(
+        session, scope=Scope(organisation_id=org.id, instrument_id=instrument.id), instrument=instrument, learning=False
+    )
+    quality = pooled_quality(session, org_data)
+    references = references_for(session, instrument, thresholds)
     out: list[tuple[object, Report]] = []
     for cohort in cohorts:
         scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=(cohort.id,))  # type: ignore[arg-type]
-        report = _report(
-            session,
-            scope,
-            instrument=instrument,
+        data = load_dataset(session, scope=scope, instrument=instrument, learning=False)
+        report = build_report(
+            data,
             moment_from=moment_from,
             moment_to=moment_to,
             thresholds=thresholds,
-            root="organisation",
+            quality=quality,
+            ref=org_data,
+            references=references,
+            only={f"org:{org.id}"},
         )
         out.append((cohort, report))
     return org, out

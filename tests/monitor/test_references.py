@@ -135,3 +135,19 @@ def test_a_version_with_few_respondents_has_a_provisional_reference_and_none_bel
     assert refs and all(not r.frozen and r.n_sample == 3 for r in refs.values())
     assert db.exec(select(RciReference)).all() == []
     assert service.references_for(db, inst, Thresholds()) == {}  # 3 people: below the small-cell threshold
+
+
+def test_the_trend_gives_each_cohort_the_figures_of_its_filtered_view(db, two_cohorts):
+    org, _, cohort_a, cohort_b, manager, inst = two_cohorts
+    _, trend = service.trend_reports(db, user=manager, instrument=inst, thresholds=Thresholds())
+    assert [c.id for c, _ in trend] == [cohort_a.id, cohort_b.id]
+    for cohort, report in trend:
+        filtered = _org_report(db, manager, inst, cohort_id=cohort.id)
+        for scale in ("KEN", "ATT", "ZEL"):
+            got, want = report.row(f"org:{org.id}", scale), filtered.row(f"org:{org.id}", scale)
+            assert (got.n_paired, got.mean_change, got.ci_low, got.pct_improved) == (
+                want.n_paired,
+                want.mean_change,
+                want.ci_low,
+                want.pct_improved,
+            )
