@@ -158,9 +158,10 @@ def test_demo_data_has_the_promised_shape(demo):
 
     wijken = demo.exec(select(Wijk)).all()
     assert len(wijken) >= 6
-    assert len(demo.exec(select(Cohort)).all()) == 2
+    # the training demo's spring and autumn cohorts, and the monitor demo's finished cohort of last year (42 people)
+    assert len(demo.exec(select(Cohort)).all()) == 3
     trainees = demo.exec(select(User).where(User.role == "trainee")).all()
-    assert 35 <= len(trainees) <= 45
+    assert 35 + 42 <= len(trainees) <= 45 + 42
     per_wijk = Counter(e.wijk_id for e in demo.exec(select(Enrolment)))
     assert min(per_wijk.values()) < 5 and max(per_wijk.values()) >= 5
     for role in ("trainee", "trainer", "manager", "admin"):

@@ -80,6 +80,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "save_paper_entry": TRAINER,
     # monitor: managers see their organisation, trainers only their cohorts' pages, admins everything
     "monitor_overview_page": MANAGER,
+    "monitor_headline_page": MANAGER,
+    "monitor_trend_page": MANAGER,
     "monitor_wijk_page": MANAGER,
     "cohort_monitor_page": STAFF,
     "api_monitor": MANAGER,

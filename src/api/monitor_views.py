@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api import monitor_charts as charts
+from monitor.references import REFERENCE_SAMPLE_N
 from monitor.report import GroupFigures, Report
 from training.spreadsheet import nl, p_value  # one Dutch number format for pages and Excel exports
 
@@ -50,9 +51,15 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     else:
         change = (
             f'<td class="num">{r.n_paired}</td>\n            <td class="num">{nl(r.mean_change)} [{nl(r.ci_low)}; '
-            f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)}</td>'
+            f'{nl(r.ci_high)}]</td>\n            <td class="num">{nl(r.d_z)}</td><td class="num">{nl(r.g_av)} '
+            f'<span class="sd-paired">(sd {nl(r.sd_from_paired)} / {nl(r.sd_to_paired)})</span></td>'
         )
-    tests = f"{escape(p_value(r.p_t))} / {escape(p_value(r.p_wilcoxon))}" if r.p_t is not None else "—"
+    tests = (
+        f'{escape(p_value(r.p_holm))} <span class="p-raw">(t {escape(p_value(r.p_t))}; '
+        f"Wilcoxon {escape(p_value(r.p_wilcoxon))})</span>"
+        if r.p_t is not None or r.p_wilcoxon is not None
+        else "—"
+    )
     rci = f"{r.pct_improved}% / {r.pct_unchanged}% / {r.pct_deteriorated}%" if r.pct_improved is not None else "—"
     return (
         f'\n        <tr class="level-{escape(r.level)}">\n          <th scope="row">{name}\n            '
@@ -106,6 +113,7 @@ def overview_context(report: Report, instrument) -> dict:
         "instrument": instrument,
         "nl": nl,
         "p_value": p_value,
+        "reference_n": REFERENCE_SAMPLE_N,
         "scale_rows": scale_rows,
         "flows": report.flows,
         "quality": report.quality,

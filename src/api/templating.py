@@ -52,9 +52,9 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/kennischecks/statistiek", "Kennischecks"),
         ("/berichten", "Berichten"),
     ],
-    Role.manager: [("/monitor", "Monitor"), ("/beheer/organisaties", "Organisatie")],
+    Role.manager: [("/monitor/kort", "Monitor"), ("/beheer/organisaties", "Organisatie")],
     Role.admin: [
-        ("/monitor", "Monitor"),
+        ("/monitor/kort", "Monitor"),
         ("/groepen", "Groepen"),
         ("/kennischecks/statistiek", "Kennischecks"),
         ("/berichten", "Berichten"),

@@ -124,7 +124,8 @@ def codebook_json(versions: dict[str, Instrument], coarsening: dict[str, Any] | 
             "<SCALE>_change_<FROM>_<TO>": "the person's change, TO − FROM",
             "<SCALE>_change_then_T1": "T1 − T1then (change against the retrospective pretest)",
             "<SCALE>_rci_T0_<TO>": "Jacobson–Truax reliable change index: change / S_diff, with S_diff = "
-            "SD_T0·√(2(1 − α)) from the organisation's pooled T0 SD and Cronbach's α; "
+            "SD_T0·√(2(1 − α)) from the instrument version's frozen reference (the T0 SD and Cronbach's α of its "
+            "first 30 T0 respondents); "
             "> 1.96 is a reliable improvement, < −1.96 a reliable deterioration",
         },
         "missing": {

@@ -188,6 +188,9 @@ class Dataset:
     gebieden: dict[int, Gebied]
     cohorts: dict[int, Cohort]
     organisations: dict[int, Organisation] = field(default_factory=dict)  # the organisations in scope
+    # (cohort, moment) -> the day its measurement window closes; None: unknown (hand-made data sets), every window
+    # counts as closed.
+    closes_on: dict[tuple[int, str], date] | None = None
     derived: dict = field(default_factory=dict, repr=False, compare=False)  # built from the columns, per dataset
 
     @classmethod
@@ -214,6 +217,14 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.columns)
+
+    def is_due(self, moment: str, today: date) -> np.ndarray:
+        """Per person: has their cohort's window for ``moment`` closed before ``today``? Only then can a missing
+        response count as a drop-out. A cohort without a window for the moment is not due."""
+        if self.closes_on is None:
+            return np.ones(len(self.columns), bool)
+        closed = [cid for (cid, m), day in self.closes_on.items() if m == moment and day < today]
+        return np.isin(self.columns.cohort_id, np.array(closed, np.int64))
 
     @cached_property
     def people(self) -> list[Person]:
@@ -487,7 +498,15 @@ def _dataset(
         if org is not None
         else {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.name))}
     )
-    return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts, organisations)
+    from monitor.models import MeasurementWindow
+
+    closes_on = {
+        (w.cohort_id, w.moment): w.closes_on
+        for w in session.exec(
+            select(MeasurementWindow).where(MeasurementWindow.cohort_id.in_(list(cohorts)))  # type: ignore[attr-defined]
+        )
+    }
+    return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts, organisations, closes_on)
 
 
 def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[int, dict[str, float]]:

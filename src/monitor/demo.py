@@ -19,6 +19,8 @@ from training.models import Cohort, Enrolment, Organisation, User
 
 ORGANISATION = "Gemeente Rotterdam"  # the training demo's organisation
 SPRING, AUTUMN = "Regie-ondersteuners voorjaar", "Regie-ondersteuners najaar"
+EARLIER = "Regie-ondersteuners vorig jaar"  # finished: every window closed
+EARLIER_WIJKEN = (("Afrikaanderwijk", 13), ("Bloemhof", 12), ("Hillesluis", 11), ("Tarwewijk", 6))
 DEMO_TRAINEE = "trainee@demo.local"  # fills in her own voormeting: no responses are made for her
 T0_RATE, T1_RATE = 0.85, 0.75  # share of trainees with a submitted T0; of the spring cohort, with a T1
 SKIP_RATE = 0.03  # items left unanswered
@@ -98,56 +100,121 @@ def load_monitor_demo_data(
         .where(Enrolment.cohort_id.in_([spring.id, autumn.id]), User.email != DEMO_TRAINEE)
         .order_by(Enrolment.id)
     ).all()
-    n_responses = n_answers = 0
     _research_choices(session, [user for _, user in enrolments], seed=seed, today=today)
+    counts = [0, 0]  # responses, answers
     for enrolment, _user in enrolments:
         has_t0 = rng.random() < T0_RATE
         has_t1 = enrolment.cohort_id == spring.id and rng.random() < (T1_RATE if has_t0 else 0.4)
-        # A latent level per scale, and a growth that is positive on average but not for everyone.
-        level = {scale.id: rng.gauss(2.8, 0.55) for scale in instrument.scales}
-        gain = {scale.id: rng.gauss(0.55 if scale.id != "FAC" else 0.1, 0.45) for scale in instrument.scales}
-        for moment, wanted, days_ago in (("T0", has_t0, 50), ("T1", has_t1, 3)):
-            if not wanted:
-                continue
-            submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10), tzinfo=UTC)
-            rows = _answers(instrument, moment, level, gain, rng)
-            # Scored as a submission is (monitor.stored_scores), from the answers in hand.
-            scores = compute_scores(
-                instrument,
-                moment,
-                [(item_id, then_test, value if isinstance(value, int) else None) for item_id, then_test, value in rows],
-            )
-            response = QuestionnaireResponse(
-                enrolment_id=enrolment.id,
-                moment=moment,
-                instrument_id=instrument.id,
-                instrument_version_id=version.id,
-                status="submitted",
-                started_at=submitted - timedelta(minutes=20),
-                submitted_at=submitted,
-                scores_json=scores.scores_json(),
-                items_json=scores.items_json(),
-            )
-            session.add(response)
-            session.flush()
-            n_responses += 1
-            session.execute(
-                insert(Answer.__table__),
-                [
-                    {
-                        "response_id": response.id,
-                        "item_id": item_id,
-                        "then_test": then_test,
-                        "answered_at": submitted,
-                        "value": value if isinstance(value, int) else None,
-                        "missing_code": None if isinstance(value, int) else value,
-                    }
-                    for item_id, then_test, value in rows
-                ],
-            )
-            n_answers += len(rows)
+        _respond(session, enrolment, instrument, version, [("T0", has_t0, 50), ("T1", has_t1, 3)], rng, today, counts)
+    earlier = _earlier_cohort(session, spring.organisation_id, today)
+    for enrolment in earlier:
+        has_t1 = rng.random() < 0.92
+        has_t2 = has_t1 and rng.random() < 0.75
+        moments = [("T0", True, 290), ("T1", has_t1, 200), ("T2", has_t2, 80)]
+        _respond(session, enrolment, instrument, version, moments, rng, today, counts)
+    n_responses, n_answers = counts
     session.flush()
-    return {"windows": 5, "responses": n_responses, "answers": n_answers}
+    return {"windows": 8, "responses": n_responses, "answers": n_answers}
+
+
+def _respond(
+    session: Session,
+    enrolment: Enrolment,
+    instrument: Instrument,
+    version,
+    moments: list[tuple[str, bool, int]],
+    rng: random.Random,
+    today: date,
+    counts: list[int],
+) -> None:
+    """Submitted responses of one person at the wanted moments (``days_ago`` before today), scored as a submission
+    is. A latent level per scale, and a growth that is positive on average but not for everyone."""
+    level = {scale.id: rng.gauss(2.8, 0.55) for scale in instrument.scales}
+    gain = {scale.id: rng.gauss(0.55 if scale.id != "FAC" else 0.1, 0.45) for scale in instrument.scales}
+    for moment, wanted, days_ago in moments:
+        if not wanted:
+            continue
+        submitted = datetime.combine(today - timedelta(days=days_ago + rng.randint(0, 6)), time(10), tzinfo=UTC)
+        rows = _answers(instrument, moment, level, gain, rng)
+        scores = compute_scores(
+            instrument,
+            moment,
+            [(item_id, then_test, value if isinstance(value, int) else None) for item_id, then_test, value in rows],
+        )
+        response = QuestionnaireResponse(
+            enrolment_id=enrolment.id,
+            moment=moment,
+            instrument_id=instrument.id,
+            instrument_version_id=version.id,
+            status="submitted",
+            started_at=submitted - timedelta(minutes=20),
+            submitted_at=submitted,
+            scores_json=scores.scores_json(),
+            items_json=scores.items_json(),
+        )
+        session.add(response)
+        session.flush()
+        counts[0] += 1
+        session.execute(
+            insert(Answer.__table__),
+            [
+                {
+                    "response_id": response.id,
+                    "item_id": item_id,
+                    "then_test": then_test,
+                    "answered_at": submitted,
+                    "value": value if isinstance(value, int) else None,
+                    "missing_code": None if isinstance(value, int) else value,
+                }
+                for item_id, then_test, value in rows
+            ],
+        )
+        counts[1] += len(rows)
+
+
+def _earlier_cohort(session: Session, organisation_id: int, today: date) -> list[Enrolment]:
+    """A finished cohort of last year whose windows have all closed, in two wijken of more than ten people and one
+    smaller one: the per-wijk monitor shows figures beside withheld cells, and the trend has a cohort to compare."""
+    from training.models import Wijk
+
+    cohort = Cohort(
+        organisation_id=organisation_id,
+        name=EARLIER,
+        start_date=today - timedelta(days=300),
+        end_date=today - timedelta(days=210),
+    )
+    session.add(cohort)
+    session.flush()
+    assert cohort.id is not None
+    for moment, opens, closes in (("T0", 320, 280), ("T1", 215, 180), ("T2", 120, 60)):
+        set_window(
+            session,
+            cohort_id=cohort.id,
+            moment=moment,
+            opens_on=today - timedelta(days=opens),
+            closes_on=today - timedelta(days=closes),
+        )
+    wijken = {w.name: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation_id))}
+    enrolments = []
+    for wijk_name, n in EARLIER_WIJKEN:
+        wijk = wijken.get(wijk_name)
+        if wijk is None:
+            continue
+        for i in range(n):
+            user = User(
+                name=f"Oud-deelnemer {wijk_name} {i + 1}",
+                email=f"oud.{wijk.id}.{i + 1}@demo.local",
+                role="trainee",
+                organisation_id=organisation_id,
+                wijk_id=wijk.id,
+            )
+            session.add(user)
+            session.flush()
+            enrolment = Enrolment(cohort_id=cohort.id, user_id=user.id, wijk_id=wijk.id)  # type: ignore[arg-type]
+            session.add(enrolment)
+            enrolments.append(enrolment)
+    session.flush()
+    return enrolments
 
 
 def _research_choices(session: Session, users: Sequence[User], *, seed: int, today: date) -> None:

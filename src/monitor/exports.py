@@ -32,6 +32,8 @@ FIGURES = (
     "mean_to",
     "sd_to",
     "n_paired",
+    "sd_from_paired",
+    "sd_to_paired",
     "mean_change",
     "ci_low",
     "ci_high",
@@ -39,6 +41,7 @@ FIGURES = (
     "g_av",
     "p_t",
     "p_wilcoxon",
+    "p_holm",
     "pct_improved",
     "pct_unchanged",
     "pct_deteriorated",
@@ -56,7 +59,7 @@ MONITOR_COLUMNS = (
     "withheld",
     "withheld_reason",
 )
-FLOW_FIGURES = ("invited", "responded_from", "responded_to", "paired", "rate_from", "rate_to")
+FLOW_FIGURES = ("invited", "responded_from", "responded_to", "paired", "due", "responded_due", "rate_from", "rate_to")
 FLOW_COLUMNS = ("group_key", "group", "level", *FLOW_FIGURES, "withheld")
 QUALITY_COLUMNS = ("scale", "scale_title", "moment", "n", "alpha", "alpha_below_070", "item", "item_rest")
 

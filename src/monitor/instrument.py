@@ -36,8 +36,9 @@ AnswerValue = int | str
 """A stored answer to a closed item: an int on the format's range, or one of the format's missing codes."""
 
 SNAPSHOT_SOURCE = "<snapshot>"
-# Lifecycle and display data: changing them does not change what an answer means, so not the version either.
-_OUTSIDE_VERSION = ("title", "status", "status_note")
+# Lifecycle, display data and the analysis plan: changing them does not change what an answer means, so not the
+# version either (a new analysis plan must not split the responses already given into two versions).
+_OUTSIDE_VERSION = ("title", "status", "status_note", "analysis")
 _MAX_LISTED_LABELS = 50
 
 
@@ -166,6 +167,25 @@ class ThenTestLabels(_Model):
     retrospective: Text
 
 
+ScaleRole = Literal["outcome", "context"]
+PrimaryTest = Literal["paired_t", "wilcoxon"]
+
+
+class ScaleAnalysis(_Model):
+    """How the monitor treats one scale: an outcome is compared between moments, context is only described."""
+
+    role: ScaleRole = "outcome"
+    # The moments between which the scale's change is compared (default: every moment its items are asked at).
+    moments: Annotated[tuple[Moment, ...], Field(min_length=2), AfterValidator(_sorted_unique_moments)] | None = None
+
+
+class AnalysisPlan(_Model):
+    """The pre-registered analysis: one primary test per outcome scale, the other one a sensitivity check."""
+
+    primary_test: PrimaryTest = "paired_t"
+    scales: dict[Ident, ScaleAnalysis] = Field(default_factory=dict)
+
+
 class Instrument(_Model):
     """One questionnaire. Build it with parse_instrument/load_instrument/from_snapshot, which check references."""
 
@@ -180,6 +200,7 @@ class Instrument(_Model):
     items: tuple[Item, ...] = Field(min_length=1)
     open_questions: tuple[OpenQuestion, ...] = ()
     background: tuple[BackgroundQuestion, ...] = ()
+    analysis: AnalysisPlan = Field(default_factory=AnalysisPlan)  # outside the version hash
 
     # --- look-ups -------------------------------------------------------------------------------------------
 
@@ -211,6 +232,26 @@ class Instrument(_Model):
 
     def background_for(self, moment: Moment) -> list[BackgroundQuestion]:
         return [question for question in self.background if moment in question.moments]
+
+    def scale_analysis(self, scale_id: str) -> ScaleAnalysis:
+        self.scale(scale_id)
+        return self.analysis.scales.get(scale_id, ScaleAnalysis())
+
+    def is_outcome(self, scale_id: str) -> bool:
+        return self.scale_analysis(scale_id).role == "outcome"
+
+    def outcome_scales(self) -> list[str]:
+        return [scale.id for scale in self.scales if self.is_outcome(scale.id)]
+
+    def compared(self, scale_id: str, moment_from: str, moment_to: str) -> bool:
+        """Is the scale's change between these moments an outcome? Only for outcome scales, between moments at
+        which its items are asked and that the analysis plan names (when it names any)."""
+        plan = self.scale_analysis(scale_id)
+        if plan.role != "outcome":
+            return False
+        asked = {m for item in self.scale_items(scale_id) for m in item.moments}
+        allowed = set(plan.moments) if plan.moments is not None else asked
+        return {moment_from, moment_to} <= (asked & allowed)
 
     def then_test_items(self) -> list[Item]:
         return [item for item in self.items if item.then_test]
@@ -245,7 +286,18 @@ class Instrument(_Model):
 _FIELD_NAMES = sorted(
     {
         name
-        for model in (Instrument, AnswerFormat, Scale, Item, OpenQuestion, BackgroundQuestion, Choice, ThenTestLabels)
+        for model in (
+            Instrument,
+            AnswerFormat,
+            Scale,
+            Item,
+            OpenQuestion,
+            BackgroundQuestion,
+            Choice,
+            ThenTestLabels,
+            AnalysisPlan,
+            ScaleAnalysis,
+        )
         for name in model.model_fields
     }
 )
@@ -428,6 +480,12 @@ def _reference_problems(data: Any, *, path: str, line_of: LineOf) -> list[Conten
             problems.append(problem(("scales", index, "format"), f"unknown answer format '{scale.format}'"))
         if scale.id not in scales_in_use:
             problems.append(problem(("scales", index, "id"), f"scale '{scale.id}' has no items"))
+
+    plan = data.get("analysis")
+    if isinstance(plan, dict) and isinstance(plan.get("scales"), dict):
+        for scale_id in plan["scales"]:
+            if isinstance(scale_id, str) and scale_id not in scale_ids:
+                problems.append(problem(("analysis", "scales", scale_id), f"unknown scale '{scale_id}'"))
 
     first_then_test: int | None = None
     for index, item in _valid_elements(data, "items", Item):

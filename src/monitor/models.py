@@ -103,3 +103,21 @@ class AuditEvent(SQLModel, table=True):
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     scope_json: str = Field(sa_column=Column(Text, nullable=False))  # the filters, as canonical JSON
     row_count: int | None = Field(default=None)
+
+
+class RciReference(SQLModel, table=True):
+    """The reliable-change reference of one scale on one instrument version, frozen once (monitor.references):
+    Cronbach's α and the T0 SD of the version's first respondents. Never updated, so a published percentage
+    reliably improved does not move when someone answers T0 later."""
+
+    __tablename__ = "rci_reference"
+    __table_args__ = (UniqueConstraint("instrument_version_id", "scale"),)
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_version_id: int = Field(foreign_key="instrument_version.id", index=True)
+    scale: str = Field(max_length=50)
+    reliability: float | None = Field(default=None)  # Cronbach's α at T0 (None: not computable on the sample)
+    sd_t0: float | None = Field(default=None)
+    n_alpha: int = Field(default=0)  # complete item rows behind α
+    n_sd: int = Field(default=0)  # scale scores behind the SD
+    n_sample: int  # T0 responses in the reference sample
+    frozen_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())

@@ -7,8 +7,9 @@ applied once, identically everywhere (``monitor.disclosure``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from monitor import grouped, lattice
 from monitor import statistics as st
 from monitor.dataset import NO_GEBIED, Columns, Dataset
 from monitor.disclosure import Decision, Reason, Thresholds, round_pct
+from monitor.references import Reference
 
 Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
 Root = Literal["organisation", "cohort", "overall"]
@@ -29,6 +31,8 @@ FROM_FIELDS = ("n_from", "mean_from", "sd_from")
 TO_FIELDS = ("n_to", "mean_to", "sd_to")
 PAIRED_FIELDS = (
     "n_paired",
+    "sd_from_paired",
+    "sd_to_paired",
     "mean_change",
     "ci_low",
     "ci_high",
@@ -36,11 +40,14 @@ PAIRED_FIELDS = (
     "g_av",
     "p_t",
     "p_wilcoxon",
+    "p_holm",
     "pct_improved",
     "pct_unchanged",
     "pct_deteriorated",
 )
-TESTS = ("p_t", "p_wilcoxon")  # significance tests only where groups are large enough to mean something
+TESTS = ("p_t", "p_wilcoxon", "p_holm")  # significance tests only where groups are large enough to mean something
+CONTEXT_REASON = "contextschaal: alleen beschreven, geen verandering"
+NOT_COMPARED_REASON = "niet vergeleken tussen deze momenten"
 
 
 @dataclass
@@ -61,6 +68,8 @@ class GroupFigures:
     mean_to: float | None = None
     sd_to: float | None = None
     n_paired: int | None = None
+    sd_from_paired: float | None = None  # the SDs of the paired people: the ones g_av divides by
+    sd_to_paired: float | None = None
     mean_change: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
@@ -68,6 +77,7 @@ class GroupFigures:
     g_av: float | None = None
     p_t: float | None = None
     p_wilcoxon: float | None = None
+    p_holm: float | None = None  # the primary test's p, Holm-adjusted over the outcome scales of this moment pair
     pct_improved: int | None = None
     pct_unchanged: int | None = None
     pct_deteriorated: int | None = None
@@ -87,8 +97,10 @@ class GroupFlow:
     responded_to: int | None
     paired: int | None
     rate_from: int | None
-    rate_to: int | None
+    rate_to: int | None  # of those whose window for the later moment has closed (``due``), the share who answered
     suppressed: list[str] = field(default_factory=list)
+    due: int | None = None  # invited whose window for the later moment has closed
+    responded_due: int | None = None  # of them, answered the later moment
 
 
 @dataclass
@@ -132,6 +144,7 @@ class AttritionRow:
     mean_dropouts: float | None
     p_welch: float | None
     hedges_g: float | None
+    n_not_yet_due: int | None = None  # T0, no later moment yet, but its window is still open: not a drop-out
 
     @property
     def possibly_biased(self) -> bool:
@@ -165,6 +178,8 @@ class Report:
     reliability: dict[str, float | None]  # scale -> pooled T0 α used for the RCI
     mixed_versions: int  # pairs answered on different instrument versions
     scale_titles: dict[str, str]
+    primary_test: str = "paired_t"  # the pre-registered primary test (instrument's analysis plan)
+    references: dict[str, Reference] = field(default_factory=dict)  # the RCI reference per scale, when frozen/given
     then_test: list[ThenTest] = field(default_factory=list)
     attrition: list[AttritionRow] = field(default_factory=list)
     learning: list[LearningRow] = field(default_factory=list)
@@ -293,9 +308,10 @@ class _Lattice:
     the view's filters, so that every view of it — any cohort, period or version filter, a cohort page, a wijk
     page — is judged against the same atoms."""
 
-    def __init__(self, data: Dataset, ref: Dataset, thresholds: Thresholds) -> None:
+    def __init__(self, data: Dataset, ref: Dataset, thresholds: Thresholds, today: date) -> None:
         self.thresholds = thresholds
         self.ref = ref.columns
+        self.ref_data, self.today = ref, today
         self.filtered = data is not ref
         self.versioned = data.scope.version_ids is not None
         view, rc = data.columns, ref.columns
@@ -332,8 +348,12 @@ class _Lattice:
             return np.ones(len(c), bool), []
         if kind in ("completer", "dropout"):
             _, a, b, s = spec
-            later = c.submitted[b] if kind == "completer" else ~c.submitted[b]
+            later = c.submitted[b] if kind == "completer" else ~c.submitted[b] & self.ref_data.is_due(b, self.today)
             return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
+        if kind == "due":
+            return self.ref_data.is_due(spec[1], self.today), []
+        if kind == "responded_due":
+            return c.submitted[spec[1]] & self.ref_data.is_due(spec[1], self.today), [c.version[spec[1]]]
         raise ValueError(f"unknown measure {spec!r}")
 
     def plan(
@@ -395,6 +415,8 @@ def build_report(
     n_modules: int = 0,
     only: set[str] | None = None,
     ref: Dataset | None = None,
+    references: Mapping[str, Reference] | None = None,
+    today: date | None = None,
 ) -> Report:
     """Every figure of the monitor for one scope and one pair of moments, with the small-cell rule applied.
 
@@ -404,18 +426,24 @@ def build_report(
     ``ref``: the data set this view is a part of (the organisation without the view's filters; default ``data``
     itself): small cells are merged on it once, and a group is shown only when it is a union of its atoms
     (``monitor.lattice``), so that no two views can be subtracted to reveal a small group.
+    ``references``: the RCI reference (α and SD_T0) per scale of the instrument version (``monitor.references``),
+    the same for every view; without it (hand-made data sets) the pooled T0 α of ``quality`` and the scope's T0 SD.
     """
     tree = _tree(data, root)
-    lat = _Lattice(data, ref if ref is not None else data, thresholds)
+    today = today or date.today()
+    lat = _Lattice(data, ref if ref is not None else data, thresholds, today)
     nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
     c = data.columns
     scales = data.scales
     if quality is None:
         quality = pooled_quality(t0_matrices or {}, data)
-    reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
-    # The RCI's SD_T0 is the pooled T0 SD of the whole scope, like the reliability.
-    sd_t0 = {s: st.describe(c.scores[("T0", s)]).sd for s in scales}
+    if references is not None:
+        reliability = {s: r.reliability for s, r in references.items()}
+        sd_t0 = {s: r.sd_t0 for s, r in references.items()}
+    else:
+        reliability = {q.scale: q.alpha for q in quality if q.moment == "T0"}
+        sd_t0 = {s: st.describe(c.scores[("T0", s)]).sd for s in scales}
 
     # Descriptives and paired change of every wanted group and scale at once (monitor.grouped: the same floats as
     # statistics.describe and paired_change group by group); the tests only where they are shown (organisation).
@@ -442,6 +470,8 @@ def build_report(
             change.column(name)
             for name in (
                 "n_paired",
+                "sd_from",
+                "sd_to",
                 "mean_change",
                 "ci_low",
                 "ci_high",
@@ -459,17 +489,20 @@ def build_report(
             if plan_to[node.key].shown:
                 row.n_to, row.mean_to, row.sd_to = after.n[g], after.mean[g], after.sd[g]
             if plan_pair[node.key].shown:
-                n_paired, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
+                n_paired, sd_from, sd_to, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
                     column[g] for column in paired
                 )
                 if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (§3.4)
                     row.p_t, row.p_wilcoxon = st.paired_tests(before_all[node.idx], after_all[node.idx])
                 row.n_paired, row.mean_change = n_paired, mean_change
+                row.sd_from_paired, row.sd_to_paired = sd_from, sd_to
                 row.ci_low, row.ci_high, row.d_z, row.g_av = ci_low, ci_high, d_z, g_av
                 if improved is not None:
                     row.pct_improved = round_pct(improved)
                     row.pct_unchanged = round_pct(unchanged)
                     row.pct_deteriorated = round_pct(deteriorated)
+            if not data.instrument.compared(scale, moment_from, moment_to):
+                _not_an_outcome(row, data.instrument.is_outcome(scale))
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
@@ -481,7 +514,8 @@ def build_report(
                 row.reasons.setdefault("tests", "toetsen alleen op organisatieniveau")
             rows.append(row)
 
-    flows = _flows(lat, tree, wanted, c, moment_from, moment_to)
+    _adjust_for_multiplicity(rows, data.instrument.analysis.primary_test)
+    flows = _flows(lat, tree, wanted, c, moment_from, moment_to, data.is_due(moment_to, today))
     mixed = int(
         np.count_nonzero(
             c.submitted[moment_from] & c.submitted[moment_to] & (c.version[moment_from] != c.version[moment_to])
@@ -498,17 +532,21 @@ def build_report(
         reliability,
         mixed,
         {s.id: s.title for s in data.instrument.scales},
+        data.instrument.analysis.primary_test,
+        dict(references or {}),
     )
     report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales) :], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
         # Attrition compares T0-only people with completers: on one instrument version the two would be defined
         # by the version filter, not by who dropped out, so it is shown without that filter only.
+        compared = [s for s in scales if data.instrument.compared(s, moment_from, moment_to)]
         if not lat.versioned:
-            report.attrition = _attrition(lat, tree, c, scales, moment_from, moment_to, thresholds)
+            due = data.is_due(moment_to, today)
+            report.attrition = _attrition(lat, tree, c, compared, moment_from, moment_to, thresholds, due)
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
-            report.learning = _learning(c, scales, moment_from, moment_to, thresholds, n_modules)
+            report.learning = _learning(c, compared, moment_from, moment_to, thresholds, n_modules)
     return report
 
 
@@ -530,13 +568,23 @@ def _then_test(
 
 
 def _attrition(
-    lat: _Lattice, tree: _Tree, c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds
+    lat: _Lattice,
+    tree: _Tree,
+    c: Columns,
+    scales: list[str],
+    moment_from: str,
+    moment_to: str,
+    thresholds: Thresholds,
+    due: np.ndarray,
 ) -> list[AttritionRow]:
+    """Completers against drop-outs; a drop-out is someone whose window for the later moment has closed without a
+    response. Those whose window is still open are not yet due and belong to neither group."""
     out = []
     later = c.submitted[moment_to]
     for scale in scales:
         base = c.scores[(moment_from, scale)]
-        is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later
+        is_c, is_d = np.isfinite(base) & later, np.isfinite(base) & ~later & due
+        waiting = int(np.count_nonzero(np.isfinite(base) & ~later & ~due))
         completers, dropouts = base[is_c], base[is_d]
         show_c = lat.plan(tree, [tree.root], is_c, ("completer", moment_from, moment_to, scale), "n")[
             tree.root.key
@@ -553,6 +601,7 @@ def _attrition(
                 st.describe(dropouts).mean if show_d else None,
                 a.p_welch if a else None,
                 a.hedges_g if a else None,
+                waiting if waiting >= thresholds.min_n or waiting == 0 else None,
             )
         )
     return out
@@ -594,17 +643,40 @@ def _learning(
     return out
 
 
+def _adjust_for_multiplicity(rows: list[GroupFigures], primary_test: str) -> None:
+    """Holm over the primary test of every outcome scale shown for one group and moment pair (the family: the
+    scales of one moment pair, where the tests are shown); the other test stays an unadjusted sensitivity check."""
+    by_group: dict[str, list[GroupFigures]] = {}
+    for row in rows:
+        if row.level in TOP_LEVELS:
+            by_group.setdefault(row.group_key, []).append(row)
+    for family in by_group.values():
+        primary = [row.p_t if primary_test == "paired_t" else row.p_wilcoxon for row in family]
+        for row, adjusted in zip(family, st.holm(primary), strict=True):
+            row.p_holm = adjusted
+
+
+def _not_an_outcome(row: GroupFigures, outcome: bool) -> None:
+    """A context scale, or an outcome between moments the analysis plan does not compare: described, no change."""
+    for name in PAIRED_FIELDS:
+        setattr(row, name, None)
+        if name not in row.suppressed:
+            row.suppressed.append(name)
+    row.reasons["paired"] = NOT_COMPARED_REASON if outcome else CONTEXT_REASON
+
+
 def _withhold(row: GroupFigures, decision: Decision, names: tuple[str, ...], part: str) -> None:
     if decision.shown:
         return
     for name in names:
         setattr(row, name, None)
-        row.suppressed.append(name)
-    row.reasons[part] = decision.reason.value if decision.reason else "te weinig deelnemers"
+        if name not in row.suppressed:
+            row.suppressed.append(name)
+    row.reasons.setdefault(part, decision.reason.value if decision.reason else "te weinig deelnemers")
 
 
 def _flows(
-    lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str
+    lat: _Lattice, tree: _Tree, nodes: list[_Node], c: Columns, moment_from: str, moment_to: str, due: np.ndarray
 ) -> list[GroupFlow]:
     had_from, had_to = c.submitted[moment_from], c.submitted[moment_to]
     masks = {
@@ -612,6 +684,8 @@ def _flows(
         "responded_from": (had_from, ("submitted", moment_from)),
         "responded_to": (had_to, ("submitted", moment_to)),
         "paired": (had_from & had_to, ("both", moment_from, moment_to)),
+        "due": (due, ("due", moment_to)),
+        "responded_due": (had_to & due, ("responded_due", moment_to)),
     }
     plans = {name: lat.plan(tree, nodes, mask, spec, "n") for name, (mask, spec) in masks.items()}
     masks = {name: mask for name, (mask, _) in masks.items()}
@@ -624,7 +698,9 @@ def _flows(
         suppressed = [name for name, v in values.items() if v is None]
         inv = values["invited"]
         rate_from = round_pct(values["responded_from"] / inv) if inv and values["responded_from"] is not None else None
-        rate_to = round_pct(values["responded_to"] / inv) if inv and values["responded_to"] is not None else None
+        due_n, answered = values["due"], values["responded_due"]
+        # over closed windows only: someone whose window is still open has not had the chance to answer
+        rate_to = round_pct(answered / due_n) if due_n and answered is not None else None
         out.append(
             GroupFlow(
                 node.key,
@@ -637,6 +713,8 @@ def _flows(
                 rate_from,
                 rate_to,
                 suppressed,
+                values["due"],
+                values["responded_due"],
             )
         )
     return out

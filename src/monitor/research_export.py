@@ -13,14 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -31,8 +29,8 @@ from monitor.dataset import Person, Scope, people_query, score_columns
 from monitor.disclosure import Group, Thresholds, plan_suppression
 from monitor.instrument import MOMENTS, Instrument
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
+from monitor.references import rci_references
 from monitor.research_anonymity import OTHER, Coarsening, Subject, k_anonymise
-from monitor.stored_scores import decode_items, decode_scores, scores_from_answers
 from monitor.versions import instrument_of, list_versions
 from privacy.models import ResearchChoice
 from training.errors import PermissionDenied
@@ -214,63 +212,16 @@ def wijk_labels(
 def _pooled_reliability(
     session: Session, plan: ResearchPlan
 ) -> dict[str, tuple[float | None, float | None, float | None]]:
-    """scale -> (α, SD_T0, S_diff), pooled over the organisation at T0: the monitor's own RCI reference (§3.5).
-
-    The same figures as the monitor's (``dataset.item_matrices`` and the T0 scale scores of everyone in scope), read
-    as a stream of the T0 responses in enrolment order into one array per scale rather than a dict per person.
-    """
-    instrument = plan.instrument
-    scales = [s.id for s in instrument.scales]
-    items = {s: [i.id for i in instrument.scale_items(s) if "T0" in i.moments] for s in scales}
-    enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
-    t0 = (
-        QuestionnaireResponse.status == "submitted",
-        QuestionnaireResponse.instrument_id == instrument.id,
-        QuestionnaireResponse.moment == "T0",
-        QuestionnaireResponse.enrolment_id.in_(enrolments),
-        QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
-    )
-    n = session.exec(select(func.count()).select_from(QuestionnaireResponse).where(*t0)).one()
-    matrices = {s: np.full((n, len(items[s])), np.nan) for s in scales}
-    scores: dict[str, list[float | None]] = {s: [] for s in scales}
-    unscored: dict[int, int] = {}
-    query = (
-        select(QuestionnaireResponse.id, QuestionnaireResponse.scores_json, QuestionnaireResponse.items_json)
-        .where(*t0)
-        .order_by(QuestionnaireResponse.enrolment_id)
-    )
-    for row, (rid, scores_json, items_json) in enumerate(session.exec(query.execution_options(yield_per=1000))):
-        if scores_json is None or items_json is None:
-            unscored[rid] = row
-        else:
-            _fill(matrices, scores, items, row, decode_items(items_json), decode_scores(scores_json)[0])
-    for rid, computed in scores_from_answers(session, sorted(unscored)).items():
-        _fill(matrices, scores, items, unscored[rid], computed.items, computed.scales)
+    """scale -> (α, SD_T0, S_diff): the instrument version's RCI reference (``monitor.references``), the very
+    figures the monitor classifies reliable change with, so the file's RCI agrees with every monitor page."""
     out = {}
-    for scale in scales:
-        matrix = matrices[scale]
-        matrix = matrix[~np.isnan(matrix).all(axis=1)] if items[scale] else matrix
-        alpha = st.cronbach_alpha(matrix)
-        sd = st.describe(scores[scale]).sd
+    for scale, ref in rci_references(session, instrument=plan.instrument).items():
         s_diff = None
-        if alpha.alpha is not None and sd is not None:
-            rci = st.paired_change([0.0, 0.0], [0.0, 0.0], reliability=alpha.alpha, sd_reference=sd).rci
+        if ref.reliability is not None and ref.sd_t0 is not None:
+            rci = st.paired_change([0.0, 0.0], [0.0, 0.0], reliability=ref.reliability, sd_reference=ref.sd_t0).rci
             s_diff = rci.s_diff if rci is not None else None
-        out[scale] = (alpha.alpha, sd, s_diff)
+        out[scale] = (ref.reliability, ref.sd_t0, s_diff)
     return out
-
-
-def _fill(
-    matrices: dict[str, np.ndarray],
-    scores: dict[str, list[float | None]],
-    items: dict[str, list[str]],
-    row: int,
-    values: dict[str, float],
-    scale_scores: dict[str, float | None],
-) -> None:
-    for scale, ids in items.items():
-        matrices[scale][row] = [values.get(i, math.nan) for i in ids]
-        scores[scale].append(scale_scores.get(scale))
 
 
 # --- long format ---------------------------------------------------------------------------------------------
@@ -353,6 +304,8 @@ def wide_columns(plan: ResearchPlan) -> list[str]:
         columns += [f"{s}_{m}" for m in MOMENTS]
         if scale.then_test:
             columns.append(f"{s}_T1then")
+        if not plan.instrument.is_outcome(s):  # a context scale is described, never scored as change
+            continue
         columns += [f"{s}_change_{a}_{b}" for a, b in CHANGES]
         if scale.then_test:
             columns.append(f"{s}_change_then_T1")
@@ -397,6 +350,8 @@ def _wide_row(plan: ResearchPlan, e: ExportPerson, p: Person) -> tuple[Any, ...]
         then = p.then_scores.get(s) if "T1" in p.submitted else None
         if scale.then_test:
             row.append(then)
+        if not plan.instrument.is_outcome(s):
+            continue
         row += [_diff(score[a], score[b]) for a, b in CHANGES]
         if scale.then_test:
             row.append(_diff(then, score["T1"]))

@@ -82,8 +82,19 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
         for name, v in zip(wide[3:], wide_row[3:], strict=True):
             frame[name].append(float(v) if v is not None else math.nan)
     df = pd.DataFrame(frame)
+    # Measurement levels and formats as a researcher expects them: answers are ordinal whole numbers (F2.0, so the
+    # value labels show and "3" is not "3.00"), scores, changes and RCIs are scale, the rest is nominal.
+    measure = dict.fromkeys(("pseudonym", "wijk", "cohort"), "nominal")
+    measure |= dict.fromkeys(item_columns, "ordinal") | dict.fromkeys(wide[3:], "scale")
+    formats = dict.fromkeys(item_columns, "F2.0") | dict.fromkeys(wide[3:], "F8.2")
     pyreadstat.write_sav(
-        df, str(path), column_labels=labels, variable_value_labels=value_labels, missing_ranges=missing_ranges or None
+        df,
+        str(path),
+        column_labels=labels,
+        variable_value_labels=value_labels,
+        missing_ranges=missing_ranges or None,
+        variable_measure=measure,
+        variable_format=formats,
     )
     return len(plan.people)
 
@@ -98,8 +109,11 @@ def _item_variable(
     value_labels: dict,
     missing_ranges: dict,
 ) -> None:
-    fmt = inst.format_of(inst.item(item_id))
+    item = inst.item(item_id)
+    fmt = inst.format_of(item)
     columns.append(name)
+    if item.reverse:  # the raw answer; the scale score counts it as (min + max) − answer
+        label = f"[reverse-keyed: scored {fmt.min + fmt.max} − answer] {label}"
     labels[name] = label[:250]
     codes = missing_numeric(inst, item_id)
     value_labels[name] = {float(v): text for v, text in fmt.labels.items()} | {
@@ -117,7 +131,7 @@ def _wide_label(plan: ResearchPlan, name: str) -> str:
         alpha, sd, _ = plan.reliability.get(scale, (None, None, None))
         a = f"{alpha:.2f}" if alpha is not None else "-"
         s = f"{sd:.2f}" if sd is not None else "-"
-        return f"{title}: RCI {rest[4:].replace('_', '→')} (α={a}, SD_T0={s}, pooled)"
+        return f"{title}: RCI {rest[4:].replace('_', '→')} (α={a}, SD_T0={s}, reference of the instrument version)"
     if rest.startswith("change_"):
         return f"{title}: change {rest[7:].replace('_', '→')}"
     return f"{title}: scale score {rest}"

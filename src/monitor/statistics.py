@@ -163,6 +163,22 @@ def paired_tests(before: Sequence[Value], after: Sequence[Value]) -> tuple[float
     return p_t, p_wilcoxon
 
 
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of a family of p-values (``None`` stays ``None`` and is not counted in the family).
+
+    Sort the m defined p-values ascending; the i-th smallest (i = 0..m−1) becomes ``max over j ≤ i of
+    min(1, (m − j) · p_(j))``. It controls the family-wise error rate at any dependence between the tests.
+    """
+    defined = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m = len(defined)
+    out: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(defined):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
 def _p_t(t: float, df: int) -> float | None:
     """Two-sided p of Student's t with ``df`` degrees of freedom."""
     from scipy import stats

@@ -67,8 +67,11 @@ def test_manager_pages_show_charts_tables_and_withheld_cells(make_client, monito
     c = login(make_client(), "m@monitor.local")
     page = c.get("/monitor")
     assert page.status_code == 200
-    assert page.text.count('<figure class="chart" role="img"') == 5 and "<svg" in page.text
+    # KEN, ATT and ZEL: VAA is compared T0 → T2 only and FAC (context) never
+    assert page.text.count('<figure class="chart" role="img"') == 3 and "<svg" in page.text
     assert "te weinig deelnemers" in page.text and "aanvullend afgeschermd" in page.text
+    # The RCI reference of the version is named with its figures and the day it was frozen (39 T0 ≥ 30).
+    assert "Kennis: α = " in page.text and "30 voormetingen" in page.text and "vastgelegd op" in page.text
     assert c.get("/monitor?van=T1&naar=T0").status_code == 422
     wijk = c.get(f"/monitor/wijk/{wijken['Noord A'].id}")
     assert wijk.status_code == 200 and "Schaalscores per meetmoment" in wijk.text
@@ -108,3 +111,34 @@ def test_monitor_never_shows_individual_answers_or_names(make_client, monitored)
     c = login(make_client(), "m@monitor.local")
     text = c.get("/monitor").text + c.get("/api/v1/monitor").text
     assert "Persoon " not in text and "@test.local" not in text
+
+
+def test_headline_page_says_in_plain_dutch_whether_skill_grows_per_wijk(make_client, monitored):
+    _org, wijken, _ = monitored
+    c = login(make_client(), "m@monitor.local")
+    page = c.get("/monitor/kort")
+    assert page.status_code == 200
+    text = page.text
+    assert "Groeit de vaardigheid in netwerkactivering?" in text
+    assert "Kennis steeg gemiddeld" in text and "op een schaal van 1 tot 5" in text
+    assert "ging betrouwbaar vooruit" in text
+    assert "Facilitering door de organisatie beschrijft je werkomgeving" in text  # context: described only
+    assert "Toepassing in de praktijk vergelijken we alleen tussen T0 en T2" in text
+    assert f'href="/monitor/wijk/{wijken["Noord A"].id}"' in text
+    assert "te weinig deelnemers (minder dan 10 met voor- en nameting)" in text  # Zuid B, in words
+    assert "Details voor onderzoekers" in text and 'href="/monitor"' in text
+    assert "dz" not in text and "Wilcoxon" not in text  # the statistics are behind the details link
+    assert " u " not in text and " uw " not in text
+
+
+def test_trend_page_shows_every_cohort_by_start_date(make_client, monitored):
+    c = login(make_client(), "m@monitor.local")
+    page = c.get("/monitor/trend")
+    assert page.status_code == 200
+    assert "Per groep door de tijd" in page.text and "Monitorgemeente groep (start 01-2026)" in page.text
+    assert page.text.count('<figure class="chart" role="img"') == 3  # KEN, ATT, ZEL
+
+
+def test_trainee_sees_no_headline_or_trend(make_client, monitored):
+    c = login(make_client(), "trainee@demo.local")
+    assert c.get("/monitor/kort").status_code == 403 and c.get("/monitor/trend").status_code == 403

@@ -18,8 +18,18 @@ def test_manager_reads_the_monitor(page, monitored, live_server):
     page.set_default_timeout(30_000)  # the first monitor page of a process imports SciPy and the chart renderer
     sign_in(page, live_server.url, "m@monitor.local")
     page.get_by_role("link", name="Monitor").first.click()
+    # The first screen: plain sentences, per wijk a chart beside its table; the statistics one link away.
+    assert page.get_by_role("heading", level=1).inner_text() == "Groeit de vaardigheid in netwerkactivering?"
+    assert page.get_by_text("Kennis steeg gemiddeld").first.is_visible()
+    assert page.locator("figure.chart[role=img]").count() == 3
+    check_accessibility(page)
+    page.get_by_role("link", name="Per groep door de tijd").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Per groep door de tijd"
+    assert page.get_by_role("rowheader", name="Monitorgemeente groep (start 01-2026)").first.is_visible()
+    check_accessibility(page)
+    page.get_by_role("link", name="Details voor onderzoekers").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Monitor regie-ondersteuners"
-    assert page.locator("figure.chart[role=img]").count() == 5
+    assert page.locator("figure.chart[role=img]").count() == 3  # KEN, ATT, ZEL: VAA is T0 → T2, FAC context
     assert page.get_by_text("te weinig deelnemers").first.is_visible()
     check_accessibility(page)
     page.get_by_role("link", name="Noord A").first.click()
@@ -35,7 +45,7 @@ def test_admin_reads_the_monitor_over_all_organisations(page, monitored, live_se
     page.goto(f"{live_server.url}/monitor")
     page.get_by_role("link", name="Alle organisaties samen").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Monitor regie-ondersteuners: alle organisaties"
-    assert page.locator("figure.chart[role=img]").count() == 5
+    assert page.locator("figure.chart[role=img]").count() == 3
     assert page.get_by_role("rowheader", name="Monitorgemeente").first.is_visible()
     check_accessibility(page)
     page.get_by_role("link", name="Noord A").first.click()  # a wijk of an organisation other than the first

@@ -75,6 +75,22 @@ def _rows(path):
         return list(csv.DictReader(f))
 
 
+def test_spss_file_sets_measurement_levels_integer_formats_and_names_reverse_keyed_items(db, exported, tmp_path):
+    import pyreadstat
+
+    org, _, _, inst = exported
+    _write(db, org, inst, "spss", tmp_path / "data.sav")
+    _, meta = pyreadstat.read_sav(str(tmp_path / "data.sav"), user_missing=True, metadataonly=True)
+    measure, formats, labels = meta.variable_measure, meta.original_variable_types, meta.column_names_to_labels
+    assert measure["KEN1_T0"] == "ordinal" and formats["KEN1_T0"] == "F2.0"
+    assert measure["KEN_T0"] == "scale" and measure["KEN_change_T0_T1"] == "scale" and formats["KEN_T0"] == "F8.2"
+    assert measure["pseudonym"] == measure["wijk"] == "nominal"
+    assert "unknown" not in set(measure.values())  # PSPP read every variable as nominal before
+    assert meta.variable_value_labels["KEN1_T0"][1.0] == "helemaal mee oneens"
+    assert labels["ATT3_T0"].startswith("[reverse-keyed: scored 6 − answer]")
+    assert "reverse" not in labels["ATT1_T0"]
+
+
 def test_spss_file_holds_the_long_exports_values_per_pseudonym_and_item(db, exported, tmp_path):
     import pyreadstat
 
@@ -147,6 +163,8 @@ def test_wide_export_has_scores_changes_and_rci_from_the_pooled_reliability(db, 
     ratio = float(r["KEN_rci_T0_T1"]) / change if change else None
     assert ratio is None or ratio > 0
     assert {float(x["ZEL_T1then"]) for x in rows if x["ZEL_T1then"]}
+    # FAC is a context scale: its scores are there, its change and reliable change are not.
+    assert "FAC_T0" in r and not any(k.startswith(("FAC_change", "FAC_rci")) for k in r)
 
 
 def test_codebook_lists_items_wording_keying_labels_and_missing_codes(db, exported, tmp_path):
@@ -181,17 +199,13 @@ def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported
 
 
 def _monitor_reliability(db, org, inst):
-    """The RCI reference as the monitor computes it: the whole data set, the item matrices, the T0 scale scores."""
-    from monitor import statistics as st
-    from monitor.dataset import Scope, item_matrices, load_dataset
+    """The RCI reference the monitor classifies with (the instrument version's, monitor.references) and the data."""
+    from monitor.dataset import Scope, load_dataset
+    from monitor.references import rci_references
 
     data = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
-    matrices = item_matrices(db, dataset=data, moment="T0")
-    out = {}
-    for scale in data.scales:
-        t0 = [p.scores.get("T0", {}).get(scale) if "T0" in p.submitted else None for p in data.people]
-        out[scale] = (st.cronbach_alpha(matrices[scale]).alpha, st.describe(t0).sd)
-    return data, out
+    refs = rci_references(db, instrument=inst)
+    return data, {scale: (r.reliability, r.sd_t0) for scale, r in refs.items()}
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["scored-from-answers", "stored-scores"])

@@ -526,3 +526,40 @@ def test_damaged_real_file_raises_only_content_invalid(data: st.DataObject) -> N
                 )
             )
     _only_content_invalid("".join(lines))
+
+
+# --- the analysis plan (scale roles, compared moments, primary test) ----------------------------------------------
+
+
+def test_the_analysis_plan_is_outside_the_version_hash() -> None:
+    base = parse_instrument(MINIMAL, path="mini.yaml")
+    plan = (
+        "analysis:\n  primary_test: wilcoxon\n  scales:\n    P: {role: context}\n    S: {moments: [T0, T1]}\nitems:\n"
+    )
+    planned = parse_instrument(edit(MINIMAL, "items:\n", plan), path="mini.yaml")
+    assert planned.version_hash == base.version_hash
+    assert planned.analysis.primary_test == "wilcoxon"
+    assert planned.outcome_scales() == ["S"] and not planned.is_outcome("P")
+
+
+def test_real_instrument_hash_is_unchanged_by_its_analysis_plan(real: Instrument) -> None:
+    # The hash every response of the draft was stored under (before the analysis plan was added).
+    assert real.version_hash == "8ca345b5742017a4c9434004dc8c83d51b2d796ce423c48f3ba699701a5aafc7"
+
+
+def test_real_instrument_fac_is_context_and_vaa_is_compared_t0_to_t2_only(real: Instrument) -> None:
+    assert real.outcome_scales() == ["KEN", "VAA", "ATT", "ZEL"]
+    assert real.analysis.primary_test == "paired_t"
+    assert not real.compared("FAC", "T0", "T1") and not real.compared("FAC", "T0", "T2")
+    assert not real.compared("VAA", "T0", "T1") and not real.compared("VAA", "T1", "T2")
+    assert real.compared("VAA", "T0", "T2") and real.compared("KEN", "T0", "T1")
+
+
+def test_analysis_plan_naming_an_unknown_scale_is_a_problem() -> None:
+    text = edit(MINIMAL, "items:\n", "analysis:\n  scales:\n    XYZ: {role: context}\nitems:\n")
+    assert any("unknown scale 'XYZ'" in message for _, message in problems_of(text))
+
+
+def test_analysis_plan_with_an_unknown_role_is_a_problem() -> None:
+    text = edit(MINIMAL, "items:\n", "analysis:\n  scales:\n    S: {role: uitkomst}\nitems:\n")
+    assert any("role" in message for _, message in problems_of(text))

@@ -81,7 +81,8 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
         db, scope, instrument=inst, moment_from="T0", moment_to="T1", thresholds=Thresholds(), root="organisation"
     )
     data = load_dataset(db, scope=scope, instrument=inst)
-    for scale in data.scales:
+    p_primary: dict[str, float] = {}
+    for scale in [s for s in data.scales if inst.compared(s, "T0", "T1")]:
         row = report.row(f"org:{org.id}", scale)
         pairs = [
             (p.scores["T0"][scale], p.scores["T1"][scale])
@@ -102,15 +103,26 @@ def test_organisation_figures_match_scipy_and_hand_formulas(db, city):
             d.mean() / ((before.std(ddof=1) + after.std(ddof=1)) / 2) * (1 - 3 / (4 * df - 1))
         )
         assert row.p_wilcoxon == pytest.approx(sps.wilcoxon(after, before).pvalue, rel=1e-6)
+        # g_av divides by the paired people's SDs, which the row carries so a reader can reproduce it.
+        assert (row.sd_from_paired, row.sd_to_paired) == pytest.approx((before.std(ddof=1), after.std(ddof=1)))
+        p_primary[scale] = t.pvalue
         everyone_t0 = [p.scores["T0"][scale] for p in data.people if p.scores["T0"].get(scale) is not None]
         assert row.n_from == len(everyone_t0) and row.mean_from == pytest.approx(np.mean(everyone_t0))
-        # RCI with the pooled T0 alpha and the pooled T0 SD, computed independently.
-        alpha = report.reliability[scale]
-        s_diff = np.sqrt(2) * np.std(everyone_t0, ddof=1) * np.sqrt(1 - alpha)
+        # RCI with the instrument version's frozen reference (its first 30 T0 respondents), computed by hand.
+        ref = report.references[scale]
+        assert ref.frozen and ref.n_sample == 30 and ref.reliability == report.reliability[scale]
+        s_diff = np.sqrt(2) * ref.sd_t0 * np.sqrt(1 - ref.reliability)
         improved = np.sum(d / s_diff > 1.96) / len(d)
         assert row.pct_improved == round(improved * 100 + 1e-9)
-    quality = {(q.scale, q.moment): q for q in report.quality}
-    assert quality[("KEN", "T0")].alpha == pytest.approx(report.reliability["KEN"])
+    # Holm over the primary (paired t) test of the three outcome scales compared T0 → T1, by hand.
+    ordered = sorted(p_primary.items(), key=lambda kv: kv[1])
+    expected, running = {}, 0.0
+    for rank, (scale, p) in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - rank) * p))
+        expected[scale] = running
+    assert len(expected) == 3
+    assert {s: report.row(f"org:{org.id}", s).p_holm for s in expected} == pytest.approx(expected)
+    assert all(r.p_holm is None for r in report.rows if r.level != "organisation" or r.scale in ("VAA", "FAC"))
 
 
 def test_small_wijken_are_withheld_with_complementary_suppression(db, city):
@@ -288,3 +300,59 @@ def test_attrition_compares_completers_and_dropouts_on_t0():
     assert (row.n_completers, row.n_dropouts) == (16, 6)
     assert row.mean_dropouts == pytest.approx(np.mean(dropouts))
     assert row.p_welch == pytest.approx(sps.ttest_ind(completers, dropouts, equal_var=False).pvalue)
+
+
+def test_a_context_scale_is_described_but_never_scored_as_change():
+    data = _people_for_learning(12, 10)
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={})
+    for row in report.rows_for("FAC"):
+        assert row.n_from == 22 and row.mean_from is not None  # described
+        assert all(getattr(row, name) is None for name in PAIRED_FIELDS)  # no change, no RCI, no test
+        assert row.reasons["paired"] == "contextschaal: alleen beschreven, geen verandering"
+    # VAA asks about the last three months: compared T0 → T2 only, so not here.
+    assert all(
+        r.mean_change is None and r.reasons["paired"].startswith("niet vergeleken") for r in report.rows_for("VAA")
+    )
+    assert report.row("org:1", "KEN").mean_change is not None
+    assert {a.scale for a in report.attrition} == {"KEN", "ATT", "ZEL"}
+    assert {r.scale for r in report.learning} == {"KEN", "ATT", "ZEL"}
+
+
+def _two_cohorts_without_t1(n_closed: int, n_open: int, without_t1: int) -> Dataset:
+    """People with T0; in each cohort the first ``without_t1`` have no T1. Cohort 1's T1 window closed, cohort 2's
+    is still open."""
+    data = _people_for_learning(n_closed + n_open, 0)
+    people = data.people
+    for i, p in enumerate(people):
+        p.cohort_id = 1 if i < n_closed else 2
+        if (i if i < n_closed else i - n_closed) < without_t1:
+            p.submitted.discard("T1")
+            p.scores.pop("T1", None)
+    from datetime import date
+
+    out = Dataset.of_people(data.scope, data.organisation, data.instrument, {}, people, data.wijken, {}, {})
+    out.closes_on = {(1, "T1"): date(2026, 6, 1), (2, "T1"): date(2026, 12, 31), (1, "T0"): date(2026, 1, 1)}
+    return out
+
+
+def test_attrition_counts_only_people_whose_window_has_closed():
+    from datetime import date
+
+    data = _two_cohorts_without_t1(20, 20, without_t1=6)
+    today = date(2026, 9, 1)
+    report = build_report(data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={}, today=today)
+    row = next(a for a in report.attrition if a.scale == "KEN")
+    # 6 without T1 in the closed cohort are drop-outs; the 6 in the open cohort are not yet due.
+    assert (row.n_completers, row.n_dropouts, row.n_not_yet_due) == (28, 6, 6)
+    dropouts = [p.scores["T0"]["KEN"] for p in data.people if p.cohort_id == 1 and "T1" not in p.submitted]
+    assert row.mean_dropouts == pytest.approx(np.mean(dropouts))
+    flow = next(f for f in report.flows if f.level == "organisation")
+    # Response at T1 over closed windows only: 14 of the 20 whose window closed, not 28 of 40.
+    assert (flow.due, flow.responded_due, flow.rate_to) == (20, 14, 70)
+    assert data.is_due("T1", today).tolist() == [True] * 20 + [False] * 20
+    assert not data.is_due("T2", today).any()  # no T2 window: nobody is due
+    # Once the second window closes too, its 6 count as drop-outs.
+    later = build_report(
+        data, moment_from="T0", moment_to="T1", thresholds=Thresholds(), t0_matrices={}, today=date(2027, 1, 5)
+    )
+    assert next(a for a in later.attrition if a.scale == "KEN").n_dropouts == 12

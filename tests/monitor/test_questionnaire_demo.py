@@ -17,9 +17,9 @@ from training.models import Enrolment, User
 
 
 def test_demo_windows_responses_and_idempotence(demo):
-    assert len(demo.exec(select(MeasurementWindow)).all()) == 5
+    assert len(demo.exec(select(MeasurementWindow)).all()) == 8
     assert load_monitor_demo_data(demo, instruments=load_instruments(CONTENT)) == {}
-    assert len(demo.exec(select(MeasurementWindow)).all()) == 5
+    assert len(demo.exec(select(MeasurementWindow)).all()) == 8
     responses = demo.exec(select(QuestionnaireResponse)).all()
     assert {r.status for r in responses} == {"submitted"}
     t0 = [r for r in responses if r.moment == "T0"]
@@ -57,3 +57,20 @@ def test_demo_answers_grow_on_average_and_keep_reverse_keyed_items_consistent(de
     assert sum((x - mx) * (y - my) for x, y in both) < 0
     assert demo.exec(select(Answer).where(Answer.missing_code.in_(["nvt", "weet_niet"]))).first() is not None
     assert demo.exec(select(Answer).where(Answer.then_test.is_(True))).first() is not None
+
+
+def test_demo_monitor_shows_two_wijken_with_figures_beside_withheld_ones(demo):
+    from monitor import service
+    from monitor.disclosure import Thresholds
+    from training.models import User
+
+    manager = demo.exec(select(User).where(User.email == "manager@demo.local")).one()
+    inst = load_instruments(CONTENT)[0]
+    report = service.organisation_report(demo, user=manager, instrument=inst, thresholds=Thresholds())
+    wijken = [r for r in report.rows_for("KEN") if r.level == "wijk"]
+    shown = [r for r in wijken if r.mean_change is not None]
+    assert len(shown) >= 2 and all(r.n_paired >= 10 for r in shown)
+    assert any(r.mean_change is None for r in wijken)  # beside withheld cells
+    # The finished cohort's windows have closed: it has drop-outs, the open cohorts have people not yet due.
+    ken = next(a for a in report.attrition if a.scale == "KEN")
+    assert ken.n_not_yet_due is not None and ken.n_not_yet_due > 0

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from monitor.statistics import attrition, cronbach_alpha, describe, paired_change
+from monitor.statistics import attrition, cronbach_alpha, describe, holm, paired_change
 
 BEFORE = [2.8, 3.0, 3.4, 2.2, 4.0, 3.6, 2.4, 3.0, 3.2, 2.6, 3.8, 2.0]
 AFTER = [3.4, 3.0, 4.0, 2.8, 4.2, 3.2, 3.4, 3.6, 3.2, 3.4, 4.4, 2.6]
@@ -375,3 +375,25 @@ def test_importing_the_pure_modules_loads_neither_scipy_nor_the_web_layer():
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == ""
+
+
+def test_holm_matches_a_hand_computed_case():
+    # p = .01, .04, .03, .005 (m = 4), sorted .005, .01, .03, .04:
+    # .005·4 = .02; .01·3 = .03; .03·2 = .06; .04·1 = .04 → max(.06, .04) = .06 (monotone).
+    adjusted = holm([0.01, 0.04, 0.03, 0.005])
+    assert adjusted == pytest.approx([0.03, 0.06, 0.06, 0.02])
+
+
+def test_holm_leaves_undefined_p_values_out_of_the_family_and_caps_at_one():
+    assert holm([0.2, None, 0.6]) == pytest.approx([0.4, None, 0.6]) and holm([None]) == [None]
+    assert holm([0.5, 0.7, 0.9]) == [1.0, 1.0, 1.0]
+
+
+def test_wilcoxon_large_n_has_no_continuity_correction_like_scipys_default():
+    rng = np.random.default_rng(3)
+    d = np.round(rng.normal(0.3, 1.0, 60), 1)  # ties: SciPy's normal approximation
+    d = d[d != 0]
+    before, after = np.zeros(d.size), d
+    p = paired_change(before, after).p_wilcoxon
+    assert p == pytest.approx(stats.wilcoxon(d).pvalue, rel=1e-12)
+    assert p != pytest.approx(stats.wilcoxon(d, correction=True).pvalue, rel=1e-6)

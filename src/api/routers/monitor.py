@@ -12,6 +12,7 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
 from api.errors import api_errors
 from api.inputs import PathId, QueryId
+from api.monitor_headline import headline_context, trend_context
 from api.monitor_views import overview_context, wijk_context
 from api.templating import render
 from monitor import service
@@ -57,6 +58,45 @@ def monitor_overview_page(
         "monitor_overview.html",
         overview_context(report, instrument)
         | {"filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie},
+    )
+
+
+@router.get("/monitor/kort", include_in_schema=False)
+def monitor_headline_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: QueryId = None,
+):
+    """The first screen for project leaders: a plain sentence per scale, per wijk a chart beside its table."""
+    report = service.organisation_report(
+        session, user=user, instrument=instrument, thresholds=thresholds, organisation_id=organisatie
+    )
+    org = service.organisation_for(session, user=user, organisation_id=organisatie)
+    return render(
+        request,
+        "monitor_headline.html",
+        headline_context(report, instrument, organisation=org.name, today=date.today()),
+    )
+
+
+@router.get("/monitor/trend", include_in_schema=False)
+def monitor_trend_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    organisatie: QueryId = None,
+):
+    """Change per cohort (by start period) side by side, each cohort under the organisation's small-cell rule."""
+    org, cohorts = service.trend_reports(
+        session, user=user, instrument=instrument, thresholds=thresholds, organisation_id=organisatie
+    )
+    return render(
+        request, "monitor_trend.html", trend_context(cohorts, instrument, organisation=org.name, today=date.today())
     )
 
 
@@ -156,6 +196,8 @@ class MonitorRow(BaseModel):
     n_from: int | None
     n_to: int | None
     n_paired: int | None
+    sd_from_paired: float | None
+    sd_to_paired: float | None
     mean_from: float | None
     sd_from: float | None
     mean_to: float | None
@@ -167,6 +209,7 @@ class MonitorRow(BaseModel):
     g_av: float | None
     p_t: float | None
     p_wilcoxon: float | None
+    p_holm: float | None
     pct_improved: int | None
     pct_unchanged: int | None
     pct_deteriorated: int | None
@@ -183,6 +226,8 @@ class FlowRow(BaseModel):
     paired: int | None
     rate_from: int | None
     rate_to: int | None
+    due: int | None
+    responded_due: int | None
     suppressed: list[str]
 
 
@@ -203,6 +248,7 @@ class MonitorResponse(BaseModel):
     min_paired: int
     instrument: str
     instrument_status: str
+    primary_test: str
     rows: list[MonitorRow]
     flows: list[FlowRow]
     quality: list[QualityRow]
@@ -216,6 +262,7 @@ def _response(report, instrument: Instrument) -> MonitorResponse:
         min_paired=report.thresholds.min_paired,
         instrument=instrument.id,
         instrument_status=instrument.status,
+        primary_test=report.primary_test,
         rows=[MonitorRow(**{k: getattr(r, k) for k in MonitorRow.model_fields}) for r in report.rows],
         flows=[FlowRow(**{k: getattr(f, k) for k in FlowRow.model_fields}) for f in report.flows],
         quality=[
