@@ -107,6 +107,7 @@ def load_monitor_demo_data(
         has_t1 = enrolment.cohort_id == spring.id and rng.random() < (T1_RATE if has_t0 else 0.4)
         _respond(session, enrolment, instrument, version, [("T0", has_t0, 50), ("T1", has_t1, 3)], rng, today, counts)
     earlier = _earlier_cohort(session, spring.organisation_id, today)
+    _research_choices(session, [session.get_one(User, e.user_id) for e in earlier], seed=seed + 1, today=today)
     for enrolment in earlier:
         has_t1 = rng.random() < 0.92
         has_t2 = has_t1 and rng.random() < 0.75

@@ -45,6 +45,8 @@ COLUMNS: dict[str, Column] = {
     "mean_to": _col("gemiddelde naar", "dec2", "Gemiddelde schaalscore (1-5) op het tweede meetmoment."),
     "sd_to": _col("sd naar", "dec2", "Standaarddeviatie op het tweede meetmoment."),
     "n_paired": _col("paren", "int", "Aantal deelnemers met een score op beide meetmomenten."),
+    "sd_from_paired": _col("sd van (paren)", "dec2", "Standaarddeviatie op het eerste meetmoment, over de paren."),
+    "sd_to_paired": _col("sd naar (paren)", "dec2", "Standaarddeviatie op het tweede meetmoment, over de paren."),
     "mean_change": _col("verandering", "dec2", "Gemiddelde verandering binnen personen (naar min van)."),
     "ci_low": _col("95%-BI onder", "dec2", "Ondergrens van het 95%-betrouwbaarheidsinterval van de verandering."),
     "ci_high": _col("95%-BI boven", "dec2", "Bovengrens van het 95%-betrouwbaarheidsinterval van de verandering."),
@@ -52,6 +54,9 @@ COLUMNS: dict[str, Column] = {
     "g_av": _col("g_av", "dec2", "Effectgrootte: verandering gedeeld door de gemiddelde sd (Hedges-gecorrigeerd)."),
     "p_t": _col("p (t-toets)", "p", "Overschrijdingskans van de gepaarde t-toets (alleen op organisatieniveau)."),
     "p_wilcoxon": _col("p (Wilcoxon)", "p", "Overschrijdingskans van de Wilcoxon-toets (alleen op organisatieniveau)."),
+    "p_holm": _col(
+        "p (Holm)", "p", "Overschrijdingskans van de primaire toets, Holm-gecorrigeerd over de uitkomstschalen."
+    ),
     "pct_improved": _col("% betrouwbaar verbeterd", "pct", "Percentage paren met een betrouwbare verbetering (RCI)."),
     "pct_unchanged": _col("% gelijk", "pct", "Percentage paren zonder betrouwbare verandering."),
     "pct_deteriorated": _col(
@@ -63,8 +68,12 @@ COLUMNS: dict[str, Column] = {
     "responded_from": _col("ingevuld van", "int", "Aantal ingediende vragenlijsten op het eerste meetmoment."),
     "responded_to": _col("ingevuld naar", "int", "Aantal ingediende vragenlijsten op het tweede meetmoment."),
     "paired": _col("paren", "int", "Aantal deelnemers dat beide vragenlijsten indiende."),
+    "due": _col("aan de beurt", "int", "Aantal deelnemers van wie het venster voor het tweede meetmoment gesloten is."),
+    "responded_due": _col("ingevuld van aan de beurt", "int", "Van hen: aantal dat het tweede meetmoment invulde."),
     "rate_from": _col("respons van (%)", "pct", "Respons op het eerste meetmoment, in procenten van uitgenodigd."),
-    "rate_to": _col("respons naar (%)", "pct", "Respons op het tweede meetmoment, in procenten van uitgenodigd."),
+    "rate_to": _col(
+        "respons naar (%)", "pct", "Respons op het tweede meetmoment, in procenten van wie aan de beurt was."
+    ),
     "moment": _col("meetmoment", "text", "Meetmoment (T0, T1, T2)."),
     "n": _col("n", "int", "Aantal deelnemers over de hele organisatie."),
     "alpha": _col("alfa", "dec2", "Cronbachs α van de schaal; onder 0,70 is verandering lastig te duiden."),

@@ -22,6 +22,7 @@ from training.models import (
     OutboundMail,
     PasswordReset,
     QuizAttempt,
+    QuizOpenAttempt,
     ReflectionNote,
     Role,
     SectionRead,
@@ -104,6 +105,7 @@ def erase_person(
             session, QuestionnaireResponse, col(QuestionnaireResponse.id).in_(unsubmitted)
         ),
         "quiz_attempt": _delete(session, QuizAttempt, QuizAttempt.user_id == user_id),
+        "quiz_open_attempt": _delete(session, QuizOpenAttempt, QuizOpenAttempt.user_id == user_id),
         "module_progress": _delete(session, ModuleProgress, ModuleProgress.user_id == user_id),
         "section_read": _delete(session, SectionRead, SectionRead.user_id == user_id),
         "user_session": _delete(session, UserSession, UserSession.user_id == user_id),
