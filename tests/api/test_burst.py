@@ -28,7 +28,7 @@ from sqlmodel import select
 
 from api.cli import GRACEFUL_SHUTDOWN_SECONDS
 from monitor.models import Answer
-from tests.conftest import DEMO_PASSWORD, csrf_from
+from tests.conftest import DEMO_PASSWORD, acknowledge_statement, csrf_from
 from tests.dbharness import test_database_url as postgres_url  # not collected: no test_ prefix
 from tests.monitor.test_questionnaire_versions import demo_enrolment
 
@@ -220,6 +220,8 @@ def signed_in(base: str, email: str) -> httpx.Client:
     token = csrf_from(client.get("/login").text)
     done = client.post("/login", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
     assert done.status_code == 303, done.text[:300]
+    if done.headers["location"].startswith("/privacy"):  # first sign-in: the privacy statement comes first
+        acknowledge_statement(client, done.headers["location"])  # type: ignore[arg-type]  # same API as TestClient
     client.headers["X-CSRF-Token"] = csrf_from(client.get("/").text)
     client.headers["HX-Request"] = "true"
     return client
