@@ -61,9 +61,9 @@ def arrange(url: str, n_users: int, n_submit: int) -> tuple[list[Session_], list
     """A cohort with an open T0; ``n_users`` trainees with a response in progress (for the saves) and ``n_submit``
     more whose response has every T0 item answered and waits to be submitted (each can be submitted once)."""
     from api.cli import run_migrations
-    from monitor.instrument import load_instruments
-    from monitor.responses import get_or_create_response
-    from monitor.windows import set_window
+    from monitor.questionnaire.instrument import load_instruments
+    from monitor.questionnaire.responses import get_or_create_response
+    from monitor.questionnaire.windows import set_window
     from training.models import Cohort, Enrolment, Organisation, Role, User, Wijk
 
     run_migrations(url)
@@ -122,7 +122,7 @@ def _ready_to_submit(
     from sqlalchemy import insert
 
     from monitor.models import Answer, QuestionnaireResponse
-    from monitor.versions import get_or_create_version
+    from monitor.questionnaire.versions import get_or_create_version
     from training.models import Enrolment, Role, User, utcnow
 
     version = get_or_create_version(db, instrument=instrument)
@@ -424,7 +424,7 @@ def main() -> int:
     server = None
     try:
         sessions, ready = arrange(url, args.users, args.submit_pool)
-        from monitor.instrument import load_instruments
+        from monitor.questionnaire.instrument import load_instruments
 
         items = [item.id for item in load_instruments(ROOT / "content" / "questionnaires")[0].items_for("T0")]
         port = free_port()

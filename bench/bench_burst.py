@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:burst:begin -->", "<!-- bench:burst:end -->"
 SECRET = "bench-burst-secret-" + "x" * 40
-PASSWORD = "demo-demo-demo"  # training.demo.DEMO_PASSWORD
+PASSWORD = "demo-demo-demo"  # demo.training_data.DEMO_PASSWORD
 PROBE_EVERY, PROBE_TIMEOUT, LIMIT = 0.1, 5.0, 1.0
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

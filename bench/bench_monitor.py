@@ -2,7 +2,7 @@
 
 For each backend (SQLite files under var/bench/, PostgreSQL in throw-away databases ``ract_bench_<hex>`` on
 RACT_BENCH_PG_URL): migrate and generate the city data of every size (1× = 6,000 trainees, see
-monitor/citydata.py; timed; PostgreSQL then gets a VACUUM ANALYZE), start one ``ract serve`` (uvicorn, 1 worker) per
+demo/city_data.py; timed; PostgreSQL then gets a VACUUM ANALYZE), start one ``ract serve`` (uvicorn, 1 worker) per
 size on a free 127.0.0.1 port, sign in as manager@city1.local through /login, and after warm-up requests time, in
 rounds that take every size in turn, ``load_dataset`` in-process and sequential GETs of /monitor and
 /monitor/wijk/{id} (a wijk of median size). Interleaving the sizes keeps a change in the machine's load from
@@ -69,8 +69,8 @@ def pct(values: list[float], q: int) -> float:
 def generate(url: str, multiplier: int) -> tuple[float, dict]:
     from api.cli import run_migrations
     from api.db import make_engine
-    from monitor.citydata import generate_city
-    from monitor.instrument import load_instruments
+    from demo.city_data import generate_city
+    from monitor.questionnaire.instrument import load_instruments
     from training.content import load_modules
 
     run_migrations(url)
@@ -100,8 +100,8 @@ class BareQuery:
     def __init__(self, url: str):
         from api.app import GC_GEN0_THRESHOLD
         from api.db import make_engine
-        from monitor.dataset import Scope
-        from monitor.instrument import load_instruments
+        from monitor.questionnaire.instrument import load_instruments
+        from monitor.report.dataset import Scope
         from training.models import Enrolment, Organisation, User
 
         gc.set_threshold(GC_GEN0_THRESHOLD, 20, 50)  # as the server runs (api.app.create_app)
@@ -122,7 +122,7 @@ class BareQuery:
         self.session.rollback()
 
     def __call__(self) -> None:
-        from monitor.dataset import load_dataset
+        from monitor.report.dataset import load_dataset
 
         load_dataset(self.session, scope=self.scope, instrument=self.instrument)
         self.session.rollback()

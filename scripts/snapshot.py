@@ -59,7 +59,8 @@ def _normalise(body: bytes, content_type: str) -> bytes:
     if body.startswith(b"PK\x03\x04"):  # XLSX and ZIP: their members, without the archive's own timestamps
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             return b"".join(
-                name.encode() + b"\n" + _normalise(archive.read(name), "text") + b"\n" for name in sorted(archive.namelist())
+                name.encode() + b"\n" + _normalise(archive.read(name), "text") + b"\n"
+                for name in sorted(archive.namelist())
             )
     if body.startswith(b"$FL2") or body.startswith(b"$FL3"):  # SPSS: the header's creation date and time
         return re.sub(rb"\d\d \w\w\w \d\d\d\d:\d\d:\d\d", b"DATE TIME", body, count=1)
@@ -128,14 +129,16 @@ def _determinise() -> None:
     for name, module in list(sys.modules.items()):
         if name.endswith("knowledge_checks") and hasattr(module, "_SYSTEM_RANDOM"):
             module._SYSTEM_RANDOM = random.Random(2026)
-        if name.endswith("research_export") and hasattr(module, "secrets"):
+        if name.endswith(("research_export", "exports.research")) and hasattr(module, "secrets"):
             module.secrets = types.SimpleNamespace(token_bytes=lambda n: bytes(n))
 
 
 def _sign_in(client, email: str) -> None:
     page = client.get("/login")
     token = _csrf(page.text)
-    done = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False)
+    done = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     if done.status_code != 303:
         sys.exit(f"sign-in as {email} failed: {done.status_code}")
     location = done.headers["location"]

@@ -114,9 +114,9 @@ def make_client(app):
 
 @pytest.fixture
 def demo(db) -> Session:
-    from monitor.demo import load_monitor_demo_data
-    from monitor.instrument import load_instruments
-    from training.demo import load_demo_data
+    from demo.monitor_data import load_monitor_demo_data
+    from demo.training_data import load_demo_data
+    from monitor.questionnaire.instrument import load_instruments
 
     load_demo_data(db)
     load_monitor_demo_data(db, instruments=load_instruments(CONTENT_DIR / "questionnaires"))

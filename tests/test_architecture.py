@@ -103,3 +103,55 @@ def test_every_module_opens_with_a_docstring():
         if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text(encoding="utf-8"))) is None
     ]
     assert missing == []
+
+
+# The monitor's sub-packages open one way: questionnaire <- report <- exports, and the homes read the questionnaire.
+MONITOR_DOORS = {
+    "monitor.questionnaire": {"monitor.report", "monitor.exports", "monitor.home"},
+    "monitor.report": {"monitor.exports", "monitor.home"},
+    "monitor.exports": {"monitor.home"},
+    "monitor.home": {"monitor.report", "monitor.exports"},
+}
+
+
+def _forbidden_imports(package: str, forbidden: set[str]) -> dict[str, list[str]]:
+    root = SRC.joinpath(*package.split("."))
+    bad = {
+        str(p.relative_to(SRC)): sorted(n for n in imported_modules(p) if any(within(n, f) for f in forbidden))
+        for p in root.rglob("*.py")
+    }
+    return {path: names for path, names in bad.items() if names}
+
+
+def test_monitor_sub_packages_keep_their_doors():
+    assert {pkg: _forbidden_imports(pkg, forbidden) for pkg, forbidden in MONITOR_DOORS.items()} == {
+        pkg: {} for pkg in MONITOR_DOORS
+    }
+
+
+def test_mail_uses_no_web_layer_and_only_training_tables_and_rules():
+    """mail is used by training (queue), the command line (deliver) and the Berichten page (who may read which mail,
+    training's access rules); it imports no web layer, monitor or privacy, and of training only tables and rules."""
+    assert _forbidden_imports("mail", {"api", "monitor", "privacy", "demo", "fastapi", "starlette"}) == {}
+    assert {n for p in (SRC / "mail").rglob("*.py") for n in imported_modules(p) if within(n, "training")} <= {
+        "training.models",
+        "training.errors",
+        "training.access",
+    }
+
+
+def test_demo_data_is_imported_only_by_the_command_line():
+    bad = sorted(
+        str(p.relative_to(SRC))
+        for p in SRC.rglob("*.py")
+        if not p.is_relative_to(SRC / "demo")
+        and p != SRC / "api" / "cli.py"
+        and any(within(n, "demo") for n in imported_modules(p))
+    )
+    assert bad == []
+
+
+def test_the_old_flat_monitor_modules_are_gone():
+    """The monitor is split into rooms (docs/architecture.md); nothing but its tables and errors lives at the top."""
+    top = sorted(p.name for p in (SRC / "monitor").glob("*.py"))
+    assert top == ["__init__.py", "errors.py", "models.py"]

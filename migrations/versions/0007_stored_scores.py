@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Reviewed: two nullable columns, no rewrite of existing rows here. Submitted responses are immutable, so their
     # scores are derived data that never goes stale; `ract migrate` fills them in for older responses
-    # (monitor.stored_scores.backfill) and the monitor computes any still missing on the fly.
+    # (monitor.questionnaire.stored_scores.backfill) and the monitor computes any still missing on the fly.
     with op.batch_alter_table("questionnaire_response", schema=None) as batch_op:
         batch_op.add_column(sa.Column("scores_json", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("items_json", sa.Text(), nullable=True))

@@ -45,7 +45,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only: UPDATE refused'); END
 
 def upgrade() -> None:
     # Reviewed: new tables and nullable columns only; no existing row changes. The export log (audit_event) stays:
-    # exports now also write an audit_entry (monitor.audit), so the trail is complete from this revision on.
+    # exports now also write an audit_entry (monitor.exports.audit), so the trail is complete from this revision on.
     op.create_table(
         "audit_entry",
         sa.Column("id", sa.Integer(), nullable=False),

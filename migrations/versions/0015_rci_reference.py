@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    # Reviewed: one new table; no existing row changes. References are frozen on first use (monitor.references).
+    # Reviewed: one new table; no existing row changes. References are frozen on first use (monitor.report.references).
     op.create_table(
         "rci_reference",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -44,7 +44,7 @@ from api.routers import password_reset as password_reset_routes
 from api.routers import privacy as privacy_routes
 from api.routers import staff as staff_routes
 from api.settings import Settings, get_settings
-from monitor.windows import t0_gate
+from monitor.questionnaire.windows import t0_gate
 
 STATIC_DIR = Path(__file__).parent / "static"
 

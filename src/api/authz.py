@@ -75,7 +75,8 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "save_open_answer_fragment": TRAINEE,
     "questionnaire_review_page": TRAINEE,
     "submit_questionnaire": TRAINEE,
-    # paper forms: a trainer enters them for their own cohorts (scoped in monitor.paper), and never reads them back
+    # paper forms: a trainer enters them for their own cohorts (scoped in monitor.questionnaire.paper), and never
+    # reads them back
     "paper_entry_page": TRAINER,
     "save_paper_entry": TRAINER,
     # monitor: managers see their organisation, trainers only their cohorts' pages, admins everything
@@ -85,11 +86,11 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "monitor_wijk_page": MANAGER,
     "cohort_monitor_page": STAFF,
     "api_monitor": MANAGER,
-    "monitor_overall_page": ADMIN,  # over every organisation: beheer only (enforced again in monitor.service)
+    "monitor_overall_page": ADMIN,  # over every organisation: beheer only (enforced again in monitor.report.service)
     "api_overall_monitor": ADMIN,
     "api_cohort_monitor": STAFF,
     # monitor exports: aggregate tables for managers (own organisation) and admins; person-level research files
-    # (pseudonymised) and their codebook for admins only, enforced again in monitor.research_export
+    # (pseudonymised) and their codebook for admins only, enforced again in monitor.exports.research
     "monitor_exports_page": MANAGER,
     "export_monitor_csv": MANAGER,
     "export_flow_csv": MANAGER,

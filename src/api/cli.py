@@ -115,7 +115,7 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision")] = "
     if revision == "head":
         from sqlmodel import Session
 
-        from monitor.stored_scores import backfill
+        from monitor.questionnaire.stored_scores import backfill
 
         with Session(engine) as session:
             filled = backfill(session)
@@ -139,9 +139,9 @@ def demo_data(
     """Load the demo organisation, cohorts and accounts (development only; idempotent)."""
     from sqlmodel import Session
 
-    from monitor.demo import load_monitor_demo_data
-    from monitor.instrument import load_instruments
-    from training.demo import DEMO_PASSWORD, load_demo_data
+    from demo.monitor_data import load_monitor_demo_data
+    from demo.training_data import DEMO_PASSWORD, load_demo_data
+    from monitor.questionnaire.instrument import load_instruments
 
     if scale not in ("demo", "city"):
         typer.echo(f"Unknown scale {scale!r}: choose demo or city.", err=True)
@@ -176,10 +176,10 @@ def _city_data(settings, engine, multiplier: int) -> None:
 
     from sqlmodel import Session
 
-    from monitor.citydata import ORGANISATIONS, city_data_present, generate_city
-    from monitor.instrument import load_instruments
+    from demo.city_data import ORGANISATIONS, city_data_present, generate_city
+    from demo.training_data import DEMO_PASSWORD
+    from monitor.questionnaire.instrument import load_instruments
     from training.content import load_modules
-    from training.demo import DEMO_PASSWORD
 
     with Session(engine) as session:
         if city_data_present(session):
@@ -292,7 +292,7 @@ ENGLISH = {
 @app.command("send-mail")
 def send_mail() -> None:
     """Deliver the mail outbox over SMTP (retries messages that failed before)."""
-    from api.mailer import deliver_queued
+    from mail.delivery import deliver_queued
 
     settings = _settings()
     if not settings.smtp_host:
@@ -311,8 +311,8 @@ def send_reminders(
 
     from sqlmodel import Session
 
-    from api.mailer import deliver_queued
-    from monitor.reminders import send_due_reminders
+    from mail.delivery import deliver_queued
+    from monitor.questionnaire.reminders import send_due_reminders
     from training.content import load_modules
 
     settings = _settings()
@@ -435,9 +435,9 @@ def export_research(
     """Write a pseudonymised research file (new pseudonyms every time; no names, e-mails or open answers)."""
     from sqlmodel import Session, select
 
-    from monitor.disclosure import Thresholds
-    from monitor.instrument import load_instruments
-    from monitor.research_export import write_research_file
+    from monitor.exports.research import write_research_file
+    from monitor.questionnaire.instrument import load_instruments
+    from monitor.report.disclosure import Thresholds
     from training.models import Organisation
 
     if format not in EXPORT_FORMATS:
@@ -490,8 +490,8 @@ def responses_import(
     """Import submitted responses. Checks the whole file first: any bad row and nothing is written (exit 1)."""
     from sqlmodel import Session
 
-    from monitor.importing import import_responses
-    from monitor.instrument import load_instruments
+    from monitor.questionnaire.importing import import_responses
+    from monitor.questionnaire.instrument import load_instruments
 
     settings = _settings()
     try:

@@ -46,7 +46,7 @@ def load_content(content_dir: Path) -> tuple[list[Module], list]:
     Parsing (YAML with line numbers for the error report, Markdown) takes a second or more, so what was parsed is
     kept per process under a digest of every file's bytes: the same content is parsed once, changed content again.
     """
-    from monitor.instrument import load_instruments
+    from monitor.questionnaire.instrument import load_instruments
 
     key = (content_dir.resolve(), _digest(content_dir))
     with _loaded_lock:
@@ -87,7 +87,7 @@ def get_instrument(request: Request):
     """The current questionnaire instrument (loaded once per app from the content directory)."""
     instrument = getattr(request.app.state, "monitor_instrument", None)
     if instrument is None:
-        from monitor.instrument import load_instruments
+        from monitor.questionnaire.instrument import load_instruments
 
         settings = request.app.state.settings
         instrument = load_instruments(settings.content_dir / "questionnaires")[0]
@@ -96,7 +96,7 @@ def get_instrument(request: Request):
 
 
 def get_thresholds(request: Request):
-    from monitor.disclosure import Thresholds
+    from monitor.report.disclosure import Thresholds
 
     settings = request.app.state.settings
     return Thresholds(

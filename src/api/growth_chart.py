@@ -6,7 +6,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from monitor.growth import GrowthProfile
+from monitor.questionnaire.growth import GrowthProfile
 
 SERIES = ("Voormeting (T0)", "Terugkijkend: vóór de training", "Nameting (T1)")
 COLOURS = ("#6b7280", "#b45309", "#0b5394")  # AA contrast against white; the data table carries the same figures

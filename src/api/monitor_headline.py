@@ -8,8 +8,8 @@ from typing import Any
 
 from api import monitor_charts as charts
 from api.monitor_views import nl
-from monitor.instrument import Instrument
-from monitor.report import GroupFigures, Report
+from monitor.questionnaire.instrument import Instrument
+from monitor.report.build import GroupFigures, Report
 
 MONTHS = (
     "januari",

@@ -7,8 +7,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api import monitor_charts as charts
-from monitor.references import REFERENCE_SAMPLE_N
-from monitor.report import GroupFigures, Report
+from monitor.report.build import GroupFigures, Report
+from monitor.report.references import REFERENCE_SAMPLE_N
 from training.spreadsheet import nl, p_value  # one Dutch number format for pages and Excel exports
 
 FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}

@@ -59,7 +59,8 @@ class QuestionnaireResponse(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
     entered_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")  # a trainer, for paper forms
     source: str = Field(default="web", max_length=20)  # web | paper | import
-    # Written once at submission (monitor.stored_scores): scale and then-test scores, and the recoded item answers.
+    # Written once at submission (monitor.questionnaire.stored_scores): scale and then-test scores, and the recoded
+    # item answers.
     scores_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     items_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -106,7 +107,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class RciReference(SQLModel, table=True):
-    """The reliable-change reference of one scale on one instrument version, frozen once (monitor.references):
+    """The reliable-change reference of one scale on one instrument version, frozen once (monitor.report.references):
     Cronbach's α and the T0 SD of the version's first respondents. Never updated, so a published percentage
     reliably improved does not move when someone answers T0 later."""
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from mail.outbox import Message, queue_mail
 from monitor.models import Answer, OpenAnswer, QuestionnaireResponse
 from privacy.models import Erasure, ResearchChoice, StatementAcknowledgement
 from training import audit_trail
@@ -29,7 +30,6 @@ from training.models import (
     User,
     UserSession,
 )
-from training.outbox import Message, queue_mail
 
 REQUEST, OBJECTION, RETENTION = "request", "objection", "retention"
 KINDS = {REQUEST: "verzoek tot verwijdering", OBJECTION: "bezwaar (AVG art. 21)", RETENTION: "bewaartermijn"}

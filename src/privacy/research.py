@@ -1,6 +1,6 @@
 """Research participation: a separate, voluntary choice, asked before the voormeting and changeable at any time.
 
-Only people whose current choice is "yes" go into research exports (``monitor.research_export`` reads the table).
+Only people whose current choice is "yes" go into research exports (``monitor.exports.research`` reads the table).
 The monitor (aggregated, with small-cell protection) is the programme's own monitoring and does not depend on it."""
 
 from __future__ import annotations

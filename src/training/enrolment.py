@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from mail.outbox import new_mail, queue_mail
 from training.accounts import EMAIL_RE, normalise_email
 from training.cohort_admin import get_managed_cohort
 from training.enrolment_csv import PlannedRow, parse_enrolment_csv, plan_rows
@@ -22,7 +23,6 @@ from training.invitations import (
     revoke_invitations,
 )
 from training.models import Cohort, Enrolment, EnrolmentImport, Invitation, OutboundMail, Role, User, Wijk, utcnow
-from training.outbox import new_mail, queue_mail
 from training.user_sessions import end_sessions
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
+from mail.outbox import Message
 from training.errors import Conflict, InvalidInput, NotFound, TrainingError
 from training.ids import id_of
 from training.models import Cohort, Invitation, User, utcnow
-from training.outbox import Message
 from training.passwords import hash_password, password_problem
 from training.throttle import Limit, Throttled, throttle_key
 from training.user_sessions import end_sessions

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from mail.outbox import Message, queue_mail
 from training import audit_trail
 from training.accounts import normalise_email
 from training.errors import InvalidInput
@@ -25,7 +26,6 @@ from training.invitations import (
     issue_invitation,
 )
 from training.models import Cohort, Invitation, PasswordReset, User, utcnow
-from training.outbox import Message, queue_mail
 from training.passwords import hash_password, password_problem
 from training.throttle import Limit, Throttled, throttle_key
 from training.user_sessions import end_sessions

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
+from mail.outbox import queue_mail
 from training import audit_trail
 from training.accounts import EMAIL_RE, normalise_email
 from training.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from training.invitations import invitation_message, issue_invitation, revoke_invitations
 from training.models import LoginThrottle, Organisation, PasswordReset, Role, User, utcnow
-from training.outbox import queue_mail
 from training.throttle import throttle_key
 from training.user_sessions import end_sessions
 

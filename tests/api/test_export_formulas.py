@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from monitor.exports import Table, csv_lines, write_xlsx
+from monitor.exports.aggregate import Table, csv_lines, write_xlsx
 from tests.conftest import login
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import CohortTrainer, Gebied, Role, User

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from api.app import create_app
-from api.mailer import deliver_queued
+from mail.delivery import deliver_queued
+from mail.outbox import Message, queue_mail
 from tests.conftest import login
 from tests.smtp import body_of, free_port, smtp_settings
 from training.models import Cohort, OutboundMail, Wijk
-from training.outbox import Message, queue_mail
 
 
 def invite(client, db, email: str):

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 
 from sqlmodel import select
 
-from monitor.dataset import Scope, load_dataset
-from monitor.instrument import load_instruments
-from monitor.service import PAIRS
+from monitor.questionnaire.instrument import load_instruments
+from monitor.report.dataset import Scope, load_dataset
+from monitor.report.service import PAIRS
 from tests.conftest import CONTENT_DIR
 from tests.monitor.attacker import Attack, ViewFilter
 from training.models import Cohort, User

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 from sqlmodel import select
 
-from monitor.dataset import Scope, load_dataset
+from monitor.report.dataset import Scope, load_dataset
 from tests.conftest import login
 from tests.monitor.builders import build_monitored, instrument
 from training.models import Organisation

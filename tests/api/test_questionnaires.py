@@ -221,7 +221,7 @@ def test_trainer_sees_the_response_rate_per_moment(login_as, demo):
 
 
 def test_cohort_status_counts_submitted_per_moment(demo):
-    from monitor.cohort_status import ResponseStatus, cohort_questionnaire_status
+    from monitor.questionnaire.cohort_status import ResponseStatus, cohort_questionnaire_status
 
     trainer = demo.exec(select(User).where(User.email == "trainer@demo.local")).one()
     cohort_id = demo_enrolment(demo).cohort_id

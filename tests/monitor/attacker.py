@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.dataset import Dataset
+from monitor.report.dataset import Dataset
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from monitor.dataset import Dataset
+from monitor.report.dataset import Dataset
 from tests.monitor.attacker import ReportReader, ViewFilter
 
 MOMENTS = ("T0", "T1", "T2")

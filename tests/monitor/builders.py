@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from monitor.instrument import Instrument, load_instruments
 from monitor.models import Answer, QuestionnaireResponse
-from monitor.versions import get_or_create_version
+from monitor.questionnaire.instrument import Instrument, load_instruments
+from monitor.questionnaire.versions import get_or_create_version
 from privacy.models import ResearchChoice
 from privacy.research import EXPLANATION_VERSION
 from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from monitor.citydata import ORGANISATIONS, generate_city, wijk_sizes
-from monitor.dataset import Scope, load_dataset
+from demo.city_data import ORGANISATIONS, generate_city, wijk_sizes
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
+from monitor.report.dataset import Scope, load_dataset
 from tests.monitor.builders import instrument
 from training.content import load_modules
 from training.models import Cohort, Enrolment, ModuleProgress, Organisation, Role, User, Wijk

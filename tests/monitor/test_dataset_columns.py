@@ -1,4 +1,4 @@
-"""The columnar data set (``monitor.dataset.Columns``): filled chunk by chunk from the query rows, in enrolment
+"""The columnar data set (``monitor.report.dataset.Columns``): filled chunk by chunk from the query rows, in enrolment
 order, with the same content however the rows are chunked, and the same people as ``Person`` objects."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from monitor import dataset
-from monitor.dataset import NO_GEBIED, Columns, Person, Scope, load_dataset
-from monitor.instrument import MOMENTS
+from monitor.questionnaire.instrument import MOMENTS
+from monitor.report import dataset
+from monitor.report.dataset import NO_GEBIED, Columns, Person, Scope, load_dataset
 
 
 def _as_lists(c: Columns) -> dict:

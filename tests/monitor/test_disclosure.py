@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.disclosure import Decision, Group, Reason, Thresholds, plan_suppression, redact, round_pct
+from monitor.report.disclosure import Decision, Group, Reason, Thresholds, plan_suppression, redact, round_pct
 
 
 def wijk(key: str, n: int) -> Group:

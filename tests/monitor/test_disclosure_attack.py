@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from monitor.dataset import Dataset, Person, Scope
-from monitor.disclosure import Thresholds
-from monitor.lattice import merge_cells
-from monitor.report import build_report
-from monitor.service import PAIRS
+from monitor.report.build import build_report
+from monitor.report.dataset import Dataset, Person, Scope
+from monitor.report.disclosure import Thresholds
+from monitor.report.lattice import merge_cells
+from monitor.report.service import PAIRS
 from tests.monitor import attacker_moments
 from tests.monitor.attacker import Attack, ViewFilter
 from tests.monitor.builders import instrument

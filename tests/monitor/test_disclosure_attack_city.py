@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from monitor.citydata import generate_city
-from monitor.dataset import Scope, load_dataset
-from monitor.disclosure import Thresholds
+from demo.city_data import generate_city
 from monitor.models import InstrumentVersion
-from monitor.service import PAIRS, cohort_report, organisation_report
+from monitor.report.dataset import Scope, load_dataset
+from monitor.report.disclosure import Thresholds
+from monitor.report.service import PAIRS, cohort_report, organisation_report
 from tests.monitor.attacker import Attack, ViewFilter
 from tests.monitor.builders import instrument
 from training.content import load_modules

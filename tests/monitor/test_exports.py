@@ -11,10 +11,10 @@ from collections import Counter
 import pytest
 from sqlmodel import select
 
-from monitor.audit import CLI
-from monitor.disclosure import Thresholds
+from monitor.exports.audit import CLI
+from monitor.exports.research import LONG_COLUMNS, Pseudonymiser, write_research_file
 from monitor.models import AuditEvent, OpenAnswer
-from monitor.research_export import LONG_COLUMNS, Pseudonymiser, write_research_file
+from monitor.report.disclosure import Thresholds
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Role, User
 
@@ -199,9 +199,9 @@ def test_each_export_writes_one_audit_row_with_format_and_row_count(db, exported
 
 
 def _monitor_reliability(db, org, inst):
-    """The RCI reference the monitor classifies with (the instrument version's, monitor.references) and the data."""
-    from monitor.dataset import Scope, load_dataset
-    from monitor.references import rci_references
+    """The RCI reference the monitor classifies with (the version's, monitor.report.references) and the data."""
+    from monitor.report.dataset import Scope, load_dataset
+    from monitor.report.references import rci_references
 
     data = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
     refs = rci_references(db, instrument=inst)
@@ -212,8 +212,8 @@ def _monitor_reliability(db, org, inst):
 def test_research_plan_matches_the_monitors_reliability_and_scores_without_holding_them(db, exported, stored):
     """The plan streams the T0 responses instead of loading the data set; its α and SD must be the monitor's, and
     the wide rows must carry each person's scores as the monitor's data set holds them."""
-    from monitor.research_export import plan_research_export, wide_rows
-    from monitor.stored_scores import store_scores
+    from monitor.exports.research import plan_research_export, wide_rows
+    from monitor.questionnaire.stored_scores import store_scores
 
     org, _, _, inst = exported
     if stored:

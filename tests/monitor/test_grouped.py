@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from monitor import grouped
-from monitor import statistics as st
+from monitor.report import grouped
+from monitor.report import statistics as st
 
 
 def _column(rng: np.random.Generator, n: int) -> np.ndarray:

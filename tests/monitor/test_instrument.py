@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import UnknownItem, UnknownScale
-from monitor.instrument import Instrument, canonical_json, load_instrument, load_instruments, parse_instrument
+from monitor.questionnaire.instrument import (
+    Instrument,
+    canonical_json,
+    load_instrument,
+    load_instruments,
+    parse_instrument,
+)
 from training.errors import ContentInvalid
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from monitor.reminders import module_subject_key, send_due_reminders
+from monitor.questionnaire.reminders import module_subject_key, send_due_reminders
 from tests.monitor.test_reminders import BASE, TODAY, emails_of, enrolments, mailed, run_concurrently, voorjaar
 from training.cohort_modules import set_cohort_modules
 from training.content import load_modules

@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from monitor import paper
 from monitor.errors import ResponseNotFound
-from monitor.windows import WindowState, require_open, set_window, standing_for
+from monitor.questionnaire import paper
+from monitor.questionnaire.windows import WindowState, require_open, set_window, standing_for
 from tests.monitor.test_questionnaire_versions import current, demo_enrolment
 from training.cohort_modules import set_cohort_modules
 from training.errors import Conflict

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 from scipy import stats as sps
 
-from monitor.dataset import Dataset, Person, Scope, load_dataset
-from monitor.disclosure import Thresholds
-from monitor.report import FROM_FIELDS, PAIRED_FIELDS, TO_FIELDS, build_report
-from monitor.scoring import score_response
-from monitor.service import _report
+from monitor.questionnaire.scoring import score_response
+from monitor.report.build import FROM_FIELDS, PAIRED_FIELDS, TO_FIELDS, build_report
+from monitor.report.dataset import Dataset, Person, Scope, load_dataset
+from monitor.report.disclosure import Thresholds
+from monitor.report.service import _report
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Gebied, Organisation, Wijk
 

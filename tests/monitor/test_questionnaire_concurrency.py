@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import Session, func, select
 
 from monitor.errors import ResponseAlreadySubmitted
-from monitor.instrument import load_instruments
 from monitor.models import Answer, QuestionnaireResponse
-from monitor.responses import save_answer, start_response, submit_response
+from monitor.questionnaire.instrument import load_instruments
+from monitor.questionnaire.responses import save_answer, start_response, submit_response
 from tests.monitor.test_questionnaire_versions import CONTENT, demo_enrolment
 from training.models import User
 

@@ -7,11 +7,11 @@ from statistics import mean
 
 from sqlmodel import func, select
 
-from monitor.demo import load_monitor_demo_data
-from monitor.growth import _scores
-from monitor.instrument import load_instruments
+from demo.monitor_data import load_monitor_demo_data
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
-from monitor.responses import answers_of
+from monitor.questionnaire.growth import _scores
+from monitor.questionnaire.instrument import load_instruments
+from monitor.questionnaire.responses import answers_of
 from tests.monitor.test_questionnaire_versions import CONTENT
 from training.models import Enrolment, User
 
@@ -60,8 +60,8 @@ def test_demo_answers_grow_on_average_and_keep_reverse_keyed_items_consistent(de
 
 
 def test_demo_monitor_shows_two_wijken_with_figures_beside_withheld_ones(demo):
-    from monitor import service
-    from monitor.disclosure import Thresholds
+    from monitor.report import service
+    from monitor.report.disclosure import Thresholds
     from training.models import User
 
     manager = demo.exec(select(User).where(User.email == "manager@demo.local")).one()

@@ -6,9 +6,9 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from monitor.importing import import_responses
-from monitor.instrument import load_instruments
 from monitor.models import Answer, QuestionnaireResponse
+from monitor.questionnaire.importing import import_responses
+from monitor.questionnaire.instrument import load_instruments
 from tests.monitor.test_questionnaire_versions import CONTENT
 
 HEADER = "email,cohort,moment,item,value,submitted_at\n"

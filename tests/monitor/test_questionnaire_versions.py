@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import select
 
 from monitor.errors import UnknownItem
-from monitor.instrument import Instrument, load_instruments
 from monitor.models import InstrumentVersion, QuestionnaireResponse
-from monitor.responses import get_or_create_response, save_answer, write_answer
-from monitor.scoring import score_response
-from monitor.versions import get_or_create_version, instrument_of, list_versions, register_versions
-from monitor.windows import set_window
+from monitor.questionnaire.instrument import Instrument, load_instruments
+from monitor.questionnaire.responses import get_or_create_response, save_answer, write_answer
+from monitor.questionnaire.scoring import score_response
+from monitor.questionnaire.versions import get_or_create_version, instrument_of, list_versions, register_versions
+from monitor.questionnaire.windows import set_window
 from training.models import Enrolment, User
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "questionnaires"

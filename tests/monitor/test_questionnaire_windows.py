@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from monitor.errors import InvalidQuestionnaireInput
 from monitor.models import MeasurementWindow, QuestionnaireResponse
-from monitor.windows import WindowState, modules_completed, set_window, t0_gate, window_state
+from monitor.questionnaire.windows import WindowState, modules_completed, set_window, t0_gate, window_state
 from tests.monitor.test_questionnaire_versions import demo_enrolment
 from training.models import Cohort, ModuleProgress, User, utcnow
 
@@ -83,8 +83,8 @@ def test_t0_gate_only_for_cohorts_that_ask_for_it_and_only_until_t0_is_submitted
         select(MeasurementWindow).where(MeasurementWindow.cohort_id == cohort.id, MeasurementWindow.moment == "T0")
     ).one()
     assert t0_gate(demo, user, today=t0.closes_on + timedelta(days=1)) is None  # a missed voormeting never locks
-    from monitor.instrument import load_instruments
-    from monitor.responses import get_or_create_response
+    from monitor.questionnaire.instrument import load_instruments
+    from monitor.questionnaire.responses import get_or_create_response
     from tests.monitor.test_questionnaire_versions import CONTENT
 
     response, _ = get_or_create_response(

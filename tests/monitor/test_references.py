@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from sqlmodel import select
 
-from monitor import service
-from monitor.dataset import Scope
-from monitor.disclosure import Thresholds
 from monitor.models import RciReference
-from monitor.references import REFERENCE_SAMPLE_N, rci_references, reference_figures
+from monitor.report import service
+from monitor.report.dataset import Scope
+from monitor.report.disclosure import Thresholds
+from monitor.report.references import REFERENCE_SAMPLE_N, rci_references, reference_figures
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Cohort, Role, User
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from monitor.models import Answer, InstrumentVersion, MeasurementWindow, OpenAnswer, QuestionnaireResponse
-from monitor.reminders import send_due_reminders
+from monitor.questionnaire.reminders import send_due_reminders
 from training.models import Cohort, Enrolment, OutboundMail, Reminder, User
 
 TODAY = date(2026, 12, 1)

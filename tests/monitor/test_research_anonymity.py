@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from monitor.audit import CLI
-from monitor.disclosure import Thresholds
-from monitor.research_anonymity import OTHER, SUPPRESSED, Subject, k_anonymise
-from monitor.research_export import Pseudonymiser, write_research_file
+from monitor.exports.anonymity import OTHER, SUPPRESSED, Subject, k_anonymise
+from monitor.exports.audit import CLI
+from monitor.exports.research import Pseudonymiser, write_research_file
+from monitor.report.disclosure import Thresholds
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Cohort, Organisation
 
@@ -187,7 +187,7 @@ def test_random_organisations_export_k_anonymous_files_with_every_persons_scores
 
 
 def test_the_city_data_exports_k_anonymous_files(db, tmp_path):
-    from monitor.citydata import ORGANISATIONS, generate_city
+    from demo.city_data import ORGANISATIONS, generate_city
     from training.content import load_modules
 
     inst = instrument()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import AnswerOutOfRange, UnknownItem
-from monitor.instrument import Instrument, load_instrument
-from monitor.scoring import scale_score, score_item, score_response
+from monitor.questionnaire.instrument import Instrument, load_instrument
+from monitor.questionnaire.scoring import scale_score, score_item, score_response
 
 REAL_FILE = Path(__file__).resolve().parents[2] / "content" / "questionnaires" / "netwerkactivering.yaml"
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from monitor.statistics import attrition, cronbach_alpha, describe, holm, paired_change
+from monitor.report.statistics import attrition, cronbach_alpha, describe, holm, paired_change
 
 BEFORE = [2.8, 3.0, 3.4, 2.2, 4.0, 3.6, 2.4, 3.0, 3.2, 2.6, 3.8, 2.0]
 AFTER = [3.4, 3.0, 4.0, 2.8, 4.2, 3.2, 3.4, 3.6, 3.2, 3.4, 4.4, 2.6]
@@ -368,7 +368,7 @@ def test_cronbach_alpha_never_leaks_nan_or_raises(data, k, n):
 
 def test_importing_the_pure_modules_loads_neither_scipy_nor_the_web_layer():
     code = (
-        "import sys, monitor.statistics, monitor.disclosure; "
+        "import sys, monitor.report.statistics, monitor.report.disclosure; "
         "heavy = {'scipy', 'fastapi', 'starlette', 'jinja2', 'api'}; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy); "
         "print(','.join(bad))"

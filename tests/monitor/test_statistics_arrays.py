@@ -1,4 +1,4 @@
-"""The array fast paths of monitor.statistics give exactly what the value-by-value paths give (the monitor feeds
+"""The array fast paths of monitor.report.statistics give exactly what the value-by-value paths give (the monitor feeds
 float arrays with NaN for missing), and ``tests=False`` leaves out only the significance tests."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
-from monitor import statistics as st
+from monitor.report import statistics as st
 
 score = hst.one_of(hst.none(), hst.floats(min_value=1, max_value=5, allow_nan=False))
 

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from monitor import service
-from monitor.dataset import Scope, item_matrices, load_dataset
-from monitor.disclosure import Thresholds
-from monitor.importing import import_responses
 from monitor.models import QuestionnaireResponse
-from monitor.report import build_report
-from monitor.scoring import score_response
-from monitor.stored_scores import backfill, compute_scores, store_scores
+from monitor.questionnaire.importing import import_responses
+from monitor.questionnaire.scoring import score_response
+from monitor.questionnaire.stored_scores import backfill, compute_scores, store_scores
+from monitor.report import service
+from monitor.report.build import build_report
+from monitor.report.dataset import Scope, item_matrices, load_dataset
+from monitor.report.disclosure import Thresholds
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from tests.monitor.test_questionnaire_versions import demo_enrolment
 
@@ -147,7 +147,7 @@ def test_pooled_alpha_is_recomputed_when_a_response_is_submitted(db, scored):
 
 
 def test_every_submission_path_stores_scores(login_as, demo):
-    # Demo data (monitor.demo) and the web form.
+    # Demo data (demo.monitor_data) and the web form.
     client = login_as("trainee")
     enrolment = demo_enrolment(demo)
     started = client.post(

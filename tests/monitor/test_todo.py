@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.questionnaires import MomentRow, Overview
-from monitor.todo import build_todo, when
-from monitor.windows import WindowState
+from monitor.home.todo import build_todo, when
+from monitor.questionnaire.overview import MomentRow, Overview
+from monitor.questionnaire.windows import WindowState
 from training.content import load_modules
 from training.plurals import plural
 from training.progress import LearningPath, ModuleStanding, Status

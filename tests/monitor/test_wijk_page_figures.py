@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from monitor import service
-from monitor.disclosure import Thresholds
-from monitor.stored_scores import store_scores
+from monitor.questionnaire.stored_scores import store_scores
+from monitor.report import service
+from monitor.report.disclosure import Thresholds
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Role, User
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from monitor.windows_admin import WindowInput, _check_windows
+from monitor.questionnaire.windows_admin import WindowInput, _check_windows
 from training.cohort_admin import normalise_reminder_days
 from training.errors import InvalidInput
 

@@ -6,8 +6,8 @@ import random
 
 from sqlmodel import select
 
-from monitor.disclosure import Thresholds
-from monitor.research_export import plan_research_export
+from monitor.exports.research import plan_research_export
+from monitor.report.disclosure import Thresholds
 from privacy.research import choose_research, needs_research_choice, research_choice_of
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import AuditEntry, User

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.settings import get_settings
-from monitor.windows import set_window
+from monitor.questionnaire.windows import set_window
 from privacy.models import CohortRetention, Erasure
 from privacy.retention import due_cohorts, process_cohort
 from tests.monitor.builders import make_org, make_person

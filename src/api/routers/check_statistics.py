@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from api.auth import CurrentUser, SessionDep
 from api.content import get_modules, get_thresholds
 from api.templating import render
-from monitor.disclosure import Thresholds
+from monitor.report.disclosure import Thresholds
 from training.check_statistics import check_statistics
 from training.content import Module
 

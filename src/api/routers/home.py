@@ -15,7 +15,7 @@ from api.content import get_module_gate, get_modules
 from api.errors import api_errors
 from api.routers.privacy import statement_redirect
 from api.templating import render
-from monitor import attention, todo
+from monitor.home import attention, todo
 from privacy.statement import needs_acknowledgement
 from training import overview
 from training.ids import id_of

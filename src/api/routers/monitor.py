@@ -15,9 +15,9 @@ from api.inputs import PathId, QueryId
 from api.monitor_headline import headline_context, trend_context
 from api.monitor_views import overview_context, wijk_context
 from api.templating import render
-from monitor import service
-from monitor.disclosure import Thresholds
-from monitor.instrument import Instrument
+from monitor.questionnaire.instrument import Instrument
+from monitor.report import service
+from monitor.report.disclosure import Thresholds
 
 router = APIRouter()
 InstrumentDep = Annotated[Instrument, Depends(get_instrument)]

@@ -19,10 +19,13 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
 from api.inputs import QueryId
 from api.templating import render
-from monitor import exports, exports_excel, research_export, service
-from monitor.audit import WEB
-from monitor.disclosure import Thresholds
-from monitor.instrument import Instrument
+from monitor.exports import aggregate as exports
+from monitor.exports import excel as exports_excel
+from monitor.exports import research as research_export
+from monitor.exports.audit import WEB
+from monitor.questionnaire.instrument import Instrument
+from monitor.report import service
+from monitor.report.disclosure import Thresholds
 
 router = APIRouter()
 InstrumentDep = Annotated[Instrument, Depends(get_instrument)]
@@ -192,7 +195,7 @@ def export_excel_csv(
     f: FiltersDep,
     table: Annotated[str, Path(pattern="^(monitor|flow|quality)$")],
 ):
-    """The same tables for Dutch Excel: BOM, semicolons, decimal commas, Dutch headers (monitor.exports_excel)."""
+    """The same tables for Dutch Excel: BOM, semicolons, decimal commas, Dutch headers (monitor.exports.excel)."""
     export = _aggregate(request, session, user, instrument, thresholds, f, table=table, format="csv-excel")
     filename = EXCEL_FILES[table].format(van=f.van, naar=f.naar)
     return StreamingResponse(

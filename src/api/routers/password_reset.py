@@ -10,10 +10,10 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 
 from api.audit import actor_for
 from api.auth import OptionalUser, SessionDep, sign_in
-from api.mailer import deliver_queued
 from api.responses import see_other
 from api.templating import render
 from api.throttling import client_address, invitation_token_guard, reserve_attempt
+from mail.delivery import deliver_queued
 from training import audit_trail, invitations, password_reset
 from training.errors import InvalidInput
 from training.throttle import Throttled

@@ -12,10 +12,11 @@ from api.auth import CurrentUser, SessionDep
 from api.growth_chart import growth_chart_svg
 from api.inputs import FormId, PathId, StepNumber
 from api.templating import is_htmx, render, templates
-from monitor import growth, questionnaires, responses
 from monitor.errors import ResponseNotFound
-from monitor.instrument import Instrument
-from monitor.windows import MOMENT_LABELS
+from monitor.questionnaire import growth, responses
+from monitor.questionnaire import overview as questionnaires
+from monitor.questionnaire.instrument import Instrument
+from monitor.questionnaire.windows import MOMENT_LABELS
 from privacy import freetext
 from privacy.research import needs_research_choice
 from training import audit_trail

@@ -11,7 +11,8 @@ from api.auth import CurrentUser, SessionDep
 from api.inputs import PathId, QueryId, parse_id
 from api.routers.questionnaires import CurrentInstrument, Form_
 from api.templating import render
-from monitor import paper, questionnaires
+from monitor.questionnaire import overview as questionnaires
+from monitor.questionnaire import paper
 from training import audit_trail
 
 router = APIRouter(prefix="/groepen")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 
 from api.auth import CurrentUser, SessionDep
 from api.inputs import PathId
-from api.mailer import deliver_queued
 from api.responses import flash, optional_id, see_other
 from api.templating import render
+from mail.delivery import deliver_queued
 from training import organisations, staff
 from training.errors import Conflict, InvalidInput
 from training.models import ROLE_LABELS

@@ -16,8 +16,8 @@ from api.auth import CurrentUser, SessionDep
 from api.content import get_modules
 from api.inputs import PathId, parse_id
 from api.templating import render
-from monitor import windows_admin
-from monitor.cohort_status import cohort_questionnaire_status, status_columns
+from monitor.questionnaire import windows_admin
+from monitor.questionnaire.cohort_status import cohort_questionnaire_status, status_columns
 from training import cohorts
 from training.content import Module
 

@@ -13,10 +13,11 @@ from starlette.datastructures import FormData
 from api.auth import CurrentUser, SessionDep
 from api.content import get_modules
 from api.inputs import PathId, parse_id
-from api.mailer import deliver_queued
 from api.templating import render
-from monitor import reminders, windows_admin
-from training import audit_trail, cohort_admin, cohort_modules, enrolment, outbox
+from mail import outbox
+from mail.delivery import deliver_queued
+from monitor.questionnaire import reminders, windows_admin
+from training import audit_trail, cohort_admin, cohort_modules, enrolment
 from training.cohorts import list_cohorts
 from training.content import Module
 from training.enrolment_csv import MAX_BYTES

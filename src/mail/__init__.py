@@ -1,0 +1,1 @@
+"""Mail: the outbox (queued in the caller's transaction) and its delivery over SMTP, outside any request."""
