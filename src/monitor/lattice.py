@@ -185,3 +185,163 @@ def _lowest_common(parent: Sequence[int], leaves: list[int]) -> int:
         else:
             break
     return common
+
+
+# --- one partition for every measure of a family: figures about different moments ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PatternMeasure:
+    """A measure of a family in terms of response patterns: who counts (per pattern), its threshold, and the sums it
+    publishes (each a tuple of (variable, sign), e.g. ((T1, +1), (T0, -1)) for a mean change)."""
+
+    members: np.ndarray  # bool per pattern
+    threshold: int
+    terms: tuple[tuple[tuple[int, int], ...], ...] = ()
+
+
+def _determined(rows: list[np.ndarray], targets: list[np.ndarray]) -> bool:
+    """Whether any target lies in the row space of ``rows``."""
+    if not targets:
+        return False
+    if not rows:
+        return False
+    matrix = np.array(rows, float)
+    _, sv, vt = np.linalg.svd(matrix, full_matrices=False)
+    basis = vt[: int(np.count_nonzero(sv > 1e-8 * max(1.0, sv[0])))]
+    for t in targets:
+        if t.any() and np.linalg.norm(t - basis.T @ (basis @ t)) < 1e-6:
+            return True
+    return False
+
+
+def pattern_check(
+    counts: np.ndarray,
+    finite: np.ndarray,
+    measures: Sequence[PatternMeasure],
+    min_n: int,
+    min_change: int,
+    changes: Sequence[tuple[int, int]],
+    safe: np.ndarray | None = None,
+) -> tuple[np.ndarray, bool]:
+    """(per measure: 0 or ≥ its threshold people in the block, whether the block is sound).
+
+    A block (an atom) publishes, for each safe measure, its count and sums. Sound: no response pattern with fewer
+    than ``min_n`` people (its count, the sum of any of its variables) and none with fewer than ``min_change``
+    (its change between two variables) is a linear combination of what is published, and no unsafe measure's
+    count or sums are either. ``finite``: per pattern and variable whether the pattern has it."""
+    present = np.flatnonzero(counts > 0)
+    n_measure = np.array([int(counts @ m.members) for m in measures], np.int64)
+    ok = np.array([n == 0 or n >= m.threshold for n, m in zip(n_measure, measures, strict=True)], bool)
+    if safe is not None:
+        ok &= safe
+    fin = finite[present]
+    n_var = finite.shape[1]
+    count_rows, count_targets, sum_rows, sum_targets = [], [], [], []
+
+    def sums(m: PatternMeasure, term) -> np.ndarray:
+        vec = np.zeros((len(present), n_var))
+        for var, sign in term:
+            vec[:, var] = sign * m.members[present]
+        return (vec * fin).reshape(-1)
+
+    for m, shown in zip(measures, ok, strict=True):
+        target = not shown and counts @ m.members > 0
+        (count_rows if shown else count_targets).append(m.members[present].astype(float)) if (
+            shown or target
+        ) else None
+        for term in m.terms:
+            if shown:
+                sum_rows.append(sums(m, term))
+            elif target:
+                sum_targets.append(sums(m, term))
+    for j, p in enumerate(present):
+        if counts[p] < min_n:
+            count_targets.append(np.eye(len(present))[j])
+            for v in np.flatnonzero(finite[p]):
+                vec = np.zeros((len(present), n_var))
+                vec[j, v] = 1
+                sum_targets.append(vec.reshape(-1))
+        if counts[p] < min_change:
+            for a, b in changes:
+                if finite[p, a] and finite[p, b]:
+                    vec = np.zeros((len(present), n_var))
+                    vec[j, b], vec[j, a] = 1, -1
+                    sum_targets.append(vec.reshape(-1))
+    sound = not _determined(count_rows, count_targets) and not _determined(sum_rows, sum_targets)
+    return ok, sound
+
+
+@dataclass(frozen=True, slots=True)
+class JointAtoms:
+    """One partition of a family's cells shared by all its measures: per cell its atom, per atom and measure the
+    people and whether the measure may be published for groups holding the atom."""
+
+    of_cell: np.ndarray
+    n: np.ndarray  # atoms × measures
+    safe: np.ndarray  # atoms × measures
+
+    def for_measure(self, k: int) -> Atoms:
+        return Atoms(self.of_cell, self.n[:, k], self.safe[:, k])
+
+
+def merge_joint(
+    keys: Sequence[CellKey],
+    counts: np.ndarray,
+    finite: np.ndarray,
+    measures: Sequence[PatternMeasure],
+    min_n: int,
+    min_change: int,
+    changes: Sequence[tuple[int, int]],
+    priority: Priority = "wijk",
+) -> JointAtoms:
+    """Merge cells (``keys``; ``counts``: cells × patterns) into atoms along the hierarchy of ``priority`` until
+    every atom is *sound* for all measures together (``pattern_check``): within each parent, the unsound atoms
+    are merged together and, while that block is unsound, the smallest sound atoms of the parent join it. An atom
+    still unsound at the top keeps only the measures that leave it sound (dropped last first)."""
+    cache: dict[bytes, tuple[np.ndarray, bool]] = {}
+
+    def check(c: np.ndarray, safe: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+        key = c.tobytes() + (safe.tobytes() if safe is not None else b"")
+        if key not in cache:
+            cache[key] = pattern_check(c, finite, measures, min_n, min_change, changes, safe)
+        return cache[key]
+
+    def good(c: np.ndarray) -> bool:
+        ok, sound = check(c)
+        return bool(ok.all()) and sound
+
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    atoms: list[list] = [[keys[i], [i], counts[i].astype(np.int64)] for i in order]
+    for level in _LEVELS[priority]:
+        by_parent: dict[tuple, list[list]] = {}
+        for atom in atoms:
+            by_parent.setdefault(level(atom[0]), []).append(atom)
+        merged_atoms: list[list] = []
+        for members in by_parent.values():
+            bad = [a for a in members if not good(a[2])]
+            if not bad:
+                merged_atoms.extend(members)
+                continue
+            rest = sorted((a for a in members if good(a[2])), key=lambda a: (int(a[2].sum()), a[0]))
+            block = [min(a[0] for a in bad), [c for a in bad for c in a[1]], sum(a[2] for a in bad)]
+            while not good(block[2]) and rest:
+                joined = rest.pop(0)
+                block = [min(block[0], joined[0]), block[1] + joined[1], block[2] + joined[2]]
+            merged_atoms.extend([*rest, block])
+        atoms = sorted(merged_atoms, key=lambda a: a[0])
+    of_cell = np.empty(len(keys), np.intp)
+    n = np.zeros((len(atoms), len(measures)), np.int64)
+    safe = np.zeros((len(atoms), len(measures)), bool)
+    for number, atom in enumerate(atoms):
+        of_cell[atom[1]] = number
+        n[number] = [int(atom[2] @ m.members) for m in measures]
+        ok, sound = check(atom[2])
+        for drop in range(len(measures) - 1, -1, -1):  # least important measures last in ``measures``
+            if sound:
+                break
+            ok = ok.copy()
+            ok[drop] = False
+            ok, sound = check(atom[2], ok)
+        safe[number] = ok if sound else False
+    return JointAtoms(of_cell, n, safe)
