@@ -48,8 +48,6 @@ PAIRED_FIELDS = (
 TESTS = ("p_t", "p_wilcoxon", "p_holm")  # significance tests only where groups are large enough to mean something
 CONTEXT_REASON = "contextschaal: alleen beschreven, geen verandering"
 NOT_COMPARED_REASON = "niet vergeleken tussen deze momenten"
-MOMENTS = ("T0", "T1", "T2")
-PAIRS_ALL = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
 
 
 @dataclass
@@ -358,96 +356,15 @@ class _Lattice:
             return c.submitted[spec[1]] & self.ref_data.is_due(spec[1], self.today), [c.version[spec[1]]]
         raise ValueError(f"unknown measure {spec!r}")
 
-    def _family(self, spec: Spec) -> tuple[str, int] | None:
-        """(family, the measure's number in it) for the measures planned jointly (``monitor.lattice.merge_joint``)."""
-        kind = spec[0]
-        if kind == "score":
-            return spec[2], MOMENTS.index(spec[1])
-        if kind == "pair":
-            return spec[3], 3 + PAIRS_ALL.index((spec[1], spec[2]))
-        if kind == "then":
-            return spec[1], 6
-        if kind in ("invited", "submitted", "both", "due", "responded_due"):
-            index = {("invited",): 0}
-            for k, m in enumerate(MOMENTS):
-                index[("submitted", m)] = 1 + k
-            for k, (a, b) in enumerate(PAIRS_ALL):
-                index[("both", a, b)] = 4 + k
-            for k, m in enumerate(MOMENTS[1:]):
-                index[("due", m)] = 7 + k
-                index[("responded_due", m)] = 9 + k
-            return "", index[spec]
-        return None
-
-    def _joint(self, spec: Spec) -> tuple[np.ndarray, lattice.JointAtoms, int] | None:
-        """Per person of the reference their cell, the family's joint atoms, and the measure's number."""
-        family = self._family(spec)
-        if family is None:
-            return None
-        name, k = family
-        t = self.thresholds
-        key = ("joint", name, t.min_n, t.min_paired, t.priority, self.today)
-        if key not in self.ref_data.derived:
-            self.ref_data.derived[key] = self._plan_family(name)
-        cell_of, atoms = self.ref_data.derived[key]
-        return cell_of, atoms, k
-
-    def _plan_family(self, name: str) -> tuple[np.ndarray, lattice.JointAtoms]:
-        """The joint atoms of a scale (``name``) or of the response flow (``""``): every measure of it planned on
-        one partition of the cells, sound for the figures about different moments together."""
-        c, t = self.ref, self.thresholds
-        flat = lambda bits: np.column_stack(bits).astype(np.int64)  # noqa: E731
-        if name:
-            bits = [np.isfinite(c.scores[(m, name)]) for m in MOMENTS] + [np.isfinite(c.then[name])]
-            n_var = 4  # T0, T1, T2, then
-            measures = [lattice.PatternMeasure(np.zeros(0, bool), t.min_n, (((k, 1),),)) for k in range(3)]
-            measures += [
-                lattice.PatternMeasure(np.zeros(0, bool), t.min_paired, (((MOMENTS.index(b), 1), (MOMENTS.index(a), -1)),))
-                for a, b in PAIRS_ALL
-            ]
-            measures.append(lattice.PatternMeasure(np.zeros(0, bool), t.min_paired, (((0, 1),), ((3, 1),))))
-            which = [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 3)]
-        else:
-            due = [self.ref_data.is_due(m, self.today) for m in MOMENTS[1:]]
-            bits = [c.submitted[m] for m in MOMENTS] + due
-            n_var = 0
-            measures = [lattice.PatternMeasure(np.zeros(0, bool), t.min_n) for _ in range(11)]
-            which = [(), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (3,), (4,), (1, 3), (2, 4)]
-        people = flat(bits)
-        patterns, pattern_of = np.unique(people, axis=0, return_inverse=True)
-        pattern_of = pattern_of.reshape(-1)
-        measures = [
-            lattice.PatternMeasure(patterns[:, list(w)].all(axis=1) if w else np.ones(len(patterns), bool), m.threshold, m.terms)
-            for m, w in zip(measures, which, strict=True)
-        ]
-        finite = patterns[:, :n_var].astype(bool)
-        stacked = np.column_stack([*self.base, *[c.version[m] for m in MOMENTS]]).astype(np.int64)
-        if not len(stacked):
-            return np.zeros(0, np.intp), lattice.JointAtoms(np.zeros(0, np.intp), np.zeros((0, len(measures)), np.int64), np.zeros((0, len(measures)), bool))
-        cells, cell_of, _ = lattice._cells(stacked)
-        counts = np.zeros((len(cells), len(patterns)), np.int64)
-        np.add.at(counts, (cell_of, pattern_of), 1)
-        changes = [(0, 1), (0, 2), (1, 2), (0, 3)] if name else []
-        atoms = lattice.merge_joint(
-            [tuple(r) for r in cells.tolist()], counts, finite, measures, t.min_n, max(t.min_n, t.min_paired), changes, t.priority
-        )
-        return cell_of, atoms
-
     def plan(
         self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: str
     ) -> dict[str, Decision]:
         """Per node, shown or withheld (and why), for the view's people in ``mask`` counted in ``spec``."""
         threshold = self.thresholds.for_measure(measure)
         ref_mask, versions = self._measure(spec)
-        joint = self._joint(spec)
-        if joint is not None:
-            cell_of, joint_atoms, k = joint
-            atoms = joint_atoms.for_measure(k)
-            ref_atom = np.where(ref_mask, joint_atoms.of_cell[cell_of], -1)
-        else:
-            ref_atom, atoms = lattice.atoms_of_people(
-                (*self.base, *versions), ref_mask, threshold, self.thresholds.priority
-            )
+        ref_atom, atoms = lattice.atoms_of_people(
+            (*self.base, *versions), ref_mask, threshold, self.thresholds.priority
+        )
         atom_of = ref_atom[self.at] if len(self.at) else np.zeros(0, np.intp)
         atom_of = np.where(mask, atom_of, -1)
         if np.any(mask & (atom_of < 0)):  # counted in the view but not in the reference: fail closed
@@ -674,21 +591,6 @@ def _attrition(
         ].shown
         show_d = lat.plan(tree, [tree.root], is_d, ("dropout", moment_from, moment_to, scale), "n")[tree.root.key].shown
         show_c, show_d = show_c and completers.size >= thresholds.min_n, show_d and dropouts.size >= thresholds.min_n
-        # Completers and drop-outs split the T0 respondents by a later moment: shown only where the root's pairs
-        # and both moments are (the same joint atoms), or they would give away what those withhold.
-        joint = all(
-            lat.plan(tree, [tree.root], mask, spec, measure)[tree.root.key].shown
-            for mask, spec, measure in (
-                (np.isfinite(base), ("score", moment_from, scale), "n"),
-                (np.isfinite(base) & np.isfinite(c.scores[(moment_to, scale)]), ("pair", moment_from, moment_to, scale), "paired"),
-                *(
-                    [(np.isfinite(base) & np.isfinite(c.then[scale]), ("then", scale), "paired")]
-                    if moment_from == "T0" and moment_to == "T1" and np.isfinite(c.then[scale]).any()
-                    else []
-                ),
-            )
-        )
-        show_c, show_d = show_c and joint, show_d and joint
         a = st.attrition(completers, dropouts) if show_c and show_d else None
         out.append(
             AttritionRow(

@@ -205,6 +205,12 @@ def test_an_organisation_below_the_threshold_has_only_unsafe_atoms():
     assert atoms.n.tolist() == [3] and atoms.safe.tolist() == [False]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known residual: figures about different moments of one group can be "
+    "combined (docs/disclosure.md); the lattice protects each measure, not their combinations",
+)
 def test_figures_about_different_moments_cannot_be_combined_into_a_small_group():
     ref = make_reference(3, 4, 3, 60, False)
     moments = attacker_moments.Attack(ref, 5, 10)
