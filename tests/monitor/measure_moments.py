@@ -1,0 +1,82 @@
+"""A measurement, not a test (not collected; run it by path): how many organisation, gebied and wijk figures the
+overview publishes on the city data (every pair of moments, unfiltered, both priorities), and how many findings
+``tests.monitor.attacker_moments`` makes on the unfiltered overviews. Writes JSON to ``$MEASURE_OUT``.
+
+    MEASURE_OUT=/tmp/m.json .venv/bin/pytest -q -p no:cacheprovider tests/monitor/measure_moments.py
+
+Used for docs/disclosure.md ("What the rule does not cover") to compare rules for figures about different moments.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from sqlmodel import select
+
+from monitor.citydata import generate_city
+from monitor.dataset import Scope, load_dataset
+from monitor.disclosure import Thresholds
+from monitor.report import build_report
+from monitor.service import PAIRS, organisation_report
+from tests.monitor import attacker_moments
+from tests.monitor.attacker import ViewFilter
+from tests.monitor.builders import instrument
+from training.content import load_modules
+from training.models import Organisation, Role, User
+
+MODULES = Path(__file__).resolve().parents[2] / "content" / "modules"
+OUT = os.environ.get("MEASURE_OUT", "/tmp/moments_measure.json")
+
+
+def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per organisation: per level and part (shown, rows), and the attacker's findings (count, 0)."""
+    out = {}
+    for org in db.exec(select(Organisation)).all():
+        manager = db.exec(select(User).where(User.role == Role.manager.value, User.organisation_id == org.id)).first()
+        if manager is None:
+            continue
+        tally: dict[str, tuple[int, int]] = {}
+        for a, b in PAIRS:
+            r = organisation_report(
+                db, user=manager, instrument=inst, thresholds=thresholds, moment_from=a, moment_to=b
+            )
+            for level in ("gebied", "wijk", "organisation"):
+                rows = [x for x in r.rows if x.level == level]
+                for part, column in (("from", "n_from"), ("to", "n_to"), ("paired", "n_paired")):
+                    k = f"{level}.{part}"
+                    if part == "paired":
+                        rows_p = [
+                            x
+                            for x in rows
+                            if x.reasons.get("paired")
+                            not in (
+                                "contextschaal: alleen beschreven, geen verandering",
+                                "niet vergeleken tussen deze momenten",
+                            )
+                        ]
+                    else:
+                        rows_p = rows
+                    s, t = tally.get(k, (0, 0))
+                    tally[k] = (s + sum(getattr(x, column) is not None for x in rows_p), t + len(rows_p))
+            ref = load_dataset(
+                db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
+            )
+        att = attacker_moments.Attack(ref, thresholds.min_n, thresholds.min_paired)
+        for a, b in PAIRS:
+            att.add_report(
+                build_report(
+                    ref, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={}, root="organisation", ref=ref
+                ),
+                ViewFilter(),
+            )
+        tally["moments_findings_unfiltered"] = (len(att.findings()), 0)
+        out[org.name] = tally
+    return out
+
+
+def test_measure(db):
+    inst = instrument()
+    generate_city(db, instrument=inst, modules=load_modules(MODULES), scale_down=int(os.environ.get("SCALE_DOWN", "4")))
+    db.commit()
+    res = {p: count(db, inst, Thresholds(priority=p)) for p in ("wijk", "cohort")}
+    Path(OUT).write_text(json.dumps(res, indent=1))
