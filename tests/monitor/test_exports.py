@@ -14,7 +14,7 @@ from sqlmodel import select
 from monitor.audit import CLI
 from monitor.disclosure import Thresholds
 from monitor.models import AuditEvent, OpenAnswer
-from monitor.research_export import LONG_COLUMNS, Pseudonymiser, write_research_file
+from monitor.research_export import LONG_COLUMNS, PERSON_COLUMNS, Pseudonymiser, write_research_file
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
 from training.models import Role, User
 
@@ -238,6 +238,7 @@ def test_research_plan_matches_the_monitors_reliability_and_scores_without_holdi
     )
     for e, row in zip(plan.people, rows, strict=True):
         p = by_enrolment[e.enrolment_id]
-        assert row[3:6] == tuple(
+        first = len(PERSON_COLUMNS)  # pseudonym, wijk, cohort and the research choice's version and date
+        assert row[first : first + 3] == tuple(
             p.scores.get(m, {}).get("KEN") if m in p.submitted else None for m in ("T0", "T1", "T2")
         )
