@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from monitor.citydata import generate_city
-from monitor.dataset import Scope, load_dataset
-from monitor.disclosure import Thresholds
-from monitor.report import build_report
-from monitor.service import PAIRS, organisation_report
+from demo.city_data import generate_city
+from monitor.report.build import build_report
+from monitor.report.dataset import Scope, load_dataset
+from monitor.report.disclosure import Thresholds
+from monitor.report.service import PAIRS, organisation_report
 from tests.monitor import attacker_moments
 from tests.monitor.attacker import ViewFilter
 from tests.monitor.builders import instrument

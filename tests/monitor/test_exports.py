@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from monitor.exports.audit import CLI
-from monitor.exports.research import LONG_COLUMNS, Pseudonymiser, write_research_file
+from monitor.exports.research import LONG_COLUMNS, PERSON_COLUMNS, Pseudonymiser, write_research_file
 from monitor.models import AuditEvent, OpenAnswer
 from monitor.report.disclosure import Thresholds
 from tests.monitor.builders import instrument, make_org, make_person, random_answers, submit
@@ -238,6 +238,7 @@ def test_research_plan_matches_the_monitors_reliability_and_scores_without_holdi
     )
     for e, row in zip(plan.people, rows, strict=True):
         p = by_enrolment[e.enrolment_id]
-        assert row[3:6] == tuple(
+        first = len(PERSON_COLUMNS)  # pseudonym, wijk, cohort and the research choice's version and date
+        assert row[first : first + 3] == tuple(
             p.scores.get(m, {}).get("KEN") if m in p.submitted else None for m in ("T0", "T1", "T2")
         )

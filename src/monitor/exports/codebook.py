@@ -39,6 +39,9 @@ LONG_VARIABLES = {
     "(k-anonymity; see docs/exports.md).",
     "cohort": "The training group (cohort) name; empty where the wijk × cohort combination would still have fewer "
     "than k people (suppressed).",
+    "research_choice_version": "The version of the research explanation the person read when they agreed to the use "
+    "of their answers for research (privacy.research); only people whose current choice is yes are exported.",
+    "research_choice_date": "The date (YYYY-MM-DD) of the person's current yes to research.",
     "moment": "T0 (voormeting), T1 (nameting), T2 (follow-up), or T1-then: the retrospective 'before the training' "
     "rating asked at T1.",
     "instrument_version": "The first 12 characters of the instrument version hash: the exact wording answered.",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.exports.anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.exports.audit import WEB, record_export
@@ -38,7 +38,11 @@ from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User,
 
 PSEUDONYM_LENGTH = 12
 GEBIED_SUFFIX = " (gebied)"
-LONG_COLUMNS = ("pseudonym", "wijk", "cohort", "moment", "instrument_version", "item", "scale", "value", "missing_code")
+# The research choice the person's data are exported under (privacy.research): the version of the explanation they
+# agreed to and the date (not the time) of that yes, per person, in every file.
+CHOICE_COLUMNS = ("research_choice_version", "research_choice_date")
+PERSON_COLUMNS = ("pseudonym", "wijk", "cohort", *CHOICE_COLUMNS)
+LONG_COLUMNS = (*PERSON_COLUMNS, "moment", "instrument_version", "item", "scale", "value", "missing_code")
 KINDS = {"long": "csv", "wide": "csv", "spss": "sav", "codebook_csv": "csv", "codebook_json": "json"}
 CHANGES = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
 
@@ -60,6 +64,13 @@ class ExportPerson:
     wijk: str  # the disclosure-safe label: wijk, "<gebied> (gebied)" or "overig"
     cohort: str  # the cohort's name, or "" where k-anonymity suppressed it
     enrolment_id: int  # internal only: never written
+    research_choice_version: int = 0  # the research explanation version the person agreed to
+    research_choice_date: str = ""  # ISO date of the person's current yes
+
+    @property
+    def person_cells(self) -> tuple[Any, ...]:
+        """The per-person columns every file starts with (``PERSON_COLUMNS``)."""
+        return (self.pseudonym, self.wijk, self.cohort, self.research_choice_version, self.research_choice_date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +133,27 @@ def plan_research_export(
     pseudonyms = {p.enrolment_id: pseudonymise(p.enrolment_id) for p in people}
     if len(set(pseudonyms.values())) != len(pseudonyms):  # 48 bits: practically never; never silently merge people
         return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
+    choices = {
+        c.user_id: c
+        for c in session.exec(
+            select(ResearchChoice).where(
+                col(ResearchChoice.user_id).in_({p.user_id for p in people}), col(ResearchChoice.agreed).is_(True)
+            )
+        ).all()
+    }
+    if any(p.user_id not in choices for p in people):  # someone withdrew meanwhile: plan again without them
+        return plan_research_export(session, organisation=organisation, instrument=instrument, thresholds=thresholds)
     members = sorted(
-        (ExportPerson(pseudonyms[p.enrolment_id], *coarsening.labels[p.enrolment_id], p.enrolment_id) for p in people),
+        (
+            ExportPerson(
+                pseudonyms[p.enrolment_id],
+                *coarsening.labels[p.enrolment_id],
+                p.enrolment_id,
+                choices[p.user_id].explanation_version,
+                choices[p.user_id].chosen_at.date().isoformat(),
+            )
+            for p in people
+        ),
         key=lambda e: e.pseudonym,
     )
     del people, pseudonyms
@@ -277,9 +307,7 @@ def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 50
                 (
                     (person.pseudonym, order[moment], bool(then_test), inst.items.index(item)),
                     (
-                        person.pseudonym,
-                        person.wijk,
-                        person.cohort,
+                        *person.person_cells,
                         f"{moment}{THEN_SUFFIX}" if then_test else moment,
                         plan.version_keys[vid],
                         item_id,
@@ -298,7 +326,7 @@ def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 50
 
 
 def wide_columns(plan: ResearchPlan) -> list[str]:
-    columns = ["pseudonym", "wijk", "cohort"]
+    columns = list(PERSON_COLUMNS)
     for scale in plan.instrument.scales:
         s = scale.id
         columns += [f"{s}_{m}" for m in MOMENTS]
@@ -342,7 +370,7 @@ def wide_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) ->
 
 
 def _wide_row(plan: ResearchPlan, e: ExportPerson, p: Person) -> tuple[Any, ...]:
-    row: list[Any] = [e.pseudonym, e.wijk, e.cohort]
+    row: list[Any] = list(e.person_cells)
     for scale in plan.instrument.scales:
         s = scale.id
         score = {m: p.scores.get(m, {}).get(s) if m in p.submitted else None for m in MOMENTS}

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from monitor.exports.codebook import THEN_SUFFIX, coarsening_notes, missing_numeric
-from monitor.exports.research import ResearchPlan, iter_long_rows, wide_columns, wide_rows
+from monitor.exports.research import PERSON_COLUMNS, ResearchPlan, iter_long_rows, wide_columns, wide_rows
 from monitor.questionnaire.instrument import MOMENTS, Instrument
 from training.spreadsheet import spreadsheet_safe
 
@@ -32,6 +32,8 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
         "pseudonym": "Export pseudonym (this export only)",
         "wijk": f"Wijk, gebied or overig. {notes.get('wijk', '')}".strip(),
         "cohort": f"Training group, empty = suppressed. {notes.get('cohort', '')}".strip(),
+        "research_choice_version": "Version of the research explanation the person agreed to",
+        "research_choice_date": "Date of the person's current consent to research (YYYY-MM-DD)",
     }
     value_labels: dict[str, dict[int, str]] = {}
     missing_ranges: dict[str, list[int]] = {}
@@ -60,33 +62,40 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
         )
 
     values: dict[str, dict[str, Any]] = {e.pseudonym: {} for e in plan.people}
-    for pseudonym, _, _, moment, _version, item_id, _, value, missing_code in iter_long_rows(session, plan):
+    first = len(PERSON_COLUMNS)
+    for row in iter_long_rows(session, plan):
+        pseudonym = row[0]
+        moment, _version, item_id, _, value, missing_code = row[first:]
         column = f"{item_id}_{moment.replace(THEN_SUFFIX, 'then')}"
         if value is None and missing_code is not None:
             value = missing_numeric(inst, item_id).get(missing_code) if item_id in {i.id for i in inst.items} else None
         values[pseudonym][column] = value
 
     wide = wide_columns(plan)
-    for name in wide[3:]:
+    scores = wide[first:]
+    for name in scores:
         labels[name] = _wide_label(plan, name)
-    frame = {name: [] for name in ["pseudonym", "wijk", "cohort", *item_columns, *wide[3:]]}
+    frame: dict[str, list[Any]] = {name: [] for name in [*PERSON_COLUMNS, *item_columns, *scores]}
     for e, wide_row in zip(plan.people, wide_rows(session, plan), strict=True):
         frame["pseudonym"].append(e.pseudonym)
         # A .sav runs no formulas, but its strings end up in Excel (pandas' to_excel writes "=…" as a formula):
         # the same inert text as the CSV files, so the three files agree cell for cell.
         frame["wijk"].append(spreadsheet_safe(e.wijk))
         frame["cohort"].append(spreadsheet_safe(e.cohort))
+        frame["research_choice_version"].append(float(e.research_choice_version))
+        frame["research_choice_date"].append(e.research_choice_date)
         for column in item_columns:
             v = values[e.pseudonym].get(column)
             frame[column].append(float(v) if v is not None else math.nan)
-        for name, v in zip(wide[3:], wide_row[3:], strict=True):
+        for name, v in zip(scores, wide_row[first:], strict=True):
             frame[name].append(float(v) if v is not None else math.nan)
     df = pd.DataFrame(frame)
     # Measurement levels and formats as a researcher expects them: answers are ordinal whole numbers (F2.0, so the
     # value labels show and "3" is not "3.00"), scores, changes and RCIs are scale, the rest is nominal.
-    measure = dict.fromkeys(("pseudonym", "wijk", "cohort"), "nominal")
-    measure |= dict.fromkeys(item_columns, "ordinal") | dict.fromkeys(wide[3:], "scale")
-    formats = dict.fromkeys(item_columns, "F2.0") | dict.fromkeys(wide[3:], "F8.2")
+    measure = dict.fromkeys(PERSON_COLUMNS, "nominal")
+    measure |= dict.fromkeys(item_columns, "ordinal") | dict.fromkeys(scores, "scale")
+    formats = dict.fromkeys(item_columns, "F2.0") | dict.fromkeys(scores, "F8.2")
+    formats["research_choice_version"] = "F3.0"
     pyreadstat.write_sav(
         df,
         str(path),
