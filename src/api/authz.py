@@ -78,7 +78,12 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     # paper forms: a trainer enters them for their own cohorts (scoped in monitor.questionnaire.paper), and never
     # reads them back
     "paper_entry_page": TRAINER,
+    "review_paper_entry": TRAINER,  # the review step before saving: writes nothing
     "save_paper_entry": TRAINER,
+    # correcting a submitted response (any source) shows individual answers: beheer only, never trainers or managers
+    # (enforced again in monitor.questionnaire.paper.correction_target)
+    "correction_page": ADMIN,
+    "save_correction": ADMIN,
     # monitor: managers see their organisation, trainers only their cohorts' pages, admins everything
     "monitor_overview_page": MANAGER,
     "monitor_headline_page": MANAGER,

@@ -59,6 +59,9 @@ class QuestionnaireResponse(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=ts_column(nullable=True))
     entered_by_user_id: int | None = Field(default=None, foreign_key="user_account.id")  # a trainer, for paper forms
     source: str = Field(default="web", max_length=20)  # web | paper | import
+    # Paper forms: the date written on the form (when the trainee filled it in), required at entry
+    # (monitor.questionnaire.paper).
+    paper_date: date | None = Field(default=None)
     # Written once at submission (monitor.questionnaire.stored_scores): scale and then-test scores, and the recoded
     # item answers.
     scores_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

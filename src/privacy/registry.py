@@ -168,6 +168,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
             "submitted_at",
             "entered_by_user_id",
             "source",
+            "paper_date",
             "scores_json",
             "items_json",
         ),

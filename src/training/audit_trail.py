@@ -4,6 +4,10 @@ Every entry is written in the caller's transaction, so an action that rolls back
 sign-in (whose request still commits) leaves one. The actor (user id, role, client address, channel) is put on the
 database session once per request or command (``set_actor``); ``record`` reads it from there, so services record
 without knowing about requests. Never passwords, answers, notes or tokens: ``record`` refuses such detail keys.
+One deliberate exception: an admin's correction of a submitted response (``response.corrected``,
+monitor.questionnaire.paper) keeps
+each changed closed item's old and new value (a scale value or code, never free text), so a correction can be traced
+and undone.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ ACTION_LABELS: dict[str, str] = {
     "enrolment.moved": "Deelnemer verplaatst",
     "response.submitted": "Vragenlijst ingediend",
     "response.paper_entered": "Papieren vragenlijst ingevoerd",
+    "response.corrected": "Ingediende vragenlijst gecorrigeerd",
     "responses.imported": "Vragenlijsten geïmporteerd",
     "audit.exported": "Audit-log gedownload",
     "audit.pruned": "Oude audit-regels verwijderd",

@@ -294,27 +294,31 @@ def test_trainer_enters_a_paper_form_once_for_their_own_cohort_and_never_reads_i
     enrolment = demo_enrolment(demo)
     trainer = login_as("trainer")
     form = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T1")
-    assert form.status_code == 200 and "Terugkijkend" in form.text
+    assert form.status_code == 200 and "Terugkijkend" in form.text and 'name="datum"' in form.text
     data = {
         "deelnemer": str(enrolment.id),
         "moment": "T1",
+        "datum": date.today().isoformat(),
         "a-KEN1": "4",
         "t-ZEL1": "2",
         "a-ZEL1": "5",
         "o-O3": "Netwerkkaart gemaakt",
     }
-    bad = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data={**data, "a-KEN2": "8"})
+    mine = select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)
+    bad = trainer.post(f"/groepen/{enrolment.cohort_id}/papier/controle", data={**data, "a-KEN2": "8"})
     assert bad.status_code == 422
-    assert (
-        demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)).all() == []
-    )
-    ok = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data=data, follow_redirects=False)
+    assert demo.exec(mine).all() == []
+    review = trainer.post(f"/groepen/{enrolment.cohort_id}/papier/controle", data=data)
+    assert review.status_code == 200 and "Controleer de papieren vragenlijst" in review.text
+    assert demo.exec(mine).all() == []  # the review writes nothing
+    ok = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data={**data, "bevestigd": "1"}, follow_redirects=False)
     assert ok.status_code == 303
-    response = demo.exec(select(QuestionnaireResponse).where(QuestionnaireResponse.enrolment_id == enrolment.id)).one()
+    response = demo.exec(mine).one()
     trainer_id = demo.exec(select(User.id).where(User.email == "trainer@demo.local")).one()
     assert (response.source, response.status, response.entered_by_user_id) == ("paper", "submitted", trainer_id)
+    assert response.paper_date == date.today()
     assert answers(demo, response.id) == {("KEN1", False): 4, ("ZEL1", True): 2, ("ZEL1", False): 5}
-    again = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data=data)
+    again = trainer.post(f"/groepen/{enrolment.cohort_id}/papier", data={**data, "a-KEN1": "3", "bevestigd": "1"})
     assert again.status_code == 409 and "bestaat al" in again.text
     assert "Netwerkkaart gemaakt" not in trainer.get(f"/groepen/{enrolment.cohort_id}").text
     assert login_as("manager").get(f"/groepen/{enrolment.cohort_id}/papier").status_code == 403
@@ -333,7 +337,7 @@ def test_paper_entry_names_an_existing_response_before_any_typing_and_shows_no_b
     chosen = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T0")
     assert chosen.status_code == 200
     assert f"{name} heeft al een voormeting (t0)" in chosen.text and "online begonnen" in chosen.text
-    assert 'name="a-KEN1"' not in chosen.text and "Invoeren en indienen" not in chosen.text
+    assert 'name="a-KEN1"' not in chosen.text and 'name="datum"' not in chosen.text
     other = trainer.get(f"/groepen/{enrolment.cohort_id}/papier?deelnemer={enrolment.id}&moment=T1")
     assert 'name="a-KEN1"' in other.text and "heeft al een" not in other.text
 

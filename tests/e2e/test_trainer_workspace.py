@@ -142,7 +142,7 @@ def test_trainer_finds_paper_entry_on_the_cohort_page_and_it_is_accessible(page,
     page.get_by_label("Deelnemer").select_option(free)
     page.get_by_role("button", name="Formulier tonen").click()
     page.wait_for_url("**moment=T1**")
-    assert page.get_by_role("button", name="Invoeren en indienen").is_visible()
+    assert page.get_by_role("button", name="Controleren").is_visible()
     check_accessibility(page)
 
 

@@ -87,6 +87,7 @@ def test_paper_entry_refuses_an_archived_cohort_with_a_clear_message(demo):
             instrument=current(),
             values={("KEN1", False): "4"},
             open_texts={},
+            raw_date=TODAY.isoformat(),
         )
 
 
@@ -109,4 +110,5 @@ def test_paper_entry_does_not_list_or_accept_deactivated_trainees(demo):
             instrument=current(),
             values={("KEN1", False): "4"},
             open_texts={},
+            raw_date=TODAY.isoformat(),
         )

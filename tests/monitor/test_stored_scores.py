@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from datetime import date
 
 import numpy as np
 import pytest
@@ -170,7 +171,14 @@ def test_every_submission_path_stores_scores(login_as, demo):
     trainer = login_as("trainer")
     paper = trainer.post(
         f"/groepen/{enrolment.cohort_id}/papier",
-        data={"deelnemer": str(enrolment.id), "moment": "T1", "a-KEN1": "4", "a-KEN2": "2"},
+        data={
+            "deelnemer": str(enrolment.id),
+            "moment": "T1",
+            "datum": date.today().isoformat(),
+            "a-KEN1": "4",
+            "a-KEN2": "2",
+            "bevestigd": "1",
+        },
         follow_redirects=False,
     )
     assert paper.status_code == 303

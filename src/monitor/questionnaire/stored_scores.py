@@ -1,6 +1,8 @@
 """Scale and item scores of a submitted response: computed once, when it is submitted, and stored with it.
 
-A submitted response never changes, so neither do its scores. The monitor therefore reads two small JSON columns
+A submitted response changes only by an admin's correction (monitor.questionnaire.paper.correct_response), which
+stores its
+scores again; so the stored scores never go stale. The monitor therefore reads two small JSON columns
 per response (``scores_json``: scale scores and then-test scores; ``items_json``: the recoded item answers for
 Cronbach's α and the item heatmap) instead of re-aggregating every answer on every request (docs/performance.md).
 
