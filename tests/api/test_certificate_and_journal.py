@@ -124,3 +124,17 @@ def test_journal_page_and_markdown_download_show_only_own_notes(login_as, app, d
         staff = login_as(who)
         assert staff.get("/mijn-reflecties").status_code == 403
         assert staff.get("/mijn-reflecties/download").status_code == 403
+
+
+def test_the_cohort_form_sets_and_shows_the_t1_requirement(login_as, demo):
+    from tests.api.test_trainer_workspace import cohort_form, make_cohort
+
+    trainer = login_as("trainer")
+    cohort = make_cohort(trainer, demo)
+    assert not cohort.certificate_requires_t1  # the default: all modules done is enough
+    form = cohort_form(certificate_requires_t1="on")
+    assert trainer.post(f"/groepen/{cohort.id}/bewerken", data=form, follow_redirects=False).status_code == 303
+    demo.expire_all()
+    assert demo.get(Cohort, cohort.id).certificate_requires_t1
+    edit = trainer.get(f"/groepen/{cohort.id}/bewerken").text
+    assert 'name="certificate_requires_t1" aria-describedby="certificate-hint" checked' in edit
