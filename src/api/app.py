@@ -38,6 +38,7 @@ from api.routers import (
     workspace,
 )
 from api.routers import audit as audit_routes
+from api.routers import certificates as certificate_routes
 from api.routers import check_statistics as check_statistics_routes
 from api.routers import organisations as organisation_routes
 from api.routers import password_reset as password_reset_routes
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         password_reset_routes,
         check_statistics_routes,
         privacy_routes,
+        certificate_routes,
     ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -58,6 +58,13 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "submit_quiz": TRAINEE,
     "quiz_result_page": TRAINEE,
     "module_print_page": TRAINEE,
+    # the trainee's own reflection journal: notes are private, so nobody else ever reads them (training.journal)
+    "journal_page": TRAINEE,
+    "journal_download": TRAINEE,
+    # certificate of completion: the trainee's own, once earned (training.certificate scopes it to their enrolment);
+    # the overview of who earned it is the trainer's (own cohorts) and the admin's. Managers never see a person.
+    "certificate_page": TRAINEE,
+    "certificates_page": TRAINER,
     # cohorts: trainers (their own cohorts) and admins. Managers see only the aggregated monitor, never a person.
     "cohorts_page": TRAINER,
     "cohort_page": TRAINER,

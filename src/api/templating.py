@@ -46,10 +46,15 @@ templates.env.filters["local_time"] = local_time
 
 # What each role finds in the main navigation (the home page "/" is always first).
 NAV: dict[str, list[tuple[str, str]]] = {
-    Role.trainee: [("/leerpad", "Mijn leerpad"), ("/vragenlijsten", "Vragenlijsten")],
+    Role.trainee: [
+        ("/leerpad", "Mijn leerpad"),
+        ("/vragenlijsten", "Vragenlijsten"),
+        ("/mijn-reflecties", "Mijn reflecties"),
+    ],
     Role.trainer: [
         ("/groepen", "Mijn groepen"),
         ("/kennischecks/statistiek", "Kennischecks"),
+        ("/certificaten", "Certificaten"),
         ("/berichten", "Berichten"),
     ],
     Role.manager: [("/monitor/kort", "Monitor"), ("/beheer/organisaties", "Organisatie")],
@@ -57,6 +62,7 @@ NAV: dict[str, list[tuple[str, str]]] = {
         ("/monitor/kort", "Monitor"),
         ("/groepen", "Groepen"),
         ("/kennischecks/statistiek", "Kennischecks"),
+        ("/certificaten", "Certificaten"),
         ("/berichten", "Berichten"),
         ("/beheer/gebruikers", "Gebruikers"),
         ("/beheer/organisaties", "Organisaties"),

@@ -401,6 +401,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "start_date",
         "end_date",
         "require_t0_before_modules",
+        "certificate_requires_t1",
         "reminder_days",
         "created_at",
         "archived_at",

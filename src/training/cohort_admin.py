@@ -27,6 +27,7 @@ class CohortForm:
     end_date: date | None
     trainer_ids: list[int] = field(default_factory=list)
     require_t0_before_modules: bool = False
+    certificate_requires_t1: bool = False
     reminder_days: str = "7,2"
     modules: ModuleChoice | None = None  # None: leave the module set as it is (a new cohort: all modules)
 
@@ -133,6 +134,7 @@ def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Se
         start_date=form.start_date,
         end_date=form.end_date,
         require_t0_before_modules=form.require_t0_before_modules,
+        certificate_requires_t1=form.certificate_requires_t1,
         reminder_days=form.reminder_days,
     )
     session.add(cohort)
@@ -152,6 +154,7 @@ def update_cohort(
     trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=cohort.id, modules=modules)
     cohort.name, cohort.start_date, cohort.end_date = form.name, form.start_date, form.end_date
     cohort.require_t0_before_modules = form.require_t0_before_modules
+    cohort.certificate_requires_t1 = form.certificate_requires_t1
     cohort.reminder_days = form.reminder_days
     session.add(cohort)
     _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)

@@ -104,6 +104,8 @@ class Cohort(SQLModel, table=True):
     end_date: date
     # Hook for the questionnaire: modules open only after the trainee submitted the voormeting (T0).
     require_t0_before_modules: bool = Field(default=False)
+    # The certificate of completion also asks for the submitted nameting (T1), not only every module.
+    certificate_requires_t1: bool = Field(default=False)
     # Automatic reminders go out this many days before a measurement window closes ("7,2"; empty: none).
     reminder_days: str = Field(default="7,2", max_length=50)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_module_gate, get_modules
 from api.templating import is_htmx, render
 from privacy import freetext
-from training import knowledge_checks, progress
+from training import journal, knowledge_checks, progress
 from training.content import Module
 from training.errors import InvalidInput
 
@@ -168,3 +169,23 @@ def module_print_page(
     standing = progress.open_module(session, user=user, modules=modules, module_id=module_id, gate=gate)
     notes = progress.notes_for(session, user=user, module=standing.module)  # the trainee's own, never anyone else's
     return render(request, "module_print.html", {"module": standing.module, "notes": notes})
+
+
+@router.get("/mijn-reflecties", include_in_schema=False)
+def journal_page(request: Request, session: SessionDep, user: CurrentUser, modules: Modules):
+    entries = journal.journal(session, user=user, modules=modules)  # the trainee's own notes, never anyone else's
+    return render(request, "journal.html", {"journal": entries})
+
+
+@router.get("/mijn-reflecties/download", include_in_schema=False)
+def journal_download(session: SessionDep, user: CurrentUser, modules: Modules):
+    today = date.today()
+    text = journal.to_markdown(journal.journal(session, user=user, modules=modules), name=user.name, today=today)
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/markdown; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{journal.filename(today)}"',
+            "Cache-Control": "no-store",  # private notes: no copy in a shared cache or the browser's
+        },
+    )

@@ -104,6 +104,7 @@ def _cohort_form(
         end_date=_date(form, "end_date"),
         trainer_ids=_ints(form, "trainer_ids"),
         require_t0_before_modules=form.get("require_t0_before_modules") == "on",
+        certificate_requires_t1=form.get("certificate_requires_t1") == "on",
         reminder_days=_text(form, "reminder_days", 50),
         modules=_module_choice(form, modules),
     )
@@ -143,6 +144,7 @@ def _values_from_cohort(session, cohort, modules) -> dict:
         "start_date": cohort.start_date.isoformat(),
         "end_date": cohort.end_date.isoformat(),
         "require_t0_before_modules": "on" if cohort.require_t0_before_modules else "",
+        "certificate_requires_t1": "on" if cohort.certificate_requires_t1 else "",
         "reminder_days": cohort.reminder_days,
         "trainer_ids": [str(t) for t in cohort_admin.trainer_ids_of(session, cohort_id=cohort.id)],
     }

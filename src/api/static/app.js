@@ -11,3 +11,12 @@ document.addEventListener("DOMContentLoaded", function () {
     ];
   }
 });
+
+// A print button (certificate, reflection journal): the CSP allows no inline handlers, so it is wired here.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-print]");
+  if (button) {
+    event.preventDefault();
+    window.print();
+  }
+});

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from monitor.questionnaire.instrument import Instrument
 from monitor.questionnaire.overview import MomentRow, Overview, overview
-from monitor.questionnaire.windows import lower_first
+from monitor.questionnaire.windows import lower_first, t1_submissions
+from training.certificate import earned_certificates
 from training.content import Module
 from training.models import User
 from training.progress import LearningPath, ModuleGate, ModuleStanding, Status, learning_path
@@ -61,6 +62,8 @@ class TodoHome:
     n_completed: int = 0
     locked_reason: str | None = None
     is_new: bool = False  # nothing started yet: the first step gets a "begin here" introduction
+    # (enrolment id, cohort name) of each certificate of completion the trainee has earned (training.certificate)
+    certificates: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def next_step(self) -> Step | None:
@@ -137,7 +140,13 @@ def _module_step(standing: ModuleStanding, due_on: date | None, today: date) -> 
     )
 
 
-def build_todo(path: LearningPath | None, questionnaires: Overview, *, today: date) -> TodoHome:
+def build_todo(
+    path: LearningPath | None,
+    questionnaires: Overview,
+    *,
+    today: date,
+    certificates: Sequence[tuple[int, str]] = (),
+) -> TodoHome:
     """The to-do home from the learning path and the questionnaire overview (pure: values in, values out).
 
     Order of the steps: while the modules are locked (the voormeting comes first) the open questionnaires are all
@@ -174,6 +183,7 @@ def build_todo(path: LearningPath | None, questionnaires: Overview, *, today: da
         n_completed=path.n_completed,
         locked_reason=path.locked_reason,
         is_new=is_new,
+        certificates=list(certificates),
     )
 
 
@@ -194,4 +204,9 @@ def trainee_todo(
         if instrument is not None
         else Overview()
     )
-    return build_todo(path, rows, today=today)
+    earned = [
+        (enrolment.id, cohort.name)
+        for enrolment, cohort in earned_certificates(session, user=user, modules=modules, t1_lookup=t1_submissions)
+        if enrolment.id is not None
+    ]
+    return build_todo(path, rows, today=today, certificates=earned)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.errors import InvalidQuestionnaireInput, WindowClosed, WindowNotOpen
 from monitor.models import MeasurementWindow, QuestionnaireResponse
@@ -183,3 +183,22 @@ def t0_gate(session: Session, user: User, *, today: date | None = None) -> str |
             "Je vindt haar onder Vragenlijsten."
         )
     return None
+
+
+def t1_submissions(session: Session, enrolment_ids: Collection[int]) -> dict[int, datetime]:
+    """Enrolment id -> when its nameting (T1) was submitted, for those that submitted one (for the certificate,
+    training.certificate, which may not read the monitor itself). Paper forms count as submitted too."""
+    if not enrolment_ids:
+        return {}
+    rows = session.exec(
+        select(QuestionnaireResponse.enrolment_id, QuestionnaireResponse.submitted_at).where(
+            col(QuestionnaireResponse.enrolment_id).in_(list(enrolment_ids)),
+            QuestionnaireResponse.moment == "T1",
+            QuestionnaireResponse.status == "submitted",
+        )
+    ).all()
+    out: dict[int, datetime] = {}
+    for enrolment_id, submitted_at in rows:
+        if submitted_at is not None and (enrolment_id not in out or submitted_at < out[enrolment_id]):
+            out[enrolment_id] = submitted_at
+    return out
