@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from privacy.models import ResearchChoice, StatementAcknowledgement
+from privacy.registry import own_data_tables
 from tests.e2e.conftest import check_accessibility
 from training.models import User
 
@@ -47,6 +48,11 @@ def test_trainee_accepts_the_statement_chooses_about_research_and_downloads_own_
     assert data["user_account"][0]["email"] == "trainee@demo.local"
     assert data["research_choice"][0]["agreed"] is False
     assert data["statement_acknowledgement"][0]["version"] == 0
+    # every category the register declares as part of a person's own data is in the download, filled or empty
+    assert own_data_tables() <= set(data), sorted(own_data_tables() - set(data))
+    assert data["enrolment"] and data["enrolment"][0]["user_id"] == data["user_account"][0]["id"]
+    html = archive.read("gegevens.html").decode()
+    assert "Dewi Deelnemer" in html and "trainee@demo.local" in html
 
     user = demo.exec(select(User).where(User.email == "trainee@demo.local")).one()
     demo.expire_all()
