@@ -138,3 +138,17 @@ def test_postgresql_refuses_update_and_delete_through_the_apps_role(engine, is_p
 def test_filter_keeps_its_query(db):
     flt = AuditFilter(user="bea", action="login", date_from=date(2026, 1, 2))
     assert flt.as_query() == {"wie": "bea", "actie": "login", "van": "2026-01-02"}
+
+
+def test_every_action_the_code_records_has_a_dutch_label():
+    """The audit page's filter and rows show labels; an action without one would show its code (export.aggregate)."""
+    import re
+    from pathlib import Path
+
+    from monitor.exports.research import KINDS
+    from training.audit_trail import ACTION_LABELS
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    recorded = {m for p in src.rglob("*.py") for m in re.findall(r'action="([a-z_.]+)"', p.read_text(encoding="utf-8"))}
+    recorded |= {f"export.research_{kind.split('_')[0]}" for kind in KINDS}  # built from the kind (exports.research)
+    assert recorded - set(ACTION_LABELS) == set()
