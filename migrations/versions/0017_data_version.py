@@ -7,6 +7,8 @@ Create Date: 2026-12-05 18:10:00
 
 from collections.abc import Sequence
 
+import uuid
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,9 +24,10 @@ def upgrade() -> None:
         "data_version",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("epoch", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
     )
-    op.bulk_insert(table, [{"id": 1, "n": 0}])
+    op.bulk_insert(table, [{"id": 1, "n": 0, "epoch": uuid.uuid4().hex}])
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,7 +291,9 @@ def _bump_version(conn) -> None:
     try:
         cursor.execute("UPDATE data_version SET n = n + 1 WHERE id = 1")
         if cursor.rowcount == 0:  # a schema made by create_all (tests) has the table without its row
-            cursor.execute("INSERT INTO data_version (id, n) VALUES (1, 1)")
+            # a new random epoch: a database emptied and filled again counts from 1 again, and must not meet
+            # the reports cached for its former contents (tests; a restored backup keeps its own epoch)
+            cursor.execute(f"INSERT INTO data_version (id, n, epoch) VALUES (1, 1, '{uuid.uuid4().hex}')")
     finally:
         cursor.close()
 
@@ -300,11 +303,11 @@ def _forget_write(conn) -> None:
     conn.info.pop(DIRTY, None)
 
 
-def data_version(session) -> int | None:
+def data_version(session) -> tuple[str, int] | None:
     """The data version the session's transaction sees, or None when it must not be cached under one: the
-    transaction has written itself (not committed, so not counted yet), or there is no data_version table."""
+    transaction has written itself (not committed, so not counted yet), or there is no data_version row."""
     conn = session.connection()
     if conn.info.get(DIRTY) or not _has_version_table(conn):
         return None
-    n = conn.execute(text("SELECT n FROM data_version WHERE id = 1")).scalar()
-    return int(n or 0)
+    row = conn.execute(text("SELECT epoch, n FROM data_version WHERE id = 1")).first()
+    return (str(row[0]), int(row[1])) if row else None  # no row yet (a create_all schema): nothing to key on

@@ -130,3 +130,4 @@ class DataVersion(SQLModel, table=True):
     __tablename__ = "data_version"
     id: int | None = Field(default=None, primary_key=True)
     n: int = Field(default=0, sa_column_kwargs={"nullable": False})
+    epoch: str = Field(max_length=32)  # random, new whenever the row is (re)created

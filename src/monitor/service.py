@@ -104,7 +104,8 @@ def _cached(session: Session, key: tuple, compute):
     version = data_version(session)  # read before the data: a later write gets a newer version, never the reverse
     if version is None:
         return compute()
-    full = (version, date.today(), *key)
+    # the database too: copies of one database (a migrated template per test) share an epoch and count alike
+    full = (str(session.get_bind().url), *version, date.today(), *key)
     with _report_lock:
         if full in _REPORT_CACHE:
             _REPORT_CACHE.move_to_end(full)
