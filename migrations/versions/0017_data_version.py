@@ -5,9 +5,8 @@ Revises: 0015
 Create Date: 2026-12-05 18:10:00
 """
 
-from collections.abc import Sequence
-
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op

@@ -56,7 +56,7 @@ def test_an_erased_response_leaves_the_next_view(make_client, monitored, db):
     from monitor.models import Answer, QuestionnaireResponse
     from training.models import Enrolment
 
-    org, wijken, _ = monitored
+    _org, wijken, _ = monitored
     c = login(make_client(), "m@monitor.local")
     c.get("/api/v1/monitor")
     before_flow = next(f for f in c.get("/api/v1/monitor").json()["flows"] if f["level"] == "organisation")
