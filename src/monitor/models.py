@@ -125,3 +125,13 @@ class RciReference(SQLModel, table=True):
     n_sd: int = Field(default=0)  # scale scores behind the SD
     n_sample: int  # T0 responses in the reference sample
     frozen_at: datetime = Field(default_factory=utcnow, sa_column=ts_column())
+
+
+class DataVersion(SQLModel, table=True):
+    """One row: a counter bumped in the same transaction as every committed write to a table that can change a
+    monitor figure (``api.db``). The monitor caches its reports under it (``monitor.service``)."""
+
+    __tablename__ = "data_version"
+    id: int | None = Field(default=None, primary_key=True)
+    n: int = Field(default=0, sa_column_kwargs={"nullable": False})
+    epoch: str = Field(max_length=32)  # random, new whenever the row is (re)created

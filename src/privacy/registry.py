@@ -419,6 +419,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "n_sample",
         "frozen_at",
     ),
+    _technical("data_version", "Teller van wijzigingen, voor de cache van de monitor", "id", "n", "epoch"),
     _technical("cohort_module", "Modules per groep", "cohort_id", "module_id", "due_on"),
     _technical(
         "measurement_window",

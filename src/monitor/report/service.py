@@ -89,6 +89,44 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     return quality
 
 
+_REPORT_CACHE: OrderedDict[tuple, object] = OrderedDict()
+REPORT_CACHE_SIZE = 32  # reports of a few organisations × filters; at 10× the city one report is a few MB at most
+_report_lock = threading.Lock()
+
+
+def _cached(session: Session, key: tuple, compute):
+    """``compute()``, cached per process under ``key`` and the data version (``api.db.data_version``), which every
+    committed write of a table the monitor reads bumps: a change is never served stale, and every worker agrees.
+    ``key`` holds everything else the result depends on (organisation, scope, filters, instrument version,
+    thresholds, today: windows close by date); who may see it is checked before. Least recently used goes first."""
+    from api.db import data_version
+
+    version = data_version(session)  # read before the data: a later write gets a newer version, never the reverse
+    if version is None:
+        return compute()
+    # the database too: copies of one database (a migrated template per test) share an epoch and count alike
+    full = (str(session.get_bind().url), *version, date.today(), *key)
+    with _report_lock:
+        if full in _REPORT_CACHE:
+            _REPORT_CACHE.move_to_end(full)
+            return _REPORT_CACHE[full]
+    value = compute()
+    with _report_lock:
+        _REPORT_CACHE[full] = value
+        while len(_REPORT_CACHE) > REPORT_CACHE_SIZE:
+            _REPORT_CACHE.popitem(last=False)
+    return value
+
+
+def clear_report_cache() -> None:
+    with _report_lock:
+        _REPORT_CACHE.clear()
+
+
+def _instrument_key(instrument: Instrument) -> tuple:
+    return (instrument.id, instrument.version_hash)
+
+
 def references_for(session: Session, instrument: Instrument, thresholds: Thresholds) -> dict[str, Reference]:
     """The instrument version's RCI references, or none while its sample is below the small-cell threshold (a
     provisional reference of fewer people would be a figure about too few people)."""
@@ -120,18 +158,23 @@ def _report(
     n_modules: int = 0,
 ) -> Report:
     check_pair(moment_from, moment_to)
-    data, org_data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
-    return build_report(
-        data,
-        moment_from=moment_from,
-        moment_to=moment_to,
-        thresholds=thresholds,
-        quality=quality,
-        root=root,
-        n_modules=n_modules,
-        ref=org_data,
-        references=references_for(session, instrument, thresholds),
-    )
+
+    def compute() -> Report:
+        data, org_data, quality = _datasets(session, scope, instrument, learning=root in ("organisation", "overall"))
+        return build_report(
+            data,
+            moment_from=moment_from,
+            moment_to=moment_to,
+            thresholds=thresholds,
+            quality=quality,
+            root=root,
+            n_modules=n_modules,
+            ref=org_data,
+            references=references_for(session, instrument, thresholds),
+        )
+
+    key = ("report", scope, _instrument_key(instrument), thresholds, moment_from, moment_to, root, n_modules)
+    return _cached(session, key, compute)
 
 
 def organisation_report(
@@ -273,23 +316,27 @@ def wijk_reports(
     except NotFound:
         raise NotFound("Deze wijk bestaat niet of je hebt er geen toegang toe.") from None
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
-    data, _, quality = _datasets(session, scope, instrument, learning=False)
-    key = f"wijk:{wijk_id}"
-    references = references_for(session, instrument, thresholds)
-    reports = {
-        (a, b): build_report(
-            data,
-            moment_from=a,
-            moment_to=b,
-            thresholds=thresholds,
-            quality=quality,
-            only={key},
-            references=references,
-        )
-        for a, b in PAIRS
-    }
-    items = _item_changes(session, data, reports[("T0", "T1")], wijk, thresholds)
-    return reports, items
+
+    def compute() -> tuple[dict[tuple[str, str], Report], dict]:
+        data, _, quality = _datasets(session, scope, instrument, learning=False)
+        key = f"wijk:{wijk_id}"
+        references = references_for(session, instrument, thresholds)
+        reports = {
+            (a, b): build_report(
+                data,
+                moment_from=a,
+                moment_to=b,
+                thresholds=thresholds,
+                quality=quality,
+                only={key},
+                references=references,
+            )
+            for a, b in PAIRS
+        }
+        items = _item_changes(session, data, reports[("T0", "T1")], wijk, thresholds)
+        return reports, items
+
+    return _cached(session, ("wijk", org.id, wijk_id, _instrument_key(instrument), thresholds), compute)
 
 
 def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresholds: Thresholds) -> dict:
@@ -340,6 +387,13 @@ def trend_reports(
     org = organisation_for(session, user=user, organisation_id=organisation_id)
     cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
     check_pair(moment_from, moment_to)
+    key = ("trend", org.id, _instrument_key(instrument), thresholds, moment_from, moment_to)
+    return org, _cached(
+        session, key, lambda: _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to)
+    )
+
+
+def _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to) -> list[tuple[object, Report]]:
     # The organisation's data set, α and references once; per cohort only its own people are read (at 10× the city
     # data, reading the organisation again per cohort took 36 s for 40 cohorts).
     org_data = load_dataset(
@@ -362,4 +416,4 @@ def trend_reports(
             only={f"org:{org.id}"},
         )
         out.append((cohort, report))
-    return org, out
+    return out
