@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import threading
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,79 +233,6 @@ def _rollback_and_close(session: Session) -> None:
         session.close()
 
 
-# --- The data version (monitor report cache) -------------------------------------------------------------------
-# Every INSERT/UPDATE/DELETE through any engine of this process marks its connection; when that transaction commits,
-# data_version.n is bumped in it (the last lock it takes, so no deadlock), so the new figures and the new version
-# become visible together to every worker. The monitor caches reports under the version (monitor.service): a cached
-# report can therefore never outlive a change. Tables that no monitor figure reads are left out (a page view writes
-# sessions and audit rows; those must not empty the cache).
-VERSION_IGNORED_TABLES = frozenset(
-    {
-        "data_version",
-        "alembic_version",
-        "user_session",
-        "login_throttle",
-        "audit_entry",
-        "audit_event",
-        "outbound_mail",
-        "statement_acknowledgement",
-    }
-)
-_WRITE_RE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-DIRTY = "ract_data_dirty"  # Connection.info key: this transaction wrote a table a monitor figure may read
-
-
-def _has_version_table(conn) -> bool:
-    """Whether data_version exists (remembered once it does; a database made before migration 0017 has none)."""
-    engine = conn.engine
-    if getattr(engine, "_ract_has_version", False):
-        return True
-    found = inspect_table(conn, "data_version")
-    if found:
-        engine._ract_has_version = True
-    return found
-
-
-def inspect_table(conn, name: str) -> bool:
-    from sqlalchemy import inspect
-
-    return inspect(conn).has_table(name)
-
-
-@event.listens_for(Engine, "after_cursor_execute")
-def _mark_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    match = _WRITE_RE.match(statement)
-    if match and match.group(1).lower() not in VERSION_IGNORED_TABLES:
-        conn.info[DIRTY] = True
-
-
-@event.listens_for(Engine, "commit")
-def _bump_version(conn) -> None:
-    if not conn.info.pop(DIRTY, False):
-        return
-    if not _has_version_table(conn):
-        return
-    cursor = conn.connection.dbapi_connection.cursor()  # the DBAPI cursor: not seen by _mark_write
-    try:
-        cursor.execute("UPDATE data_version SET n = n + 1 WHERE id = 1")
-        if cursor.rowcount == 0:  # a schema made by create_all (tests) has the table without its row
-            # a new random epoch: a database emptied and filled again counts from 1 again, and must not meet
-            # the reports cached for its former contents (tests; a restored backup keeps its own epoch)
-            cursor.execute(f"INSERT INTO data_version (id, n, epoch) VALUES (1, 1, '{uuid.uuid4().hex}')")
-    finally:
-        cursor.close()
-
-
-@event.listens_for(Engine, "rollback")
-def _forget_write(conn) -> None:
-    conn.info.pop(DIRTY, None)
-
-
-def data_version(session) -> tuple[str, int] | None:
-    """The data version the session's transaction sees, or None when it must not be cached under one: the
-    transaction has written itself (not committed, so not counted yet), or there is no data_version row."""
-    conn = session.connection()
-    if conn.info.get(DIRTY) or not _has_version_table(conn):
-        return None
-    row = conn.execute(text("SELECT epoch, n FROM data_version WHERE id = 1")).first()
-    return (str(row[0]), int(row[1])) if row else None  # no row yet (a create_all schema): nothing to key on
+# The monitor's report cache counts committed writes through every engine of the process (its listeners are
+# registered when the module is imported): import it with the engine, before any session writes.
+import monitor.report.data_version  # noqa: E402,F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from training.models import ts_column, utcnow  # the shared metadata and naming convention come first
@@ -129,9 +129,10 @@ class RciReference(SQLModel, table=True):
 
 class DataVersion(SQLModel, table=True):
     """One row: a counter bumped in the same transaction as every committed write to a table that can change a
-    monitor figure (``api.db``). The monitor caches its reports under it (``monitor.service``)."""
+    monitor figure (``monitor.report.data_version``). The monitor caches its reports under it
+    (``monitor.report.service``)."""
 
     __tablename__ = "data_version"
     id: int | None = Field(default=None, primary_key=True)
-    n: int = Field(default=0, sa_column_kwargs={"nullable": False})
+    n: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     epoch: str = Field(max_length=32)  # random, new whenever the row is (re)created

@@ -1,4 +1,4 @@
-"""The monitor's report cache (monitor.service._cached): a repeated view is not recomputed, a change is never
+"""The monitor's report cache (monitor.report.service._cached): a repeated view is not recomputed, a change is never
 served stale, and one organisation's cached report never answers another's."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from monitor import service
+from monitor.report import service
 from tests.conftest import login
 from tests.monitor.builders import build_monitored, instrument, make_person, random_answers, submit
 

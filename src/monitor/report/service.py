@@ -14,6 +14,7 @@ from monitor.errors import InvalidMomentPair
 from monitor.questionnaire.instrument import MOMENTS, Instrument
 from monitor.report.build import Report, ScaleQuality, build_report
 from monitor.report.build import pooled_quality as report_quality
+from monitor.report.data_version import data_version
 from monitor.report.dataset import Dataset, Scope, item_matrices, item_values, load_dataset, scored_responses
 from monitor.report.disclosure import Thresholds
 from monitor.report.references import Reference, rci_references
@@ -95,12 +96,11 @@ _report_lock = threading.Lock()
 
 
 def _cached(session: Session, key: tuple, compute):
-    """``compute()``, cached per process under ``key`` and the data version (``api.db.data_version``), which every
+    """``compute()``, cached per process under ``key`` and the data version (``monitor.report.data_version``), which
+    every
     committed write of a table the monitor reads bumps: a change is never served stale, and every worker agrees.
     ``key`` holds everything else the result depends on (organisation, scope, filters, instrument version,
     thresholds, today: windows close by date); who may see it is checked before. Least recently used goes first."""
-    from api.db import data_version
-
     version = data_version(session)  # read before the data: a later write gets a newer version, never the reverse
     if version is None:
         return compute()
