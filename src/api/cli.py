@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -241,7 +240,7 @@ def create_user(
                 session, name=name, email=email, role=role, password=password, organisation_id=org_id
             )
         except TrainingError as exc:
-            typer.echo(f"Cannot create user: {ENGLISH.get(exc.field, exc.message)}", err=True)
+            typer.echo(f"Cannot create user: {ENGLISH.get(exc.field or '', exc.message)}", err=True)
             raise typer.Exit(2) from None
         from training import audit_trail
 
@@ -548,6 +547,7 @@ def wijken_import(
     """Import wijken. Checks the whole file first: any bad row and nothing is written (exit 1)."""
 
     from training import organisations
+    from training.ids import id_of
 
     settings = _settings()
     try:
@@ -566,7 +566,7 @@ def wijken_import(
             count = organisations.import_wijken(
                 session,
                 user=None,
-                organisation_id=org.id,
+                organisation_id=id_of(org),
                 data=data,
                 create_gebieden=create_gebieden,
                 filename=file.name,
@@ -608,4 +608,4 @@ def main() -> None:  # pragma: no cover
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -18,10 +18,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, text
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from training.models import AuditEntry, User, utcnow
 from training.spreadsheet import spreadsheet_safe
@@ -189,11 +191,12 @@ class AuditLine:
     user_email: str | None
 
     @property
-    def details(self) -> dict:
+    def details(self) -> dict[str, Any]:
         try:
-            return json.loads(self.entry.details_json)
+            details: dict[str, Any] = json.loads(self.entry.details_json)
         except ValueError:
             return {}
+        return details
 
 
 @dataclass
@@ -204,7 +207,7 @@ class AuditPage:
     pages: int
 
 
-def _query(session: Session, flt: AuditFilter):
+def _query(session: Session, flt: AuditFilter) -> Select[AuditEntry, str, str]:
     q = select(AuditEntry, col(User.name), col(User.email)).join(
         User, col(User.id) == col(AuditEntry.user_id), isouter=True
     )
@@ -255,7 +258,8 @@ def prune(session: Session, *, retention_days: int, now: datetime | None = None)
     if session.get_bind().dialect.name == "postgresql":
         # The append-only trigger lets this transaction, and only rows older than 30 days, through.
         session.execute(text("SET LOCAL ract.audit_prune = 'on'"))
-    deleted = session.execute(delete(AuditEntry).where(col(AuditEntry.created_at) < cutoff)).rowcount
+    result = session.execute(delete(AuditEntry).where(col(AuditEntry.created_at) < cutoff))
+    deleted = cast("CursorResult[Any]", result).rowcount
     record(
         session,
         action="audit.pruned",

@@ -14,6 +14,7 @@ from training.access import get_visible_cohort
 from training.cohort_modules import ModuleChoice, check_choice, set_cohort_modules
 from training.content import Module
 from training.errors import Conflict, InvalidForm, InvalidInput, PermissionDenied
+from training.ids import id_of
 from training.models import Cohort, CohortTrainer, Organisation, Role, User, utcnow
 
 REMINDER_DAYS_RE = re.compile(r"^\s*(\d{1,3}\s*(,\s*\d{1,3}\s*)*)?$", re.ASCII)  # \d: 0-9 only
@@ -76,7 +77,7 @@ def trainer_ids_of(session: Session, *, cohort_id: int) -> list[int]:
 
 def _validate(
     session: Session, *, user: User, form: CohortForm, cohort_id: int | None, modules: Sequence[Module]
-) -> tuple[list[int], dict | None]:
+) -> tuple[list[int], dict[str, date | None] | None]:
     problems: list[tuple[str | None, str]] = []
     name = form.name.strip()
     if not name:
@@ -99,7 +100,7 @@ def _validate(
     if any(t not in allowed or allowed[t].organisation_id != form.organisation_id for t in trainer_ids):
         problems.append(("trainer_ids", "Kies trainers van de organisatie van deze groep."))
     if user.role == Role.trainer and user.id not in trainer_ids:
-        trainer_ids.append(user.id)  # a trainer never locks themself out of the cohort they manage
+        trainer_ids.append(id_of(user))  # a trainer never locks themself out of the cohort they manage
     if not trainer_ids:
         problems.append(("trainer_ids", "Kies ten minste één trainer."))
     try:
@@ -128,6 +129,8 @@ def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Se
     if user.role not in (Role.trainer, Role.admin):
         raise PermissionDenied("Alleen trainers en beheerders maken groepen aan.")
     trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=None, modules=modules)
+    # _validate refuses a form without one of the user's organisations or without both dates
+    assert form.organisation_id is not None and form.start_date is not None and form.end_date is not None
     cohort = Cohort(
         organisation_id=form.organisation_id,
         name=form.name,
@@ -139,9 +142,9 @@ def create_cohort(session: Session, *, user: User, form: CohortForm, modules: Se
     )
     session.add(cohort)
     session.flush()
-    _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)
+    _set_trainers(session, cohort_id=id_of(cohort), trainer_ids=trainer_ids)
     if chosen is not None:
-        set_cohort_modules(session, cohort_id=cohort.id, chosen=chosen)
+        set_cohort_modules(session, cohort_id=id_of(cohort), chosen=chosen)
     session.flush()
     return cohort
 
@@ -152,14 +155,15 @@ def update_cohort(
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     form.organisation_id = cohort.organisation_id  # a cohort never changes organisation: its wijken belong to it
     trainer_ids, chosen = _validate(session, user=user, form=form, cohort_id=cohort.id, modules=modules)
+    assert form.start_date is not None and form.end_date is not None  # _validate refuses a form without both dates
     cohort.name, cohort.start_date, cohort.end_date = form.name, form.start_date, form.end_date
     cohort.require_t0_before_modules = form.require_t0_before_modules
     cohort.certificate_requires_t1 = form.certificate_requires_t1
     cohort.reminder_days = form.reminder_days
     session.add(cohort)
-    _set_trainers(session, cohort_id=cohort.id, trainer_ids=trainer_ids)
+    _set_trainers(session, cohort_id=id_of(cohort), trainer_ids=trainer_ids)
     if chosen is not None:
-        set_cohort_modules(session, cohort_id=cohort.id, chosen=chosen)
+        set_cohort_modules(session, cohort_id=id_of(cohort), chosen=chosen)
     session.flush()
     return cohort
 

@@ -6,8 +6,10 @@ import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import func, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from mail.outbox import new_mail, queue_mail
@@ -15,6 +17,7 @@ from training.accounts import EMAIL_RE, normalise_email
 from training.cohort_admin import get_managed_cohort
 from training.enrolment_csv import PlannedRow, parse_enrolment_csv, plan_rows
 from training.errors import Conflict, InvalidInput, NotFound
+from training.ids import id_of
 from training.invitations import (
     enrolled_message,
     invitation_message,
@@ -74,12 +77,12 @@ def _invite_or_notify(session: Session, *, users: list[User], cohort: Cohort, ba
             )
             .values(revoked_at=now)
         )
-    objects: list = []
+    objects: list[Invitation | OutboundMail] = []
     for user in users:
         if user.id in with_password:
             message = enrolled_message(user=user, cohort=cohort, login_link=f"{base_url}/login")
         else:
-            issued = new_invitation(user_id=user.id, cohort_id=cohort.id, now=now)
+            issued = new_invitation(user_id=id_of(user), cohort_id=cohort.id, now=now)
             objects.append(issued.invitation)
             message = invitation_message(
                 user=user,
@@ -106,10 +109,10 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
     )
     user_ids = [u.id for _, u, _ in rows]
     latest_invitation: dict[int, Invitation] = {}
-    for inv in session.exec(
+    for invitation in session.exec(
         select(Invitation).where(col(Invitation.user_id).in_(user_ids)).order_by(col(Invitation.id))
     ):
-        latest_invitation[inv.user_id] = inv
+        latest_invitation[invitation.user_id] = invitation
     latest_mail: dict[str, str] = {}
     for mail in session.exec(
         select(OutboundMail).where(col(OutboundMail.cohort_id) == cohort.id).order_by(col(OutboundMail.id))
@@ -117,7 +120,7 @@ def roster(session: Session, *, user: User, cohort_id: int, now: datetime | None
         latest_mail[mail.to_address] = mail.status
     lines = []
     for enrolment, trainee, wijk in rows:
-        inv = latest_invitation.get(trainee.id)
+        inv = latest_invitation.get(id_of(trainee))
         if enrolment.deactivated_at is not None or not trainee.is_active:
             status = "gedeactiveerd"
         elif trainee.password_hash:
@@ -178,7 +181,7 @@ def invite_trainee(
         is not None
     ):
         raise Conflict("Deze deelnemer is al ingeschreven in deze groep.", field="email")
-    enrolment = Enrolment(cohort_id=cohort.id, user_id=trainee.id, wijk_id=wijk.id, enrolled_at=now)
+    enrolment = Enrolment(cohort_id=id_of(cohort), user_id=id_of(trainee), wijk_id=id_of(wijk), enrolled_at=now)
     session.add(enrolment)
     session.flush()
     _invite_or_notify(session, users=[trainee], cohort=cohort, base_url=base_url, now=now)
@@ -189,7 +192,7 @@ def _plan(session: Session, *, cohort: Cohort, data: bytes) -> tuple[list[str], 
     parsed = parse_enrolment_csv(data)
     if parsed.problems:
         return parsed.problems, []
-    wijken = {w.name.lower(): w.id for w in wijken_of(session, organisation_id=cohort.organisation_id)}
+    wijken = {w.name.lower(): id_of(w) for w in wijken_of(session, organisation_id=cohort.organisation_id)}
     emails = sorted({r.email.lower() for r in parsed.rows if r.email})
     existing: dict[str, str] = {}
     enrolled: set[str] = set()
@@ -219,8 +222,8 @@ def preview_import(session: Session, *, user: User, cohort_id: int, data: bytes,
     cohort = get_managed_cohort(session, user=user, cohort_id=cohort_id, for_change=True)
     problems, rows = _plan(session, cohort=cohort, data=data)
     record = EnrolmentImport(
-        cohort_id=cohort.id,
-        created_by_user_id=user.id,
+        cohort_id=id_of(cohort),
+        created_by_user_id=id_of(user),
         token=secrets.token_urlsafe(24),
         filename=(filename or "")[:255],
         rows_json=json.dumps({"problems": problems, "rows": [asdict(r) for r in rows]}),
@@ -261,7 +264,7 @@ def confirm_import(
         .where(col(EnrolmentImport.id) == preview.record.id, col(EnrolmentImport.confirmed_at).is_(None))
         .values(confirmed_at=now)
     )
-    if claimed.rowcount != 1:
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
         raise Conflict("Deze import is al uitgevoerd.")
     rows = preview.ok_rows
     if preview.problems or not rows:
@@ -272,7 +275,7 @@ def confirm_import(
         for start in range(0, len(emails), 500)
         for u in session.exec(select(User).where(col(User.email).in_(emails[start : start + 500])))
     }
-    already = set()
+    already: set[str] = set()
     for start in range(0, len(emails), 500):
         already.update(
             session.exec(
@@ -308,9 +311,13 @@ def confirm_import(
     session.add_all(new_users)
     session.flush()
     users.update({u.email: u for u in new_users})
-    session.add_all(
-        [Enrolment(cohort_id=cohort.id, user_id=users[r.email].id, wijk_id=r.wijk_id, enrolled_at=now) for r in rows]
-    )
+    enrolments = []
+    for r in rows:
+        assert r.wijk_id is not None  # plan_rows gives a row without a wijk of the organisation an error
+        enrolments.append(
+            Enrolment(cohort_id=id_of(cohort), user_id=id_of(users[r.email]), wijk_id=r.wijk_id, enrolled_at=now)
+        )
+    session.add_all(enrolments)
     session.flush()
     _invite_or_notify(session, users=[users[r.email] for r in rows], cohort=cohort, base_url=base_url, now=now)
     return len(rows)
@@ -321,7 +328,9 @@ def _enrolment(session: Session, *, user: User, cohort_id: int, enrolment_id: in
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != cohort.id:
         raise NotFound("Deze deelnemer staat niet in deze groep.")
-    return cohort, enrolment, session.get(User, enrolment.user_id)
+    trainee = session.get(User, enrolment.user_id)
+    assert trainee is not None  # a foreign key
+    return cohort, enrolment, trainee
 
 
 def reinvite(
@@ -374,8 +383,8 @@ def deactivate(
         trainee.is_active = False
         trainee.session_version += 1
         session.add(trainee)
-        end_sessions(session, user_id=trainee.id, now=now)  # signs the trainee out everywhere
-        revoke_invitations(session, user_id=trainee.id, now=now)
+        end_sessions(session, user_id=id_of(trainee), now=now)  # signs the trainee out everywhere
+        revoke_invitations(session, user_id=id_of(trainee), now=now)
     session.flush()
     return enrolment
 
@@ -407,7 +416,7 @@ def move(session: Session, *, user: User, cohort_id: int, enrolment_id: int, tar
         is not None
     ):
         raise Conflict("Deze deelnemer staat al in die groep.", field="target_cohort_id")
-    enrolment.cohort_id = target.id
+    enrolment.cohort_id = id_of(target)
     session.add(enrolment)
     session.flush()
     return enrolment

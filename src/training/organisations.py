@@ -11,15 +11,20 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
 from training import audit_trail
 from training.enrolment_csv import decode
 from training.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from training.ids import id_of
 from training.models import Enrolment, Gebied, Organisation, Role, User, Wijk, WijkImport, utcnow
 from training.wijken_csv import CODE_RE, WijkRow, check_rows, parse_wijken_csv
+
+_Named = TypeVar("_Named", Gebied, Wijk)
 
 
 def _require_admin(user: User | None) -> None:
@@ -154,7 +159,7 @@ def structure(session: Session, *, organisation_id: int) -> list[GebiedBlock]:
         .where(col(Wijk.organisation_id) == organisation_id)
         .order_by(col(Wijk.archived_at).is_not(None), col(Wijk.name))
     ):
-        blocks.get(wijk.gebied_id, loose).wijken.append(WijkLine(wijk, counts.get(wijk.id, 0)))
+        blocks.get(wijk.gebied_id, loose).wijken.append(WijkLine(wijk, counts.get(id_of(wijk), 0)))
     return list(blocks.values()) + ([loose] if loose.wijken else [])
 
 
@@ -182,10 +187,12 @@ def get_wijk(session: Session, *, organisation: Organisation, wijk_id: int) -> W
     return wijk
 
 
-def _same_name(session: Session, model, *, organisation_id: int, name: str, except_id: int | None = None):
-    q = select(model).where(model.organisation_id == organisation_id, func.lower(model.name) == name.lower())
+def _same_name(
+    session: Session, model: type[_Named], *, organisation_id: int, name: str, except_id: int | None = None
+) -> _Named | None:
+    q = select(model).where(col(model.organisation_id) == organisation_id, func.lower(model.name) == name.lower())
     if except_id is not None:
-        q = q.where(model.id != except_id)
+        q = q.where(col(model.id) != except_id)
     return session.exec(q).first()
 
 
@@ -193,9 +200,9 @@ def create_gebied(session: Session, *, user: User | None, organisation_id: int, 
     _require_admin(user)
     org = get_organisation(session, user=user, organisation_id=organisation_id)
     name = _name(name, what="het gebied", field_name="gebied_name")
-    if _same_name(session, Gebied, organisation_id=org.id, name=name):
+    if _same_name(session, Gebied, organisation_id=id_of(org), name=name):
         raise Conflict(f"Er bestaat al een gebied ‘{name}’ in deze organisatie.", field="gebied_name")
-    gebied = Gebied(organisation_id=org.id, name=name)
+    gebied = Gebied(organisation_id=id_of(org), name=name)
     session.add(gebied)
     session.flush()
     audit_trail.record(
@@ -214,7 +221,7 @@ def rename_gebied(session: Session, *, user: User | None, organisation_id: int, 
     org = get_organisation(session, user=user, organisation_id=organisation_id)
     gebied = _gebied(session, organisation=org, gebied_id=gebied_id)
     name = _name(name, what="het gebied")
-    if _same_name(session, Gebied, organisation_id=org.id, name=name, except_id=gebied.id):
+    if _same_name(session, Gebied, organisation_id=id_of(org), name=name, except_id=gebied.id):
         raise Conflict(f"Er bestaat al een gebied ‘{name}’ in deze organisatie.", field="name")
     old, gebied.name = gebied.name, name
     session.add(gebied)
@@ -266,7 +273,7 @@ def _check_wijk(
     gebied_id: int | None,
     except_id: int | None = None,
 ) -> None:
-    if _same_name(session, Wijk, organisation_id=org.id, name=name, except_id=except_id):
+    if _same_name(session, Wijk, organisation_id=id_of(org), name=name, except_id=except_id):
         raise Conflict(f"Er bestaat al een wijk ‘{name}’ in deze organisatie (misschien gearchiveerd).", field="name")
     if code is not None:
         q = select(Wijk).where(Wijk.organisation_id == org.id, Wijk.code == code)
@@ -294,7 +301,7 @@ def create_wijk(
     org = get_organisation(session, user=user, organisation_id=organisation_id)
     name, wijk_code = _name(name, what="de wijk"), _code(code)
     _check_wijk(session, org=org, name=name, code=wijk_code, gebied_id=gebied_id)
-    wijk = Wijk(organisation_id=org.id, name=name, code=wijk_code, gebied_id=gebied_id)
+    wijk = Wijk(organisation_id=id_of(org), name=name, code=wijk_code, gebied_id=gebied_id)
     session.add(wijk)
     session.flush()
     audit_trail.record(
@@ -405,9 +412,9 @@ def preview_wijken_import(
     """Check the file and store the result; nothing is created until it is confirmed."""
     _require_admin(user)
     org = get_organisation(session, user=user, organisation_id=organisation_id)
-    problems, rows = plan_wijken(session, organisation_id=org.id, data=data, create_gebieden=create_gebieden)
+    problems, rows = plan_wijken(session, organisation_id=id_of(org), data=data, create_gebieden=create_gebieden)
     record = WijkImport(
-        organisation_id=org.id,
+        organisation_id=id_of(org),
         created_by_user_id=user.id,
         token=secrets.token_urlsafe(24),
         filename=(filename or "")[:255],
@@ -452,7 +459,7 @@ def confirm_wijken_import(session: Session, *, user: User, organisation_id: int,
         .where(col(WijkImport.id) == preview.record.id, col(WijkImport.confirmed_at).is_(None))
         .values(confirmed_at=utcnow())
     )
-    if claimed.rowcount != 1:
+    if cast("CursorResult[Any]", claimed).rowcount != 1:
         raise Conflict("Deze import is al uitgevoerd.")
     data = json.loads(preview.record.rows_json)["data"].encode()
     return import_wijken(
@@ -479,7 +486,7 @@ def import_wijken(
     """All-or-nothing: every row valid, then every wijk (and new gebied) created; else WijkenImportRefused."""
     _require_admin(user)
     org = get_organisation(session, user=user, organisation_id=organisation_id)
-    problems, rows = plan_wijken(session, organisation_id=org.id, data=data, create_gebieden=create_gebieden)
+    problems, rows = plan_wijken(session, organisation_id=id_of(org), data=data, create_gebieden=create_gebieden)
     problems = problems + [f"Regel {r.line}: {' '.join(r.errors)}" for r in rows if r.errors]
     if problems:
         raise WijkenImportRefused(problems)
@@ -491,13 +498,13 @@ def import_wijken(
     }
     for name in sorted({r.gebied for r in rows if r.new_gebied}, key=str.lower):
         if name.lower() not in gebieden:
-            gebieden[name.lower()] = Gebied(organisation_id=org.id, name=name)
+            gebieden[name.lower()] = Gebied(organisation_id=id_of(org), name=name)
             session.add(gebieden[name.lower()])
     session.flush()
     session.add_all(
         [
             Wijk(
-                organisation_id=org.id,
+                organisation_id=id_of(org),
                 name=r.naam,
                 code=r.code or None,
                 gebied_id=gebieden[r.gebied.lower()].id if r.gebied else None,

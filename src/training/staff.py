@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mail.outbox import queue_mail
 from training import audit_trail
 from training.accounts import EMAIL_RE, normalise_email
 from training.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from training.ids import id_of
 from training.invitations import invitation_message, issue_invitation, revoke_invitations
 from training.models import LoginThrottle, Organisation, PasswordReset, Role, User, utcnow
 from training.throttle import throttle_key
@@ -60,11 +61,13 @@ def search_users(
     if query.organisation_id is not None:
         q = q.where(User.organisation_id == query.organisation_id)
     if query.active in ("ja", "nee"):
-        q = q.where(User.is_active.is_(query.active == "ja"))
+        q = q.where(col(User.is_active).is_(query.active == "ja"))
     total = session.exec(select(func.count()).select_from(q.subquery())).one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    users = session.exec(q.order_by(User.role, User.name, User.id).offset((page - 1) * page_size).limit(page_size))
+    users = session.exec(
+        q.order_by(col(User.role), col(User.name), col(User.id)).offset((page - 1) * page_size).limit(page_size)
+    )
     return UserPage(list(users), total, page, pages)
 
 
@@ -107,7 +110,7 @@ def _organisation(
 
 def _active_admins(session: Session) -> int:
     return session.exec(
-        select(func.count(User.id)).where(User.role == Role.admin.value, User.is_active.is_(True))
+        select(func.count(col(User.id))).where(User.role == Role.admin.value, col(User.is_active).is_(True))
     ).one()
 
 
@@ -227,12 +230,14 @@ def deactivate(session: Session, *, user: User, user_id: int, now: datetime | No
         target.is_active = False
         target.session_version += 1
         session.add(target)
-        end_sessions(session, user_id=target.id, now=now)
-        revoke_invitations(session, user_id=target.id, now=now)
+        end_sessions(session, user_id=id_of(target), now=now)
+        revoke_invitations(session, user_id=id_of(target), now=now)
         session.execute(
             update(PasswordReset)
             .where(
-                PasswordReset.user_id == target.id, PasswordReset.used_at.is_(None), PasswordReset.revoked_at.is_(None)
+                col(PasswordReset.user_id) == target.id,
+                col(PasswordReset.used_at).is_(None),
+                col(PasswordReset.revoked_at).is_(None),
             )
             .values(revoked_at=now)
         )

@@ -103,7 +103,8 @@ def parse_wijken_csv(data: bytes) -> ParsedWijken:
             row = WijkRow(line, "", "", "")
             row.errors.append(f"Het aantal kolommen klopt niet: verwacht {len(header)}, gevonden {len(record)}.")
         else:
-            row = WijkRow(line, *(record[position[c]].strip() for c in COLUMNS))
+            code, naam, gebied = (record[position[c]].strip() for c in COLUMNS)
+            row = WijkRow(line, code, naam, gebied)
         rows.append(row)
         if len(rows) > MAX_ROWS:
             return ParsedWijken(

@@ -13,6 +13,7 @@ from api.responses import flash, optional_id, see_other
 from api.templating import render
 from training import organisations
 from training.errors import Conflict, InvalidInput, NotFound
+from training.ids import id_of
 from training.models import Role
 from training.wijken_csv import MAX_BYTES
 
@@ -64,7 +65,7 @@ def create_organisation(request: Request, session: SessionDep, user: CurrentUser
 
 def _organisation_context(session, user, organisation_id: int, **extra) -> dict:
     org = organisations.get_organisation(session, user=user, organisation_id=organisation_id)
-    blocks = organisations.structure(session, organisation_id=org.id)
+    blocks = organisations.structure(session, organisation_id=id_of(org))
     return {
         "org": org,
         "blocks": blocks,
@@ -179,7 +180,8 @@ def create_wijk(
                 gebied_id=optional_id(gebied_id, field="gebied_id"),
             )
     except (InvalidInput, Conflict) as exc:
-        exc.field = {"name": "wijk_name"}.get(exc.field, exc.field)
+        if exc.field == "name":
+            exc.field = "wijk_name"
         return _form_error(request, session, user, organisation_id, exc, values)
     flash(request, f"De wijk ‘{wijk.name}’ is aangemaakt.")
     return see_other(f"/beheer/organisaties/{organisation_id}")
@@ -188,7 +190,7 @@ def create_wijk(
 def _wijk_context(session, user, organisation_id: int, wijk_id: int, **extra) -> dict:
     org = organisations.get_organisation(session, user=user, organisation_id=organisation_id)
     wijk = organisations.get_wijk(session, organisation=org, wijk_id=wijk_id)
-    gebieden = organisations.list_gebieden(session, organisation_id=org.id)
+    gebieden = organisations.list_gebieden(session, organisation_id=id_of(org))
     values = {"name": wijk.name, "code": wijk.code or "", "gebied_id": str(wijk.gebied_id or "")}
     return {"org": org, "wijk": wijk, "gebieden": gebieden, "values": values} | extra
 
