@@ -537,7 +537,7 @@ def _duplicates(data: dict[str, Any], sections: tuple[str, ...], line_of: LineOf
     ]
     occurrences.sort(key=lambda occurrence: line_of(occurrence[0]) or 0)
     seen: set[str] = set()
-    doubles = []
+    doubles: list[tuple[Loc, str]] = []
     for loc, ident in occurrences:
         if ident in seen:
             doubles.append((loc, ident))
