@@ -243,7 +243,7 @@ def _paired_figures(
     )
 
 
-def cronbach_alpha(matrix: Sequence[Sequence[Value]]) -> Alpha:
+def cronbach_alpha(matrix: Sequence[Sequence[Value]] | np.ndarray) -> Alpha:
     """Cronbach's α and corrected item–rest correlations; rows are persons, columns items.
 
     A row with any missing item is dropped as a whole (listwise deletion); ``n_excluded`` counts those rows.
