@@ -190,14 +190,16 @@ def export_aggregate(
 def exports_page(session: Session, *, user: User, organisation_id: int | None = None) -> dict[str, Any]:
     """What the exports page lists: the organisation, its cohorts (filter), the organisations an admin may pick,
     whether research files are offered, and the latest exports of the organisation (from the audit log)."""
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from monitor.exports.audit import list_exports
     from training.models import Cohort, Organisation, Role
 
     org = service.organisation_for(session, user=user, organisation_id=organisation_id)
     admin = user.role == Role.admin
-    cohorts = session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)).all()
+    cohorts = session.exec(
+        select(Cohort).where(Cohort.organisation_id == org.id).order_by(col(Cohort.start_date))
+    ).all()
     organisations = session.exec(select(Organisation).order_by(Organisation.name)).all() if admin else []
     return {
         "organisation": org,

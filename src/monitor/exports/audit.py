@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.models import AuditEvent
 from training import audit_trail
@@ -58,7 +58,7 @@ def record_export(
 
 def list_exports(session: Session, *, organisation_id: int | None = None, limit: int = 20) -> list[AuditEvent]:
     """The most recent exports, newest first (of one organisation when given)."""
-    query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+    query = select(AuditEvent).order_by(col(AuditEvent.created_at).desc(), col(AuditEvent.id).desc()).limit(limit)
     if organisation_id is not None:
         query = query.where(AuditEvent.organisation_id == organisation_id)
     return list(session.exec(query))

@@ -101,7 +101,8 @@ def dutch_cell(name: str, value: Any) -> str:
     if kind in ("int", "pct"):
         return str(round(value))
     if name == "level":
-        return LEVELS.get(value, value)
+        level: str = value
+        return LEVELS.get(level, level)
     if name == "withheld":
         return " ".join(COLUMNS[field].header if field in COLUMNS else field for field in str(value).split())
     return str(value)
@@ -137,7 +138,9 @@ def write_workbook(path: Path, tables: Sequence[Table], notes: Sequence[tuple[st
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    first_sheet = workbook.active  # a new workbook has one empty sheet
+    assert first_sheet is not None
+    workbook.remove(first_sheet)
     for table in tables:
         sheet = workbook.create_sheet(table.name)
         sheet.append([spreadsheet_safe(COLUMNS[name].header) for name in table.header])

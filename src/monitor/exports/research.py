@@ -14,19 +14,20 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from monitor.exports.anonymity import OTHER, Coarsening, Subject, k_anonymise
 from monitor.exports.audit import WEB, record_export
 from monitor.exports.codebook import THEN_SUFFIX, codebook_json, codebook_rows, version_key
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
-from monitor.questionnaire.instrument import MOMENTS, Instrument
+from monitor.questionnaire.instrument import MOMENTS, Instrument, Moment
 from monitor.questionnaire.versions import instrument_of, list_versions
 from monitor.report import statistics as st
 from monitor.report.dataset import Person, Scope, people_query, score_columns
@@ -34,6 +35,7 @@ from monitor.report.disclosure import Group, Thresholds, plan_suppression
 from monitor.report.references import rci_references
 from privacy.models import ResearchChoice
 from training.errors import PermissionDenied
+from training.ids import id_of
 from training.models import Cohort, Enrolment, Gebied, Organisation, Role, User, Wijk
 
 PSEUDONYM_LENGTH = 12
@@ -44,7 +46,7 @@ CHOICE_COLUMNS = ("research_choice_version", "research_choice_date")
 PERSON_COLUMNS = ("pseudonym", "wijk", "cohort", *CHOICE_COLUMNS)
 LONG_COLUMNS = (*PERSON_COLUMNS, "moment", "instrument_version", "item", "scale", "value", "missing_code")
 KINDS = {"long": "csv", "wide": "csv", "spss": "sav", "codebook_csv": "csv", "codebook_json": "json"}
-CHANGES = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
+CHANGES: tuple[tuple[Moment, Moment], ...] = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
 
 
 class Pseudonymiser:
@@ -125,7 +127,7 @@ def plan_research_export(
     answers and scores are read per chunk of people while the file is written (flat memory, docs/performance.md).
     """
     scope = Scope(organisation_id=organisation.id, instrument_id=instrument.id)
-    versions = {v.id: instrument_of(v) for v in list_versions(session, instrument_id=instrument.id)}
+    versions = {id_of(v): instrument_of(v) for v in list_versions(session, instrument_id=instrument.id)}
     people, coarsening = coarsen_people(
         session, organisation=organisation, instrument=instrument, thresholds=thresholds
     )
@@ -176,17 +178,18 @@ def coarsen_people(
         QuestionnaireResponse.status == "submitted", QuestionnaireResponse.instrument_id == instrument.id
     )
     # Only people whose current choice is "yes" (privacy.research): participation in research is voluntary.
-    agreed = select(ResearchChoice.user_id).where(ResearchChoice.agreed.is_(True))
+    agreed = select(ResearchChoice.user_id).where(col(ResearchChoice.agreed).is_(True))
     rows = session.connection().execute(
         people_query(scope).where(
-            Enrolment.id.in_(with_response.scalar_subquery()), Enrolment.user_id.in_(agreed.scalar_subquery())
+            col(Enrolment.id).in_(with_response.scalar_subquery()),
+            col(Enrolment.user_id).in_(agreed.scalar_subquery()),
         )
     )
     people = [_Member(eid, uid, cid, wid) for eid, uid, cid, wid, _gid in rows]
-    wijken = {w.id: w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
-    gebieden = {g.id: g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}
+    wijken = {id_of(w): w for w in session.exec(select(Wijk).where(Wijk.organisation_id == organisation.id))}
+    gebieden = {id_of(g): g for g in session.exec(select(Gebied).where(Gebied.organisation_id == organisation.id))}
     cohorts = {c.id: c.name for c in session.exec(select(Cohort).where(Cohort.organisation_id == organisation.id))}
-    labels = wijk_labels(people, wijken, gebieden, organisation.id, thresholds)
+    labels = wijk_labels(people, wijken, gebieden, id_of(organisation), thresholds)
     subjects = []
     for p in people:
         label, wijk = labels[p.enrolment_id], wijken[p.wijk_id]
@@ -206,11 +209,17 @@ def coarsen_people(
 
 
 def _hash(session: Session, version_id: int) -> str:
-    return session.get(InstrumentVersion, version_id).version_hash
+    version = session.get(InstrumentVersion, version_id)
+    assert version is not None  # an id of list_versions, read in the same session
+    return version.version_hash
 
 
 def wijk_labels(
-    people: Sequence[Person | _Member], wijken, gebieden, organisation_id: int, thresholds: Thresholds
+    people: Sequence[Person | _Member],
+    wijken: Mapping[int, Wijk],
+    gebieden: Mapping[int, Gebied],
+    organisation_id: int,
+    thresholds: Thresholds,
 ) -> dict[int, str]:
     """enrolment id -> wijk label, from the disclosure plan over the people in the export (measure "n").
 
@@ -261,41 +270,42 @@ def _closed_items(plan: ResearchPlan) -> list[str]:
     return sorted({item.id for inst in plan.versions.values() for item in inst.items})
 
 
-def _answers_query(plan: ResearchPlan):
-    return (
-        select(
-            QuestionnaireResponse.enrolment_id,
-            QuestionnaireResponse.moment,
-            QuestionnaireResponse.instrument_version_id,
-            Answer.item_id,
-            Answer.then_test,
-            Answer.value,
-            Answer.missing_code,
-        )
-        .join(Answer, Answer.response_id == QuestionnaireResponse.id)
-        .where(
-            QuestionnaireResponse.status == "submitted",
-            QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
-            QuestionnaireResponse.instrument_version_id.in_(list(plan.versions)),
-            Answer.item_id.in_(_closed_items(plan)),
-        )
+# enrolment id, moment, instrument_version id, item, then-test, value, missing code
+_AnswerQuery = Select[int, str, int, str, bool, int | None, str | None]
+
+
+def _answers_query(plan: ResearchPlan) -> _AnswerQuery:
+    query: _AnswerQuery = select(  # type: ignore[call-overload]  # sqlmodel types select() for <= 4 columns
+        QuestionnaireResponse.enrolment_id,
+        QuestionnaireResponse.moment,
+        QuestionnaireResponse.instrument_version_id,
+        Answer.item_id,
+        Answer.then_test,
+        Answer.value,
+        Answer.missing_code,
+    )
+    return query.join(Answer, col(Answer.response_id) == QuestionnaireResponse.id).where(
+        QuestionnaireResponse.status == "submitted",
+        QuestionnaireResponse.instrument_id == plan.scope.instrument_id,
+        col(QuestionnaireResponse.instrument_version_id).in_(list(plan.versions)),
+        col(Answer.item_id).in_(_closed_items(plan)),
     )
 
 
 def count_long_rows(session: Session, plan: ResearchPlan) -> int:
     enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
-    query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(enrolments))
+    query = _answers_query(plan).where(col(QuestionnaireResponse.enrolment_id).in_(enrolments))
     return session.exec(select(func.count()).select_from(query.subquery())).one()
 
 
 def iter_long_rows(session: Session, plan: ResearchPlan, *, chunk_size: int = 500) -> Iterator[tuple[Any, ...]]:
     """The long rows, ordered by pseudonym, moment and item. People are read in chunks (in pseudonym order) and
     each chunk's answers stream from the database (``yield_per``), so memory stays flat for any size."""
-    order = {m: i for i, m in enumerate(MOMENTS)}
+    order: dict[str, int] = {m: i for i, m in enumerate(MOMENTS)}  # the stored moment is a str
     for start in range(0, len(plan.people), chunk_size):
         chunk = plan.people[start : start + chunk_size]
         by_id = {e.enrolment_id: e for e in chunk}
-        query = _answers_query(plan).where(QuestionnaireResponse.enrolment_id.in_(list(by_id)))
+        query = _answers_query(plan).where(col(QuestionnaireResponse.enrolment_id).in_(list(by_id)))
         rows = []
         for eid, moment, vid, item_id, then_test, value, missing_code in session.exec(
             query.execution_options(yield_per=1000)
@@ -435,7 +445,12 @@ def record_research_export(
     user_id: int | None,
     channel: str,
 ) -> None:
-    scope = {"instrument": plan.instrument.id if plan else None, "kind": kind, "min_n": None, "min_paired": None}
+    scope: dict[str, Any] = {
+        "instrument": plan.instrument.id if plan else None,
+        "kind": kind,
+        "min_n": None,
+        "min_paired": None,
+    }
     if plan is not None:
         scope |= {"min_n": plan.thresholds.min_n, "min_paired": plan.thresholds.min_paired, "people": len(plan.people)}
     record_export(
@@ -453,7 +468,9 @@ def record_research_export(
 def codebook_versions(session: Session, *, instrument: Instrument) -> dict[str, Instrument]:
     """Every frozen version of the instrument (no person data), oldest first; the current wording when none."""
     rows = session.exec(
-        select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument.id).order_by(InstrumentVersion.id)
+        select(InstrumentVersion)
+        .where(InstrumentVersion.instrument_id == instrument.id)
+        .order_by(col(InstrumentVersion.id))
     ).all()
     versions = {version_key(v.version_hash): Instrument.from_snapshot(json.loads(v.snapshot_json)) for v in rows}
     return versions or {version_key(instrument.version_hash): instrument}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -15,6 +15,14 @@ from monitor.exports.codebook import THEN_SUFFIX, coarsening_notes, missing_nume
 from monitor.exports.research import PERSON_COLUMNS, ResearchPlan, iter_long_rows, wide_columns, wide_rows
 from monitor.questionnaire.instrument import MOMENTS, Instrument
 from training.spreadsheet import spreadsheet_safe
+
+if TYPE_CHECKING:
+    from pyreadstat.pyclasses import MissingRange
+
+    # The shapes pyreadstat.write_sav takes (its dicts and lists are invariant, so spelled out exactly).
+    _Labels = dict[str, str | None]
+    _ValueLabels = dict[str, dict[int | float, str]]
+    _MissingRanges = dict[str, list[int | float | str | MissingRange]]
 
 
 def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
@@ -28,15 +36,15 @@ def write_spss(plan: ResearchPlan, session: Session, path: Path) -> int:
     inst = plan.instrument
     item_columns: list[str] = []
     notes = coarsening_notes(plan.coarsening)
-    labels: dict[str, str] = {
+    labels: _Labels = {
         "pseudonym": "Export pseudonym (this export only)",
         "wijk": f"Wijk, gebied or overig. {notes.get('wijk', '')}".strip(),
         "cohort": f"Training group, empty = suppressed. {notes.get('cohort', '')}".strip(),
         "research_choice_version": "Version of the research explanation the person agreed to",
         "research_choice_date": "Date of the person's current consent to research (YYYY-MM-DD)",
     }
-    value_labels: dict[str, dict[int, str]] = {}
-    missing_ranges: dict[str, list[int]] = {}
+    value_labels: _ValueLabels = {}
+    missing_ranges: _MissingRanges = {}
     for moment in MOMENTS:
         for item in inst.items_for(moment):
             _item_variable(
@@ -114,9 +122,9 @@ def _item_variable(
     name: str,
     label: str,
     columns: list[str],
-    labels: dict,
-    value_labels: dict,
-    missing_ranges: dict,
+    labels: _Labels,
+    value_labels: _ValueLabels,
+    missing_ranges: _MissingRanges,
 ) -> None:
     item = inst.item(item_id)
     fmt = inst.format_of(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from monitor.models import MeasurementWindow, QuestionnaireResponse
 from training.access import get_visible_cohort
@@ -51,7 +51,7 @@ def cohort_questionnaire_status(session: Session, *, user: User, cohort_id: int)
     by_user: dict[int, dict[str, ResponseStatus]] = {}
     rows = session.exec(
         select(Enrolment.user_id, QuestionnaireResponse.moment, QuestionnaireResponse.status)
-        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
         .where(Enrolment.cohort_id == cohort.id)
     )
     for user_id, moment, status in rows:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.models import InstrumentVersion, QuestionnaireResponse
-from monitor.questionnaire.instrument import Instrument
+from monitor.questionnaire.instrument import AnswerValue, Instrument, Moment
 from monitor.questionnaire.responses import SUBMITTED, answers_of
 from monitor.questionnaire.scoring import score_response
 from monitor.questionnaire.versions import instrument_of
+from training.ids import id_of
 from training.models import Enrolment, User
 
 
@@ -35,7 +37,9 @@ class GrowthProfile:
     has_t0: bool = False
 
 
-def _scores(instrument: Instrument, answers: dict, *, moment: str, then_test: bool) -> dict[str, float | None]:
+def _scores(
+    instrument: Instrument, answers: Mapping[tuple[str, bool], AnswerValue], *, moment: Moment, then_test: bool
+) -> dict[str, float | None]:
     values = {item_id: value for (item_id, is_then), value in answers.items() if is_then == then_test}
     known = {item.id for item in instrument.items} | {q.id for q in instrument.background}
     return score_response(
@@ -50,14 +54,14 @@ def growth_profile(session: Session, *, user: User) -> GrowthProfile:
     """
     rows = session.exec(
         select(QuestionnaireResponse, InstrumentVersion)
-        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
-        .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
+        .join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
+        .join(InstrumentVersion, col(InstrumentVersion.id) == QuestionnaireResponse.instrument_version_id)
         .where(
             Enrolment.user_id == user.id,
             QuestionnaireResponse.status == SUBMITTED,
-            QuestionnaireResponse.moment.in_(["T0", "T1"]),
+            col(QuestionnaireResponse.moment).in_(["T0", "T1"]),
         )
-        .order_by(QuestionnaireResponse.enrolment_id.desc())
+        .order_by(col(QuestionnaireResponse.enrolment_id).desc())
     ).all()
     by_enrolment: dict[int, dict[str, tuple[QuestionnaireResponse, InstrumentVersion]]] = {}
     for response, version in rows:
@@ -67,7 +71,7 @@ def growth_profile(session: Session, *, user: User) -> GrowthProfile:
         return GrowthProfile(ready=False)
     t1_response, t1_version = chosen["T1"]
     t1_instrument = instrument_of(t1_version)
-    t1_answers = answers_of(session, response_id=t1_response.id)
+    t1_answers = answers_of(session, response_id=id_of(t1_response))
     t1 = _scores(t1_instrument, t1_answers, moment="T1", then_test=False)
     then = _scores(t1_instrument, t1_answers, moment="T1", then_test=True)
     t0: dict[str, float | None] = {}
@@ -75,7 +79,7 @@ def growth_profile(session: Session, *, user: User) -> GrowthProfile:
     if "T0" in chosen:
         t0_response, t0_version = chosen["T0"]
         t0 = _scores(
-            instrument_of(t0_version), answers_of(session, response_id=t0_response.id), moment="T0", then_test=False
+            instrument_of(t0_version), answers_of(session, response_id=id_of(t0_response)), moment="T0", then_test=False
         )
         same_version = t0_version.id == t1_version.id
     scales = [

@@ -15,6 +15,7 @@ from monitor.questionnaire.instrument import MOMENTS, AnswerValue, Instrument
 from monitor.questionnaire.responses import SUBMITTED, find_response, parse_value
 from monitor.questionnaire.stored_scores import store_scores
 from monitor.questionnaire.versions import get_or_create_version
+from training.ids import id_of
 from training.models import Cohort, Enrolment, User
 
 COLUMNS = ("email", "cohort", "moment", "item", "value", "submitted_at")
@@ -79,7 +80,7 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
                 )
             )
             continue
-        enrolment = enrolments.get((user.id, found[0].id))
+        enrolment = enrolments.get((id_of(user), id_of(found[0])))
         if enrolment is None:
             problems.append(ImportProblem(line, f"{row['email']} is not enrolled in cohort {row['cohort']!r}"))
             continue
@@ -93,10 +94,10 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
                 ImportProblem(line, f"bad date {row['submitted_at']!r} (use e.g. 2026-03-01 or 2026-03-01T10:30)")
             )
             continue
-        key = (enrolment.id, row["moment"])
+        key = (id_of(enrolment), row["moment"])
         group = groups.get(key)
         if group is None:
-            if find_response(session, enrolment_id=enrolment.id, moment=row["moment"], instrument_id=instrument.id):
+            if find_response(session, enrolment_id=id_of(enrolment), moment=row["moment"], instrument_id=instrument.id):
                 problems.append(ImportProblem(line, f"a {row['moment']} response of {row['email']} already exists"))
                 continue
             group = groups[key] = _Group(enrolment, row["moment"], submitted_at, line)
@@ -128,10 +129,10 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
     n_answers = 0
     for group in groups.values():
         response = QuestionnaireResponse(
-            enrolment_id=group.enrolment.id,
+            enrolment_id=id_of(group.enrolment),
             moment=group.moment,
             instrument_id=instrument.id,
-            instrument_version_id=version.id,
+            instrument_version_id=id_of(version),
             status=SUBMITTED,
             started_at=group.submitted_at,
             submitted_at=group.submitted_at,
@@ -143,7 +144,7 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
             fields = {"value": value} if isinstance(value, int) else {"missing_code": value}
             session.add(
                 Answer(
-                    response_id=response.id,
+                    response_id=id_of(response),
                     item_id=item_id,
                     then_test=then_test,
                     answered_at=group.submitted_at,
@@ -152,6 +153,6 @@ def import_responses(session: Session, *, text: str, instrument: Instrument) -> 
             )
             n_answers += 1
         session.flush()
-        store_scores(session, response.id)
+        store_scores(session, id_of(response))
     session.flush()
     return ImportResult([], len(groups), n_answers)

@@ -224,13 +224,15 @@ class Instrument(_Model):
         self.scale(scale_id)
         return [item for item in self.items if item.scale == scale_id]
 
-    def items_for(self, moment: Moment) -> list[Item]:
+    # The *_for lookups take any str: the moment of a stored row or a request (a str column or field); a moment
+    # that is not T0, T1 or T2 asks nothing and gets an empty list.
+    def items_for(self, moment: str) -> list[Item]:
         return [item for item in self.items if moment in item.moments]
 
-    def open_questions_for(self, moment: Moment) -> list[OpenQuestion]:
+    def open_questions_for(self, moment: str) -> list[OpenQuestion]:
         return [question for question in self.open_questions if moment in question.moments]
 
-    def background_for(self, moment: Moment) -> list[BackgroundQuestion]:
+    def background_for(self, moment: str) -> list[BackgroundQuestion]:
         return [question for question in self.background if moment in question.moments]
 
     def scale_analysis(self, scale_id: str) -> ScaleAnalysis:
@@ -537,7 +539,7 @@ def _duplicates(data: dict[str, Any], sections: tuple[str, ...], line_of: LineOf
     ]
     occurrences.sort(key=lambda occurrence: line_of(occurrence[0]) or 0)
     seen: set[str] = set()
-    doubles = []
+    doubles: list[tuple[Loc, str]] = []
     for loc, ident in occurrences:
         if ident in seen:
             doubles.append((loc, ident))

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.errors import ResponseNotFound
 from monitor.models import QuestionnaireResponse
@@ -21,6 +21,7 @@ from monitor.questionnaire.instrument import (
 )
 from monitor.questionnaire.responses import SUBMITTED, OwnResponse
 from monitor.questionnaire.windows import MOMENT_LABELS, WindowState, standing_for, windows_of
+from training.ids import id_of
 from training.models import Cohort, Enrolment, User
 
 
@@ -139,30 +140,30 @@ def overview(
     today = today or date.today()
     enrolments = session.exec(
         select(Enrolment, Cohort)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
         .where(Enrolment.user_id == user.id)
-        .order_by(Cohort.start_date)
+        .order_by(col(Cohort.start_date))
     ).all()
     if not enrolments:
         return Overview()
-    windows = windows_of(session, cohort_ids=[cohort.id for _, cohort in enrolments])
+    windows = windows_of(session, cohort_ids=[id_of(cohort) for _, cohort in enrolments])
     responses = {
         (r.enrolment_id, r.moment): r
         for r in session.exec(
             select(QuestionnaireResponse).where(
-                QuestionnaireResponse.enrolment_id.in_([e.id for e, _ in enrolments]),
+                col(QuestionnaireResponse.enrolment_id).in_([e.id for e, _ in enrolments]),
                 QuestionnaireResponse.instrument_id == instrument.id,
             )
         )
     }
     rows = []
     for enrolment, cohort in enrolments:
-        for window in windows[cohort.id]:
-            state = standing_for(session, window=window, user_id=user.id, module_ids=module_ids, today=today).state
-            response = responses.get((enrolment.id, window.moment))
+        for window in windows[id_of(cohort)]:
+            state = standing_for(session, window=window, user_id=id_of(user), module_ids=module_ids, today=today).state
+            response = responses.get((id_of(enrolment), window.moment))
             rows.append(
                 MomentRow(
-                    enrolment.id,
+                    id_of(enrolment),
                     cohort.name,
                     window.moment,
                     MOMENT_LABELS[window.moment],

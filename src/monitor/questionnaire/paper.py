@@ -38,6 +38,7 @@ from monitor.questionnaire.windows import MOMENT_LABELS, get_window, lower_first
 from training import audit_trail
 from training.access import get_visible_cohort
 from training.errors import Conflict, InvalidForm
+from training.ids import id_of
 from training.models import Cohort, Enrolment, Role, User, utcnow
 
 # A paper form may be dated this many days before its moment opened: the voormeting is often handed out at the first
@@ -84,8 +85,12 @@ def paper_target(session: Session, *, user: User, cohort_id: int, instrument_id:
     trainees = list(
         session.exec(
             select(Enrolment, User)
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.cohort_id == cohort.id, Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
+            .join(User, col(User.id) == Enrolment.user_id)
+            .where(
+                Enrolment.cohort_id == cohort.id,
+                col(Enrolment.deactivated_at).is_(None),
+                col(User.is_active).is_(True),
+            )
             .order_by(User.name)
         )
     )
@@ -289,7 +294,7 @@ def enter_paper_response(
     and moment that already have a response is ResponseExists; the unique constraint decides a race."""
     target = paper_target(session, user=user, cohort_id=cohort_id)
     enrolment, person = _person(target, enrolment_id, moment)
-    existing = find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id)
+    existing = find_response(session, enrolment_id=id_of(enrolment), moment=moment, instrument_id=instrument.id)
     try:
         form = _check_form(
             session, target.cohort, enrolment, person, moment, instrument, values, open_texts, raw_date, today
@@ -312,13 +317,13 @@ def enter_paper_response(
         raise ResponseExists()
     for (question_id, then_test), value in form.answers.items():
         fields = {"value": value} if isinstance(value, int) else {"missing_code": value}
-        session.add(Answer(response_id=response.id, item_id=question_id, then_test=then_test, **fields))
+        session.add(Answer(response_id=id_of(response), item_id=question_id, then_test=then_test, **fields))
     for question_id, text in form.open_texts.items():
-        write_open_answer(session, response_id=response.id, question_id=question_id, text=text)
+        write_open_answer(session, response_id=id_of(response), question_id=question_id, text=text)
     response.status, response.submitted_at, response.paper_date = SUBMITTED, utcnow(), form.paper_date
     session.add(response)
     session.flush()
-    store_scores(session, response.id)
+    store_scores(session, id_of(response))
     return response, True
 
 
@@ -371,10 +376,10 @@ def correction_target(session: Session, *, user: User, response_id: int) -> Corr
         raise QuestionnaireNotAllowed("Alleen beheerders kunnen een ingediende vragenlijst corrigeren.")
     row = session.exec(
         select(QuestionnaireResponse, User, Cohort, InstrumentVersion)
-        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
-        .join(User, User.id == Enrolment.user_id)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
+        .join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
+        .join(User, col(User.id) == Enrolment.user_id)
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .join(InstrumentVersion, col(InstrumentVersion.id) == QuestionnaireResponse.instrument_version_id)
         .where(QuestionnaireResponse.id == response_id)
     ).first()
     if row is None:

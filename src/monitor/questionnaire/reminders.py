@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mail.outbox import Message, queue_mail
 from monitor.questionnaire.windows import lower_first
@@ -136,7 +136,7 @@ def _remind(
     for enrolment, trainee in recipients:
         reminder = claim(
             session,
-            enrolment_id=enrolment.id,
+            enrolment_id=id_of(enrolment),
             kind=kind,
             subject_key=subject_key,
             sent_on=today,
@@ -178,18 +178,18 @@ def send_due_reminders(
     days, everyone who has not completed it. Safe to run any number of times a day, also concurrently."""
     first = send_module_reminders(session, today=today, base_url=base_url, modules=modules)
     queued, skipped, invited = first.queued, first.skipped, first.invited
-    cohorts = session.exec(select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.id)).all()
+    cohorts = session.exec(select(Cohort).where(col(Cohort.archived_at).is_(None)).order_by(col(Cohort.id))).all()
     for cohort in cohorts:
         days = reminder_days_of(cohort)
         if not days:
             continue
-        for moment, window in sorted(cohort_windows(session, cohort_id=cohort.id).items()):
+        for moment, window in sorted(cohort_windows(session, cohort_id=id_of(cohort)).items()):
             if not (window.opens_on <= today <= window.closes_on) or (window.closes_on - today).days not in days:
                 continue
             result = _remind(
                 session,
                 cohort=cohort,
-                recipients=owing(session, cohort_id=cohort.id, moment=moment),
+                recipients=owing(session, cohort_id=id_of(cohort), moment=moment),
                 kind="auto",
                 subject_key=moment,
                 moment=moment,
@@ -220,7 +220,7 @@ def send_module_reminders(session: Session, *, today: date, base_url: str, modul
     sent_today = set(
         session.exec(
             select(Enrolment.user_id, Reminder.subject_key)
-            .join(Enrolment, Enrolment.id == Reminder.enrolment_id)
+            .join(Enrolment, col(Enrolment.id) == Reminder.enrolment_id)
             .where(Reminder.sent_on == today, Reminder.kind == "auto", Reminder.subject_key.startswith("module:"))
         ).all()
     )
@@ -231,7 +231,7 @@ def send_module_reminders(session: Session, *, today: date, base_url: str, modul
         reminder = (
             None
             if (line.trainee.id, key) in sent_today
-            else claim(session, enrolment_id=line.enrolment.id, kind="auto", subject_key=key, sent_on=today)
+            else claim(session, enrolment_id=id_of(line.enrolment), kind="auto", subject_key=key, sent_on=today)
         )
         if reminder is None:
             skipped += 1
@@ -270,9 +270,9 @@ def manual_recipients(
     if enrolment_ids is None:
         if moment not in MOMENTS:
             raise InvalidInput("Kies het meetmoment dat nog moet worden ingevuld.", field="moment")
-        return owing(session, cohort_id=cohort.id, moment=moment)
+        return owing(session, cohort_id=id_of(cohort), moment=moment)
     chosen = set(enrolment_ids)
-    return [(e, u) for e, u in active_enrolments(session, cohort_id=cohort.id) if e.id in chosen]
+    return [(e, u) for e, u in active_enrolments(session, cohort_id=id_of(cohort)) if e.id in chosen]
 
 
 def send_manual_reminders(
@@ -296,12 +296,14 @@ def send_manual_reminders(
         raise InvalidInput("Vul een onderwerp en een tekst in.", field="subject")
     if len(subject) > 200 or len(body) > 5000:
         raise InvalidInput("Het onderwerp of de tekst is te lang.", field="body")
-    recipients = manual_recipients(session, user=user, cohort_id=cohort.id, moment=moment, enrolment_ids=enrolment_ids)
+    recipients = manual_recipients(
+        session, user=user, cohort_id=id_of(cohort), moment=moment, enrolment_ids=enrolment_ids
+    )
     if not recipients:
         raise InvalidInput(
             "Er zijn geen ontvangers: kies deelnemers, of er is niemand die nog moet invullen.", field="enrolment_ids"
         )
-    window = cohort_windows(session, cohort_id=cohort.id).get(moment) if moment else None
+    window = cohort_windows(session, cohort_id=id_of(cohort)).get(moment) if moment else None
     subject_key = moment or "bericht-" + hashlib.sha256(subject.encode()).hexdigest()[:16]
     return _remind(
         session,

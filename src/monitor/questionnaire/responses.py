@@ -10,7 +10,8 @@ from datetime import date
 from sqlalchemy import and_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from monitor.errors import (
     AnswerOutOfRange,
@@ -25,6 +26,7 @@ from monitor.questionnaire.instrument import MOMENTS, THEN_TEST_MOMENT, AnswerVa
 from monitor.questionnaire.stored_scores import store_scores
 from monitor.questionnaire.versions import get_or_create_version, instrument_of, instrument_of_version
 from monitor.questionnaire.windows import require_open, require_window_open
+from training.ids import id_of
 from training.models import Enrolment, Role, User, utcnow
 
 OPEN_ANSWER_MAX_LENGTH = 5000
@@ -86,15 +88,15 @@ def get_or_create_response(
     entered_by_user_id: int | None = None,
 ) -> tuple[QuestionnaireResponse, bool]:
     """(response, created). One per enrolment, moment and instrument: the unique constraint decides a race."""
-    response = find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id)
+    response = find_response(session, enrolment_id=id_of(enrolment), moment=moment, instrument_id=instrument.id)
     if response is not None:
         return response, False
     version = get_or_create_version(session, instrument=instrument)
     response = QuestionnaireResponse(
-        enrolment_id=enrolment.id,
+        enrolment_id=id_of(enrolment),
         moment=moment,
         instrument_id=instrument.id,
-        instrument_version_id=version.id,
+        instrument_version_id=id_of(version),
         source=source,
         entered_by_user_id=entered_by_user_id,
     )
@@ -102,7 +104,7 @@ def get_or_create_response(
         with session.begin_nested():
             session.add(response)
     except IntegrityError:  # a second tab or device started it at the same moment
-        response = find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id)
+        response = find_response(session, enrolment_id=id_of(enrolment), moment=moment, instrument_id=instrument.id)
         assert response is not None
         return response, False
     return response, True
@@ -123,7 +125,7 @@ def start_response(
     if moment not in MOMENTS:
         raise ResponseNotFound("Dit meetmoment bestaat niet.")
     enrolment = own_enrolment(session, user=user, enrolment_id=enrolment_id)
-    existing = find_response(session, enrolment_id=enrolment.id, moment=moment, instrument_id=instrument.id)
+    existing = find_response(session, enrolment_id=id_of(enrolment), moment=moment, instrument_id=instrument.id)
     if existing is not None:
         return existing
     require_open(session, enrolment=enrolment, moment=moment, module_ids=module_ids, today=today or date.today())
@@ -135,12 +137,16 @@ def _own(session: Session, *, user: User, response_id: int) -> tuple[Questionnai
     _require_trainee(user)
     row = session.exec(
         select(QuestionnaireResponse, Enrolment)
-        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
         .where(QuestionnaireResponse.id == response_id, Enrolment.user_id == user.id)
     ).first()
     if row is None:
         raise ResponseNotFound()
     return row
+
+
+# response, enrolment, the cohort's window for the moment (None: none, an outer join), instrument id, version hash
+_WritableQuery = Select[QuestionnaireResponse, Enrolment, MeasurementWindow | None, str, str]
 
 
 @dataclass(frozen=True)
@@ -158,21 +164,21 @@ def _own_writable(
     instrument itself comes from a cache keyed by its content hash): an answer is saved on every click.
     """
     _require_trainee(user)
+    query: _WritableQuery = select(  # type: ignore[call-overload]  # sqlmodel types select() for <= 4 columns
+        QuestionnaireResponse,
+        Enrolment,
+        MeasurementWindow,
+        InstrumentVersion.instrument_id,
+        InstrumentVersion.version_hash,
+    )
     row = session.exec(
-        select(
-            QuestionnaireResponse,
-            Enrolment,
-            MeasurementWindow,
-            InstrumentVersion.instrument_id,
-            InstrumentVersion.version_hash,
-        )
-        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
-        .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
+        query.join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
+        .join(InstrumentVersion, col(InstrumentVersion.id) == QuestionnaireResponse.instrument_version_id)
         .outerjoin(
             MeasurementWindow,
             and_(
-                MeasurementWindow.cohort_id == Enrolment.cohort_id,
-                MeasurementWindow.moment == QuestionnaireResponse.moment,
+                col(MeasurementWindow.cohort_id) == Enrolment.cohort_id,
+                col(MeasurementWindow.moment) == QuestionnaireResponse.moment,
             ),
         )
         .where(QuestionnaireResponse.id == response_id, Enrolment.user_id == user.id)
@@ -215,12 +221,13 @@ def open_answers_of(session: Session, *, response_id: int) -> dict[str, str]:
 def get_own_response(session: Session, *, user: User, response_id: int) -> OwnResponse:
     response, enrolment = _own(session, user=user, response_id=response_id)
     version = session.get(InstrumentVersion, response.instrument_version_id)
+    assert version is not None  # instrument_version_id is a foreign key
     return OwnResponse(
         response,
         enrolment,
         instrument_of(version),
-        answers_of(session, response_id=response.id),
-        open_answers_of(session, response_id=response.id),
+        answers_of(session, response_id=id_of(response)),
+        open_answers_of(session, response_id=id_of(response)),
     )
 
 
@@ -258,7 +265,7 @@ def _lock_in_progress(session: Session, response: QuestionnaireResponse) -> None
     (or this save sees the submit): no answer is ever written to a submitted response."""
     result = session.exec(
         update(QuestionnaireResponse)
-        .where(QuestionnaireResponse.id == response.id, QuestionnaireResponse.status == IN_PROGRESS)
+        .where(col(QuestionnaireResponse.id) == response.id, col(QuestionnaireResponse.status) == IN_PROGRESS)
         .values(status=QuestionnaireResponse.status)
     )
     if result.rowcount != 1:
@@ -284,7 +291,8 @@ def write_answer(
         )
         .returning(Answer)
     )
-    return session.exec(statement, execution_options={"populate_existing": True}).scalar_one()
+    answer: Answer = session.exec(statement, execution_options={"populate_existing": True}).scalar_one()
+    return answer
 
 
 def save_answer(
@@ -396,7 +404,7 @@ def submit_response(
     )
     result = session.exec(
         update(QuestionnaireResponse)
-        .where(QuestionnaireResponse.id == response.id, QuestionnaireResponse.status == IN_PROGRESS)
+        .where(col(QuestionnaireResponse.id) == response.id, col(QuestionnaireResponse.status) == IN_PROGRESS)
         .values(status=SUBMITTED, submitted_at=utcnow())
     )
     session.expire(response)

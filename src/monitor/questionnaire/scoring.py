@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from monitor.errors import AnswerOutOfRange, UnknownItem
-from monitor.questionnaire.instrument import AnswerValue, Instrument, Item, Moment
+from monitor.questionnaire.instrument import AnswerValue, BackgroundQuestion, Instrument, Item, Moment, OpenQuestion
 
 MIN_ANSWERED_FRACTION = 0.8
 # 4/5 and 8/10 must pass at exactly 0.8 whatever the float rounding does.
@@ -88,7 +88,8 @@ def score_response(
 
 
 def _check_answers(instrument: Instrument, answers: Mapping[str, AnswerValue | None], *, then_test: bool) -> None:
-    unscored = {question.id for question in (*instrument.open_questions, *instrument.background)}
+    questions: tuple[OpenQuestion | BackgroundQuestion, ...] = (*instrument.open_questions, *instrument.background)
+    unscored = {question.id for question in questions}
     for item_id, value in answers.items():
         if item_id in unscored:
             continue

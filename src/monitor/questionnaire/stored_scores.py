@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import orjson
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.models import Answer, InstrumentVersion, QuestionnaireResponse
 from monitor.questionnaire.instrument import Instrument
@@ -84,15 +85,19 @@ def scores_from_answers(session: Session, response_ids: list[int]) -> dict[int, 
     out: dict[int, ResponseScores] = {}
     for chunk_start in range(0, len(response_ids), 500):
         chunk = response_ids[chunk_start : chunk_start + 500]
-        heads = session.exec(
-            select(QuestionnaireResponse.id, QuestionnaireResponse.moment, InstrumentVersion)
-            .join(InstrumentVersion, InstrumentVersion.id == QuestionnaireResponse.instrument_version_id)
-            .where(QuestionnaireResponse.id.in_(chunk))
-        ).all()
+        # primary keys are never NULL: the cast only tells mypy so
+        heads = cast(
+            "Sequence[tuple[int, str, InstrumentVersion]]",
+            session.exec(
+                select(QuestionnaireResponse.id, QuestionnaireResponse.moment, InstrumentVersion)
+                .join(InstrumentVersion, col(InstrumentVersion.id) == QuestionnaireResponse.instrument_version_id)
+                .where(col(QuestionnaireResponse.id).in_(chunk))
+            ).all(),
+        )
         answers: dict[int, list[tuple[str, bool, int | None]]] = {rid: [] for rid in chunk}
         for rid, item_id, then, value in session.exec(
             select(Answer.response_id, Answer.item_id, Answer.then_test, Answer.value).where(
-                Answer.response_id.in_(chunk)
+                col(Answer.response_id).in_(chunk)
             )
         ):
             answers[rid].append((item_id, then, value))
@@ -106,7 +111,7 @@ def store_scores(session: Session, response_id: int) -> ResponseScores:
     scores = scores_from_answers(session, [response_id])[response_id]
     session.exec(
         update(QuestionnaireResponse)
-        .where(QuestionnaireResponse.id == response_id)
+        .where(col(QuestionnaireResponse.id) == response_id)
         .values(scores_json=scores.scores_json(), items_json=scores.items_json())
     )
     return scores
@@ -116,20 +121,24 @@ def backfill(session: Session, *, batch: int = 500) -> int:
     """Store the scores of every submitted response that has none yet (responses from before 0007). Idempotent."""
     done = 0
     while True:
-        ids = list(
-            session.exec(
-                select(QuestionnaireResponse.id)
-                .where(QuestionnaireResponse.status == SUBMITTED, QuestionnaireResponse.scores_json.is_(None))
-                .order_by(QuestionnaireResponse.id)
-                .limit(batch)
-            )
+        # primary keys are never NULL: the cast only tells mypy so
+        ids = cast(
+            "list[int]",
+            list(
+                session.exec(
+                    select(QuestionnaireResponse.id)
+                    .where(QuestionnaireResponse.status == SUBMITTED, col(QuestionnaireResponse.scores_json).is_(None))
+                    .order_by(col(QuestionnaireResponse.id))
+                    .limit(batch)
+                )
+            ),
         )
         if not ids:
             return done
         for rid, scores in scores_from_answers(session, ids).items():
             session.exec(
                 update(QuestionnaireResponse)
-                .where(QuestionnaireResponse.id == rid)
+                .where(col(QuestionnaireResponse.id) == rid)
                 .values(scores_json=scores.scores_json(), items_json=scores.items_json())
             )
         session.commit()
@@ -142,4 +151,5 @@ def decode_scores(text: str) -> tuple[dict[str, float | None], dict[str, float |
 
 
 def decode_items(text: str) -> dict[str, float]:
-    return orjson.loads(text)
+    items: dict[str, float] = orjson.loads(text)
+    return items

@@ -6,7 +6,7 @@ import json
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.models import InstrumentVersion
 from monitor.questionnaire.instrument import Instrument, canonical_json
@@ -90,6 +90,6 @@ def list_versions(session: Session, *, instrument_id: str) -> list[InstrumentVer
         session.exec(
             select(InstrumentVersion)
             .where(InstrumentVersion.instrument_id == instrument_id)
-            .order_by(InstrumentVersion.id)
+            .order_by(col(InstrumentVersion.id))
         )
     )

@@ -71,7 +71,7 @@ def windows_of(session: Session, *, cohort_ids: Collection[int]) -> dict[int, li
     result: dict[int, list[MeasurementWindow]] = {cid: [] for cid in cohort_ids}
     for window in session.exec(
         select(MeasurementWindow)
-        .where(MeasurementWindow.cohort_id.in_(list(cohort_ids)))
+        .where(col(MeasurementWindow.cohort_id).in_(list(cohort_ids)))
         .order_by(MeasurementWindow.moment)
     ):
         result[window.cohort_id].append(window)
@@ -85,7 +85,7 @@ def modules_completed(session: Session, *, user_id: int, module_ids: Collection[
     done = set(
         session.exec(
             select(ModuleProgress.module_id).where(
-                ModuleProgress.user_id == user_id, ModuleProgress.completed_at.is_not(None)
+                ModuleProgress.user_id == user_id, col(ModuleProgress.completed_at).is_not(None)
             )
         )
     )
@@ -160,8 +160,8 @@ def t0_gate(session: Session, user: User, *, today: date | None = None) -> str |
     today = today or date.today()
     rows = session.exec(
         select(Enrolment, Cohort)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.user_id == user.id, Cohort.require_t0_before_modules.is_(True))
+        .join(Cohort, col(Cohort.id) == Enrolment.cohort_id)
+        .where(Enrolment.user_id == user.id, col(Cohort.require_t0_before_modules).is_(True))
     ).all()
     for enrolment, _cohort in rows:
         submitted = session.exec(

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from monitor.models import MeasurementWindow, QuestionnaireResponse
 from training import cohort_admin
 from training.content import Module
 from training.errors import InvalidForm, InvalidInput
+from training.ids import id_of
 from training.models import Cohort, Enrolment, User
 
 MOMENTS = ("T0", "T1", "T2")
@@ -29,6 +30,15 @@ class WindowInput:
 
 
 @dataclass(frozen=True)
+class CheckedWindow:
+    """A ``WindowInput`` that ``_check_windows`` let through: both dates given, in order, a known open rule."""
+
+    opens_on: date
+    closes_on: date
+    open_rule: str
+
+
+@dataclass(frozen=True)
 class MomentStatus:
     moment: str
     label: str
@@ -38,8 +48,8 @@ class MomentStatus:
     n_enrolled: int
 
 
-def _check_windows(windows: Mapping[str, WindowInput]) -> dict[str, WindowInput]:
-    chosen: dict[str, WindowInput] = {}
+def _check_windows(windows: Mapping[str, WindowInput]) -> dict[str, CheckedWindow]:
+    chosen: dict[str, CheckedWindow] = {}
     for moment, w in windows.items():
         if moment not in MOMENTS:
             raise InvalidInput(f"Onbekend meetmoment {moment}.", field="windows")
@@ -57,7 +67,7 @@ def _check_windows(windows: Mapping[str, WindowInput]) -> dict[str, WindowInput]
             raise InvalidInput(
                 "Alleen de nameting (T1) kan opengaan zodra de modules af zijn.", field=f"{moment}_open_rule"
             )
-        chosen[moment] = w
+        chosen[moment] = CheckedWindow(w.opens_on, w.closes_on, w.open_rule)
     ordered = [chosen[m] for m in MOMENTS if m in chosen]
     # Windows may overlap (a late voormeting while the nameting already opened), but never open out of order.
     if any(later.opens_on < earlier.opens_on for earlier, later in itertools.pairwise(ordered)):
@@ -73,7 +83,7 @@ def cohort_windows(session: Session, *, cohort_id: int) -> dict[str, Measurement
     }
 
 
-def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, WindowInput]) -> None:
+def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, CheckedWindow]) -> None:
     existing = cohort_windows(session, cohort_id=cohort_id)
     for moment in MOMENTS:
         w, current = windows.get(moment), existing.get(moment)
@@ -81,7 +91,7 @@ def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, Windo
             if current is not None:
                 answered = session.exec(
                     select(QuestionnaireResponse.id)
-                    .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+                    .join(Enrolment, col(Enrolment.id) == QuestionnaireResponse.enrolment_id)
                     .where(Enrolment.cohort_id == cohort_id, QuestionnaireResponse.moment == moment)
                 ).first()
                 if answered is not None:
@@ -89,7 +99,7 @@ def _write_windows(session: Session, *, cohort_id: int, windows: dict[str, Windo
                         f"{MOMENT_LABELS[moment]}: er zijn al antwoorden, de periode kan niet weg.",
                         field=f"{moment}_opens_on",
                     )
-                session.exec(delete(MeasurementWindow).where(MeasurementWindow.id == current.id))
+                session.exec(delete(MeasurementWindow).where(col(MeasurementWindow.id) == current.id))
             continue
         current = current or MeasurementWindow(
             cohort_id=cohort_id, moment=moment, opens_on=w.opens_on, closes_on=w.closes_on
@@ -111,7 +121,7 @@ def save_cohort(
     """Create (cohort_id None) or update a cohort together with its measurement windows and module set, in one
     transaction. ``modules`` is the content's module list (the module set is checked against it)."""
     problems: list[tuple[str | None, str]] = []
-    chosen: dict[str, WindowInput] = {}
+    chosen: dict[str, CheckedWindow] = {}
     try:
         chosen = _check_windows(windows)
     except InvalidInput as exc:
@@ -127,7 +137,7 @@ def save_cohort(
         raise InvalidForm([*first, *problems]) from exc
     if problems:
         raise InvalidForm(problems)
-    _write_windows(session, cohort_id=cohort.id, windows=chosen)
+    _write_windows(session, cohort_id=id_of(cohort), windows=chosen)
     return cohort
 
 
@@ -147,7 +157,7 @@ def submitted_enrolment_ids(session: Session, *, enrolment_ids: Collection[int],
         found.update(
             session.exec(
                 select(QuestionnaireResponse.enrolment_id).where(
-                    QuestionnaireResponse.enrolment_id.in_(ids[start : start + 500]),
+                    col(QuestionnaireResponse.enrolment_id).in_(ids[start : start + 500]),
                     QuestionnaireResponse.moment == moment,
                     QuestionnaireResponse.status == "submitted",
                 )
@@ -160,8 +170,12 @@ def active_enrolments(session: Session, *, cohort_id: int) -> list[tuple[Enrolme
     return list(
         session.exec(
             select(Enrolment, User)
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.cohort_id == cohort_id, Enrolment.deactivated_at.is_(None), User.is_active.is_(True))
+            .join(User, col(User.id) == Enrolment.user_id)
+            .where(
+                Enrolment.cohort_id == cohort_id,
+                col(Enrolment.deactivated_at).is_(None),
+                col(User.is_active).is_(True),
+            )
             .order_by(User.name)
         )
     )
@@ -170,22 +184,22 @@ def active_enrolments(session: Session, *, cohort_id: int) -> list[tuple[Enrolme
 def owing(session: Session, *, cohort_id: int, moment: str) -> list[tuple[Enrolment, User]]:
     """Active trainees of the cohort who have not submitted the moment yet."""
     rows = active_enrolments(session, cohort_id=cohort_id)
-    done = submitted_enrolment_ids(session, enrolment_ids=[e.id for e, _ in rows], moment=moment)
+    done = submitted_enrolment_ids(session, enrolment_ids=[id_of(e) for e, _ in rows], moment=moment)
     return [(e, u) for e, u in rows if e.id not in done]
 
 
 def measurement_status(session: Session, *, user: User, cohort_id: int, today: date) -> list[MomentStatus]:
     """Per moment: the window, its state and how many active trainees submitted. Counts only, never answers."""
     cohort = cohort_admin.get_managed_cohort(session, user=user, cohort_id=cohort_id)
-    windows = cohort_windows(session, cohort_id=cohort.id)
-    rows = active_enrolments(session, cohort_id=cohort.id)
+    windows = cohort_windows(session, cohort_id=id_of(cohort))
+    rows = active_enrolments(session, cohort_id=id_of(cohort))
     ids = [e.id for e, _ in rows]
     counts: dict[str, int] = {}
     for start in range(0, len(ids), 500):
         for moment, n in session.execute(
-            select(QuestionnaireResponse.moment, func.count(QuestionnaireResponse.id))
+            select(QuestionnaireResponse.moment, func.count(col(QuestionnaireResponse.id)))
             .where(
-                QuestionnaireResponse.enrolment_id.in_(ids[start : start + 500]),
+                col(QuestionnaireResponse.enrolment_id).in_(ids[start : start + 500]),
                 QuestionnaireResponse.status == "submitted",
             )
             .group_by(QuestionnaireResponse.moment)

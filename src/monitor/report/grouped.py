@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -67,12 +68,12 @@ class Changes:
         self._columns = columns
         self._rci = rci
         self._reliability = reliability
-        self._lists: dict[str, list] = {}
+        self._lists: dict[str, list[Any]] = {}  # per field: floats, ints or None
 
     def __len__(self) -> int:
         return len(self._columns["n_paired"])
 
-    def column(self, name: str) -> list:
+    def column(self, name: str) -> list[Any]:
         """One field for every group: a PairedChange field, or ``rci.<field>`` of its ReliableChange."""
         if name not in self._lists:
             if name.startswith("rci."):
@@ -305,11 +306,15 @@ def _values(x: np.ndarray) -> list[float | None]:
 _BATCH_VALUES = 65_536  # values per _moments call: its arrays (a few passes over them) stay in a core's L2 cache
 
 
-def _batches(flats: list) -> list[list]:
+# (values, group per value, values per group): one column of ``_moments``
+_Flat = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _batches(flats: Sequence[_Flat]) -> list[list[_Flat]]:
     """The columns in batches of about ``_BATCH_VALUES`` values (each column whole): the figures are the same
     whatever the batching (every group's sums are its own), but a batch that fits the CPU's cache keeps the time
     per value from rising as the organisation grows."""
-    batches: list[list] = [[]]
+    batches: list[list[_Flat]] = [[]]
     size = 0
     for flat in flats:
         if batches[-1] and size + len(flat[0]) > _BATCH_VALUES:
@@ -320,7 +325,7 @@ def _batches(flats: list) -> list[list]:
     return batches
 
 
-def _moments(flats: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _moments(flats: Sequence[_Flat]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per (values, group per value, values per group), grouped contiguously: each group's mean and SD as
     ``statistics._mean`` and ``statistics._sd`` compute them, NaN where those give None."""
     if not flats:

@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -37,7 +37,7 @@ PRIORITIES: tuple[Priority, ...] = ("wijk", "cohort")
 # A cell's key: (organisation, gebied, wijk, cohort, *versions). The levels at which cells merge, finest first; each
 # level's key is a function of the previous one's, so an atom never spans two keys of a finer level's parent.
 CellKey = tuple[int, ...]
-_LEVELS: dict[Priority, tuple[Callable[[CellKey], tuple], ...]] = {
+_LEVELS: dict[Priority, tuple[Callable[[CellKey], CellKey], ...]] = {
     # Wijk first: a wijk's figures over all cohorts survive; one cohort's figures in a wijk give way.
     "wijk": (lambda k: k[:4], lambda k: k[:3], lambda k: k[:2], lambda k: k[:1], lambda k: ()),
     # Cohort first: a cohort's figures survive (its page, the cohort filter); a wijk's figures give way.
@@ -63,12 +63,12 @@ def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int, 
         raise ValueError("every cell needs a count")
     order = sorted(range(len(keys)), key=lambda i: keys[i])
     # atoms: [first cell key (for ties), members, n]; start with one atom per cell
-    atoms: list[list] = [[keys[i], [i], int(counts[i])] for i in order]
+    atoms: list[list[Any]] = [[keys[i], [i], int(counts[i])] for i in order]
     for level in _LEVELS[priority]:
-        by_parent: dict[tuple, list[list]] = {}
+        by_parent: dict[CellKey, list[list[Any]]] = {}
         for atom in atoms:
             by_parent.setdefault(level(atom[0]), []).append(atom)
-        merged_atoms: list[list] = []
+        merged_atoms: list[list[Any]] = []
         for members in by_parent.values():
             small = [a for a in members if 0 < a[2] < threshold]
             if not small:
@@ -91,7 +91,8 @@ def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int, 
     return Atoms(of_cell, n, (n == 0) | (n >= threshold))
 
 
-_ATOMS: OrderedDict[tuple, Atoms] = OrderedDict()
+# (cells as bytes, their shape, counts as bytes, threshold, priority) -> atoms
+_ATOMS: OrderedDict[tuple[bytes, tuple[int, ...], bytes, int, Priority], Atoms] = OrderedDict()
 _ATOMS_SIZE = 1024
 _atoms_lock = threading.Lock()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
@@ -130,7 +131,8 @@ def _sample(
         .order_by(col(QuestionnaireResponse.submitted_at).nulls_last(), col(QuestionnaireResponse.id))
         .limit(limit)
     ).all()
-    unscored = [rid for rid, scores, items in rows if scores is None or items is None]
+    # primary keys are never NULL: the cast only tells mypy so
+    unscored = cast("list[int]", [rid for rid, scores, items in rows if scores is None or items is None])
     computed = scores_from_answers(session, unscored)
     out: list[tuple[Mapping[str, float | None], Mapping[str, float]]] = []
     for rid, scores, items in rows:
