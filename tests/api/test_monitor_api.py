@@ -142,3 +142,69 @@ def test_trend_page_shows_every_cohort_by_start_date(make_client, monitored):
 def test_trainee_sees_no_headline_or_trend(make_client, monitored):
     c = login(make_client(), "trainee@demo.local")
     assert c.get("/monitor/kort").status_code == 403 and c.get("/monitor/trend").status_code == 403
+
+
+def _trend_cells(html: str, scale_title: str, label: str) -> str:
+    """The cells after a cohort's row header in one scale's table of the trend page."""
+    section = html[html.index(f"<caption>{scale_title}: verandering per groep") :]
+    section = section[: section.index("</table>")]
+    row = section[section.index(f'<th scope="row">{label}</th>') :]
+    return row[: row.index("</tr>")]
+
+
+def test_gebied_trend_shows_each_cohorts_gebied_row_of_the_filtered_overview(make_client, demo):
+    from api.monitor_views import nl
+    from training.models import Gebied, Organisation, User
+
+    manager = demo.exec(select(User).where(User.email == "manager@demo.local")).one()
+    org = demo.get(Organisation, manager.organisation_id)
+    gebieden = demo.exec(select(Gebied).where(Gebied.organisation_id == org.id)).all()
+    cohorts = demo.exec(select(Cohort).where(Cohort.organisation_id == org.id)).all()
+    assert len(gebieden) >= 2 and len(cohorts) >= 3
+    c = login(make_client(), "manager@demo.local")
+    overviews = {k.id: c.get(f"/api/v1/monitor?cohort_id={k.id}").json()["rows"] for k in cohorts}
+    titles = {"KEN": "Kennis", "ATT": "Attitude", "ZEL": "Zelfvertrouwen"}
+    shown = withheld = absent = 0
+    for gebied in gebieden:
+        page = c.get(f"/monitor/trend?gebied={gebied.id}")
+        assert page.status_code == 200
+        assert f"Per groep door de tijd: gebied {gebied.name}" in page.text
+        for cohort in cohorts:
+            label = f"{cohort.name} (start {cohort.start_date.strftime('%m-%Y')})"
+            for scale, title in titles.items():
+                cells = _trend_cells(page.text, title, label)
+                want = next(
+                    (
+                        r
+                        for r in overviews[cohort.id]
+                        if r["group_key"] == f"gebied:{gebied.id}" and r["scale"] == scale
+                    ),
+                    None,
+                )
+                if want is None:  # nobody of this cohort in the gebied: not in the overview either
+                    assert "geen deelnemers uit dit gebied in deze groep" in cells
+                    absent += 1
+                elif want["mean_change"] is None:
+                    assert 'class="withheld"' in cells and "mean_change" in want["suppressed"]
+                    assert "nog geen nameting" in cells or "afgeschermd" in cells
+                    withheld += 1
+                else:
+                    assert f'<td class="num">{want["n_paired"]}</td>' in cells
+                    assert f"{nl(want['mean_change'])} ({nl(want['ci_low'])} tot {nl(want['ci_high'])})" in cells
+                    shown += 1
+    assert shown and withheld  # the demo has gebied figures shown and withheld side by side
+
+
+def test_gebied_trend_of_another_organisation_or_unknown_is_not_found(make_client, monitored, demo):
+    from training.models import Gebied
+
+    org, _, _ = monitored
+    foreign = demo.exec(select(Gebied).where(Gebied.organisation_id != org.id)).first()
+    assert foreign is not None
+    c = login(make_client(), "m@monitor.local")
+    for gid in (foreign.id, 999_999):
+        page = c.get(f"/monitor/trend?gebied={gid}")
+        assert page.status_code == 404 and "Dit gebied bestaat niet of je hebt er geen toegang toe." in page.text
+    own = demo.exec(select(Gebied).where(Gebied.organisation_id == org.id)).one()
+    page = c.get(f"/monitor/trend?gebied={own.id}")
+    assert page.status_code == 200 and f'<option value="{own.id}" selected>Noord</option>' in page.text
