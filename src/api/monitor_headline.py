@@ -131,10 +131,31 @@ def headline_context(report: Report, instrument: Instrument, *, organisation: st
     }
 
 
+TREND_NO_PEOPLE = "geen deelnemers uit dit gebied in deze groep"
+
+
+def _trend_reason(row: GroupFigures | None, what: str) -> str | None:
+    """Why a cohort's change is not shown, in words; None when it is shown."""
+    if row is None:
+        return TREND_NO_PEOPLE
+    if row.mean_change is not None:
+        return None
+    if row.reasons.get("paired", "te weinig deelnemers") == "te weinig deelnemers":
+        return "nog geen nameting of te weinig deelnemers"
+    return f"afgeschermd, omdat je anders een kleine {what} zou kunnen terugrekenen"
+
+
 def trend_context(
-    cohorts: list[tuple[Any, Report]], instrument: Instrument, *, organisation: str, today: date
+    cohorts: list[tuple[Any, Report]],
+    instrument: Instrument,
+    *,
+    organisation: str,
+    today: date,
+    gebied: Any = None,
 ) -> dict[str, Any]:
-    """Per outcome scale, every cohort's change (start period, pairs, change and CI) side by side, with a chart."""
+    """Per outcome scale, every cohort's change (start period, pairs, change and CI) side by side, with a chart: of
+    the organisation, or with ``gebied`` of that gebied's row in each cohort's report (the same report, so no new
+    figure to subtract). A cohort without anyone in the gebied has no row and says so."""
     scales = []
     for scale in instrument.outcome_scales():
         title = instrument.scale(scale).title
@@ -143,20 +164,24 @@ def trend_context(
         for cohort, report in cohorts:
             if not instrument.compared(scale, report.moment_from, report.moment_to):
                 continue
-            row = report.row(report.groups[0][0], scale)
+            key = f"gebied:{gebied.id}" if gebied is not None else report.groups[0][0]
+            row = next((r for r in report.rows if r.group_key == key and r.scale == scale), None)
             label = f"{cohort.name} (start {cohort.start_date.strftime('%m-%Y')})"
-            lines.append({"cohort": cohort, "label": label, "row": row})
-            if row.mean_change is not None and row.ci_low is not None:
+            reason = _trend_reason(row, "groep" if gebied is None else "groep of wijk")
+            lines.append({"cohort": cohort, "label": label, "row": row, "reason": reason})
+            if row is not None and row.mean_change is not None and row.ci_low is not None:
                 points.append({"group": label, "mean": row.mean_change, "lo": row.ci_low, "hi": row.ci_high})
         if not lines:
             continue
-        chart = charts.forest_plot(points, reference=None, title=f"{title}: verandering per groep") if points else None
+        chart_title = f"{title}: verandering per groep" + (f" in gebied {gebied.name}" if gebied is not None else "")
+        chart = charts.forest_plot(points, reference=None, title=chart_title) if points else None
         alt = "; ".join(f"{p['group']}: {nl(p['mean'])} ({nl(p['lo'])} tot {nl(p['hi'])})" for p in points)
         scales.append({"id": scale, "title": title, "lines": lines, "chart": chart, "chart_alt": alt})
     moment_pair = (cohorts[0][1].moment_from, cohorts[0][1].moment_to) if cohorts else ("T0", "T1")
     return {
         "scales": scales,
         "organisation": organisation,
+        "gebied": gebied,
         "today": dutch_date(today),
         "nl": nl,
         "moments": moment_pair,

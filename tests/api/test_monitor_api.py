@@ -142,3 +142,81 @@ def test_trend_page_shows_every_cohort_by_start_date(make_client, monitored):
 def test_trainee_sees_no_headline_or_trend(make_client, monitored):
     c = login(make_client(), "trainee@demo.local")
     assert c.get("/monitor/kort").status_code == 403 and c.get("/monitor/trend").status_code == 403
+
+
+def _trend_cells(html: str, scale_title: str, label: str) -> str:
+    """The cells after a cohort's row header in one scale's table of the trend page."""
+    section = html[html.index(f"<caption>{scale_title}: verandering per groep") :]
+    section = section[: section.index("</table>")]
+    row = section[section.index(f'<th scope="row">{label}</th>') :]
+    return row[: row.index("</tr>")]
+
+
+def _check_gebied_trend(make_client, db, email: str) -> tuple[int, int, int]:
+    """Every gebied × cohort × outcome scale of the manager's trend page against the gebied row of the cohort-filtered
+    overview (the JSON API): (shown, withheld, no one of the cohort in the gebied)."""
+    from api.monitor_views import nl
+    from training.models import Gebied, User
+
+    manager = db.exec(select(User).where(User.email == email)).one()
+    gebieden = db.exec(select(Gebied).where(Gebied.organisation_id == manager.organisation_id)).all()
+    cohorts = db.exec(select(Cohort).where(Cohort.organisation_id == manager.organisation_id)).all()
+    assert gebieden and cohorts
+    c = login(make_client(), email)
+    overviews = {k.id: c.get(f"/api/v1/monitor?cohort_id={k.id}").json()["rows"] for k in cohorts}
+    titles = {"KEN": "Kennis", "ATT": "Attitude", "ZEL": "Zelfvertrouwen"}
+    shown = withheld = absent = 0
+    for gebied in gebieden:
+        page = c.get(f"/monitor/trend?gebied={gebied.id}")
+        assert page.status_code == 200
+        assert f"Per groep door de tijd: gebied {gebied.name}" in page.text
+        for cohort in cohorts:
+            label = f"{cohort.name} (start {cohort.start_date.strftime('%m-%Y')})"
+            for scale, title in titles.items():
+                cells = _trend_cells(page.text, title, label)
+                want = next(
+                    (
+                        r
+                        for r in overviews[cohort.id]
+                        if r["group_key"] == f"gebied:{gebied.id}" and r["scale"] == scale
+                    ),
+                    None,
+                )
+                if want is None:  # nobody of this cohort in the gebied: not in the overview either
+                    assert "geen deelnemers uit dit gebied in deze groep" in cells
+                    absent += 1
+                elif want["mean_change"] is None:
+                    assert 'class="withheld"' in cells and "mean_change" in want["suppressed"]
+                    assert "nog geen nameting" in cells or "afgeschermd" in cells
+                    withheld += 1
+                else:
+                    assert f'<td class="num">{want["n_paired"]}</td>' in cells
+                    assert f"{nl(want['mean_change'])} ({nl(want['ci_low'])} tot {nl(want['ci_high'])})" in cells
+                    shown += 1
+    return shown, withheld, absent
+
+
+def test_gebied_trend_shows_each_demo_cohorts_gebied_row_of_the_filtered_overview(make_client, demo):
+    # The demo's three cohorts are each too small per gebied: every cell withheld (or nobody there), in words.
+    shown, withheld, absent = _check_gebied_trend(make_client, demo, "manager@demo.local")
+    assert shown == 0 and withheld >= 9 and absent > 0
+
+
+def test_gebied_trend_shows_figures_where_the_filtered_overview_shows_them(make_client, monitored, demo):
+    shown, _, _ = _check_gebied_trend(make_client, demo, "m@monitor.local")
+    assert shown == 3  # Noord (24 people) for KEN, ATT, ZEL
+
+
+def test_gebied_trend_of_another_organisation_or_unknown_is_not_found(make_client, monitored, demo):
+    from training.models import Gebied
+
+    org, _, _ = monitored
+    foreign = demo.exec(select(Gebied).where(Gebied.organisation_id != org.id)).first()
+    assert foreign is not None
+    c = login(make_client(), "m@monitor.local")
+    for gid in (foreign.id, 999_999):
+        page = c.get(f"/monitor/trend?gebied={gid}")
+        assert page.status_code == 404 and "Dit gebied bestaat niet of je hebt er geen toegang toe." in page.text
+    own = demo.exec(select(Gebied).where(Gebied.organisation_id == org.id)).one()
+    page = c.get(f"/monitor/trend?gebied={own.id}")
+    assert page.status_code == 200 and f'<option value="{own.id}" selected>Noord</option>' in page.text

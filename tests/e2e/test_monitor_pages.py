@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import check_accessibility, sign_in
@@ -26,6 +28,15 @@ def test_manager_reads_the_monitor(page, monitored, live_server):
     page.get_by_role("link", name="Per groep door de tijd").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Per groep door de tijd"
     assert page.get_by_role("rowheader", name="Monitorgemeente groep (start 01-2026)").first.is_visible()
+    check_accessibility(page)
+    page.get_by_label("Gebied").select_option(label="Noord")
+    page.get_by_role("button", name="Toon").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Per groep door de tijd: gebied Noord"
+    kennis = page.get_by_role("table", name="Kennis: verandering per groep in gebied Noord")
+    cells = kennis.get_by_role("row", name="Monitorgemeente groep (start 01-2026)").inner_text()
+    # Noord A and B (24 people) are shown: pairs, mean change with its CI (the figures themselves: tests/api).
+    assert re.search(r"\t\d+\t-?\d+,\d\d \(-?\d+,\d\d tot -?\d+,\d\d\)", cells), cells
+    assert page.locator("figure.chart[role=img]").count() == 3
     check_accessibility(page)
     page.get_by_role("link", name="Details voor onderzoekers").first.click()
     assert page.get_by_role("heading", level=1).inner_text() == "Monitor regie-ondersteuners"

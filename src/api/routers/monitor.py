@@ -90,14 +90,17 @@ def monitor_trend_page(
     instrument: InstrumentDep,
     thresholds: ThresholdsDep,
     organisatie: QueryId = None,
+    gebied: QueryId = None,
 ):
-    """Change per cohort (by start period) side by side, each cohort under the organisation's small-cell rule."""
+    """Change per cohort (by start period) side by side, each cohort under the organisation's small-cell rule: of
+    the organisation, or of one of its gebieden (``gebied``: that gebied's row of the same cohort reports)."""
     org, cohorts = service.trend_reports(
         session, user=user, instrument=instrument, thresholds=thresholds, organisation_id=organisatie
     )
-    return render(
-        request, "monitor_trend.html", trend_context(cohorts, instrument, organisation=org.name, today=date.today())
-    )
+    chosen = service.trend_gebied(session, org, gebied) if gebied is not None else None
+    context = trend_context(cohorts, instrument, organisation=org.name, today=date.today(), gebied=chosen)
+    gebieden = service.trend_gebieden(session, org)
+    return render(request, "monitor_trend.html", context | {"gebieden": gebieden, "organisatie": organisatie})
 
 
 @router.get("/monitor/alle-organisaties", include_in_schema=False)

@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 from sqlmodel import Session, select
@@ -369,6 +370,14 @@ def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresho
     return {"wijk": wijk, "items": items, "withheld_scales": sorted(set(data.scales) - shown_scales)}
 
 
+class TrendCohort(NamedTuple):
+    """A cohort on the trend page: what its label needs."""
+
+    id: int
+    name: str
+    start_date: date
+
+
 def trend_reports(
     session: Session,
     *,
@@ -378,22 +387,43 @@ def trend_reports(
     moment_from: str = "T0",
     moment_to: str = "T1",
     organisation_id: int | None = None,
-) -> tuple[Organisation, list[tuple[object, Report]]]:
-    """Change per cohort, in order of start date: one cohort-filtered organisation report each. Every one is planned
-    on the organisation's atoms (``monitor.report.lattice``), so the cohorts side by side follow the small-cell rule
-    of any other view and cannot be subtracted from the organisation's figures."""
+) -> tuple[Organisation, list[tuple[TrendCohort, Report]]]:
+    """Change per cohort, in order of start date: one cohort-filtered organisation report each, with the rows of the
+    organisation and of each of its gebieden (``gebied:<id>``). Every one is planned on the organisation's atoms
+    (``monitor.report.lattice``) over the whole tree, so a cohort's gebied row is withheld exactly as in the
+    cohort-filtered overview, and the cohorts side by side cannot be subtracted from any other view's figures."""
     from training.models import Cohort
 
     org = organisation_for(session, user=user, organisation_id=organisation_id)
     cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
     check_pair(moment_from, moment_to)
+    keys = {f"org:{org.id}"} | {f"gebied:{g.id}" for g in trend_gebieden(session, org)}
     key = ("trend", org.id, _instrument_key(instrument), thresholds, moment_from, moment_to)
     return org, _cached(
-        session, key, lambda: _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to)
+        session, key, lambda: _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to, keys)
     )
 
 
-def _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to) -> list[tuple[object, Report]]:
+def trend_gebieden(session: Session, org: Organisation) -> list:
+    """The gebieden whose trend a project leader can choose: every gebied of the organisation, by name."""
+    from training.models import Gebied
+
+    return list(session.exec(select(Gebied).where(Gebied.organisation_id == org.id).order_by(Gebied.name)))
+
+
+def trend_gebied(session: Session, org: Organisation, gebied_id: int):
+    """One gebied of ``org`` for the trend page; an unknown gebied or one of another organisation is not found."""
+    from training.models import Gebied
+
+    gebied = session.get(Gebied, gebied_id)
+    if gebied is None or gebied.organisation_id != org.id:
+        raise NotFound("Dit gebied bestaat niet of je hebt er geen toegang toe.")
+    return gebied
+
+
+def _trend(
+    session, org, cohorts, instrument, thresholds, moment_from, moment_to, keys
+) -> list[tuple[TrendCohort, Report]]:
     # The organisation's data set, α and references once; per cohort only its own people are read (at 10× the city
     # data, reading the organisation again per cohort took 36 s for 40 cohorts).
     org_data = load_dataset(
@@ -413,7 +443,9 @@ def _trend(session, org, cohorts, instrument, thresholds, moment_from, moment_to
             quality=quality,
             ref=org_data,
             references=references,
-            only={f"org:{org.id}"},
+            only=keys,
         )
-        out.append((cohort, report))
+        # A plain copy, not the ORM object: the result is cached across requests, and a Cohort of another
+        # request's session is detached (and expired once that session commits).
+        out.append((TrendCohort(cohort.id, cohort.name, cohort.start_date), report))
     return out
