@@ -16,9 +16,10 @@ import math
 import random
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from demo.training_data import DEMO_PASSWORD, FIRST, LAST
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
@@ -27,6 +28,7 @@ from monitor.questionnaire.stored_scores import compute_scores
 from monitor.questionnaire.versions import get_or_create_version
 from privacy.models import RESEARCH_EXPLANATION_VERSION, ResearchChoice
 from training.content import Module
+from training.ids import id_of
 from training.models import (
     Cohort,
     CohortTrainer,
@@ -171,7 +173,9 @@ CITY_MARKER = ORGANISATIONS[0][0]
 
 
 def city_data_present(session: Session) -> bool:
-    return session.execute(select(Organisation.id).where(Organisation.name == CITY_MARKER)).first() is not None
+    return (
+        session.execute(select(col(Organisation.id)).where(col(Organisation.name) == CITY_MARKER)).first() is not None
+    )
 
 
 def generate_city(
@@ -192,7 +196,7 @@ def generate_city(
         return {}
     rng = random.Random(seed)
     today = today or date.today()
-    version_id = get_or_create_version(session, instrument=instrument).id
+    version_id = id_of(get_or_create_version(session, instrument=instrument))
     manager_hash = hash_password(DEMO_PASSWORD)  # one argon2 run: the only accounts that can sign in
     now = datetime.now(UTC)
     total = round(TRAINEES * multiplier / scale_down)
@@ -209,14 +213,14 @@ def generate_city(
     }
     trainee_no = 0
     for org_no, (org_name, base_cohorts, gebieden) in enumerate(ORGANISATIONS, start=1):
-        org_id = _insert(session, Organisation.__table__, [{"name": org_name}])[0]
+        org_id = _insert(session, _table(Organisation), [{"name": org_name}])[0]
         wijk_names = _wijk_names(gebieden, multiplier, scale_down)
         gebied_ids = dict(
             zip(
                 sorted({g for g, _ in wijk_names}),
                 _insert(
                     session,
-                    Gebied.__table__,
+                    _table(Gebied),
                     [{"organisation_id": org_id, "name": g} for g in sorted({g for g, _ in wijk_names})],
                 ),
                 strict=True,
@@ -224,7 +228,7 @@ def generate_city(
         )
         wijk_ids = _insert(
             session,
-            Wijk.__table__,
+            _table(Wijk),
             [{"organisation_id": org_id, "gebied_id": gebied_ids[g], "name": w} for g, w in wijk_names],
         )
         org_total = round(total * sum(len(w) for w in gebieden.values()) / base_wijken)
@@ -241,7 +245,7 @@ def generate_city(
                 trainees.append((wijk_id, rng.choice(cohorts), wijk_gain, trainee_no))
         user_ids = _insert(
             session,
-            User.__table__,
+            _table(User),
             [
                 _user(
                     f"{rng.choice(FIRST)} {rng.choice(LAST)}",
@@ -257,7 +261,7 @@ def generate_city(
         )
         enrolment_ids = _insert(
             session,
-            Enrolment.__table__,
+            _table(Enrolment),
             [
                 {"cohort_id": cohort["id"], "user_id": uid, "wijk_id": wijk_id, "enrolled_at": _at(cohort["start"])}
                 for uid, (wijk_id, cohort, _, _) in zip(user_ids, trainees, strict=True)
@@ -265,7 +269,7 @@ def generate_city(
         )
         choices = _research_choices(user_ids, seed=seed + org_no, now=now)
         for start in range(0, len(choices), CHUNK):
-            _insert(session, ResearchChoice.__table__, choices[start : start + CHUNK], ids=False)
+            _insert(session, _table(ResearchChoice), choices[start : start + CHUNK], ids=False)
         counts["responses"] += _responses_and_answers(
             session,
             instrument,
@@ -337,8 +341,10 @@ def _cohorts(session: Session, org_id: int, org_name: str, n: int, today: date, 
                 "created_at": _at(start - timedelta(days=30)),
             }
         )
-    ids = _insert(session, Cohort.__table__, rows)
-    cohorts = [{"id": cid, "start": r["start_date"], "end": r["end_date"]} for cid, r in zip(ids, rows, strict=True)]
+    ids = _insert(session, _table(Cohort), rows)
+    cohorts: list[dict[str, Any]] = [
+        {"id": cid, "start": r["start_date"], "end": r["end_date"]} for cid, r in zip(ids, rows, strict=True)
+    ]
     windows = []
     for c in cohorts:
         c["windows"] = {
@@ -350,7 +356,7 @@ def _cohorts(session: Session, org_id: int, org_name: str, n: int, today: date, 
             {"cohort_id": c["id"], "moment": m, "opens_on": o, "closes_on": cl, "open_rule": "date"}
             for m, (o, cl) in c["windows"].items()
         ]
-    _insert(session, MeasurementWindow.__table__, windows, ids=False)
+    _insert(session, _table(MeasurementWindow), windows, ids=False)
     return cohorts
 
 
@@ -358,13 +364,13 @@ def _staff(session: Session, org_id: int, org_no: int, cohorts: list[dict], mana
     """One manager who can sign in (the demo password) and one trainer per cohort who cannot."""
     _insert(
         session,
-        User.__table__,
+        _table(User),
         [_user(f"Manager stad {org_no}", f"manager@city{org_no}.local", Role.manager, org_id, None, manager_hash, now)],
         ids=False,
     )
     trainer_ids = _insert(
         session,
-        User.__table__,
+        _table(User),
         [
             _user(f"Trainer {org_no}-{i}", f"trainer{i}@city{org_no}.local", Role.trainer, org_id, None, None, now)
             for i in range(1, len(cohorts) + 1)
@@ -372,7 +378,7 @@ def _staff(session: Session, org_id: int, org_no: int, cohorts: list[dict], mana
     )
     _insert(
         session,
-        CohortTrainer.__table__,
+        _table(CohortTrainer),
         [{"cohort_id": c["id"], "user_id": t} for c, t in zip(cohorts, trainer_ids, strict=True)],
         ids=False,
     )
@@ -434,10 +440,10 @@ def _responses_and_answers(
             plan.append((response, answers))
     for start in range(0, len(plan), CHUNK):
         part = plan[start : start + CHUNK]
-        response_ids = _insert(session, QuestionnaireResponse.__table__, [r for r, _ in part])
+        response_ids = _insert(session, _table(QuestionnaireResponse), [r for r, _ in part])
         rows = [dict(a, response_id=rid) for rid, (_, answers) in zip(response_ids, part, strict=True) for a in answers]
         for a in range(0, len(rows), CHUNK):
-            _insert(session, Answer.__table__, rows[a : a + CHUNK], ids=False)
+            _insert(session, _table(Answer), rows[a : a + CHUNK], ids=False)
         counts["answers"] += len(rows)
     return len(plan)
 
@@ -507,8 +513,14 @@ def _progress(session: Session, modules: Sequence[Module], rng: random.Random, p
                 }
             )
     for start in range(0, len(rows), CHUNK):
-        _insert(session, ModuleProgress.__table__, rows[start : start + CHUNK], ids=False)
+        _insert(session, _table(ModuleProgress), rows[start : start + CHUNK], ids=False)
     return len(rows)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The table of a table model: SQLModel sets ``__table__`` when it makes the class, but does not type it."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def _insert(session: Session, table: Table, rows: list[dict], *, ids: bool = True) -> list[int]:
@@ -529,7 +541,9 @@ def _insert(session: Session, table: Table, rows: list[dict], *, ids: bool = Tru
 def _copy(session: Session, table: Table, rows: Iterable[dict]) -> None:
     rows = list(rows)
     columns = list(rows[0])
-    cursor = session.connection().connection.driver_connection.cursor()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # the psycopg connection of a live session
+    cursor = driver.cursor()
     names = ", ".join(f'"{c}"' for c in columns)
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.models import Answer, MeasurementWindow, QuestionnaireResponse
 from monitor.questionnaire.instrument import Instrument
@@ -15,6 +15,7 @@ from monitor.questionnaire.stored_scores import compute_scores
 from monitor.questionnaire.versions import get_or_create_version
 from monitor.questionnaire.windows import set_window
 from privacy.models import RESEARCH_EXPLANATION_VERSION, ResearchChoice
+from training.ids import id_of
 from training.models import Cohort, Enrolment, Organisation, User
 
 ORGANISATION = "Gemeente Rotterdam"  # the training demo's organisation
@@ -40,14 +41,14 @@ def load_monitor_demo_data(
         c.name: c
         for c in session.exec(
             select(Cohort)
-            .join(Organisation, Organisation.id == Cohort.organisation_id)
-            .where(Organisation.name == ORGANISATION, Cohort.name.in_([SPRING, AUTUMN]))
+            .join(Organisation, col(Organisation.id) == Cohort.organisation_id)
+            .where(Organisation.name == ORGANISATION, col(Cohort.name).in_([SPRING, AUTUMN]))
         )
     }
     if len(cohorts) != 2 or not instruments:
         return {}
     if session.exec(
-        select(MeasurementWindow.id).where(MeasurementWindow.cohort_id.in_([c.id for c in cohorts.values()]))
+        select(MeasurementWindow.id).where(col(MeasurementWindow.cohort_id).in_([id_of(c) for c in cohorts.values()]))
     ).first():
         return {}
     today = today or date.today()
@@ -55,14 +56,14 @@ def load_monitor_demo_data(
     # T0 is open now for both; the spring cohort's nameting is open too (by date, or earlier once the modules are done).
     set_window(
         session,
-        cohort_id=spring.id,
+        cohort_id=id_of(spring),
         moment="T0",
         opens_on=spring.start_date - timedelta(days=14),
         closes_on=today + timedelta(days=21),
     )
     set_window(
         session,
-        cohort_id=spring.id,
+        cohort_id=id_of(spring),
         moment="T1",
         opens_on=today - timedelta(days=7),
         closes_on=spring.end_date + timedelta(days=21),
@@ -70,21 +71,21 @@ def load_monitor_demo_data(
     )
     set_window(
         session,
-        cohort_id=spring.id,
+        cohort_id=id_of(spring),
         moment="T2",
         opens_on=spring.end_date + timedelta(days=90),
         closes_on=spring.end_date + timedelta(days=150),
     )
     set_window(
         session,
-        cohort_id=autumn.id,
+        cohort_id=id_of(autumn),
         moment="T0",
         opens_on=autumn.start_date - timedelta(days=14),
         closes_on=today + timedelta(days=28),
     )
     set_window(
         session,
-        cohort_id=autumn.id,
+        cohort_id=id_of(autumn),
         moment="T1",
         opens_on=autumn.end_date - timedelta(days=7),
         closes_on=autumn.end_date + timedelta(days=21),
@@ -96,9 +97,9 @@ def load_monitor_demo_data(
     rng = random.Random(seed)
     enrolments = session.exec(
         select(Enrolment, User)
-        .join(User, User.id == Enrolment.user_id)
-        .where(Enrolment.cohort_id.in_([spring.id, autumn.id]), User.email != DEMO_TRAINEE)
-        .order_by(Enrolment.id)
+        .join(User, col(User.id) == Enrolment.user_id)
+        .where(col(Enrolment.cohort_id).in_([id_of(spring), id_of(autumn)]), User.email != DEMO_TRAINEE)
+        .order_by(col(Enrolment.id))
     ).all()
     _research_choices(session, [user for _, user in enrolments], seed=seed, today=today)
     counts = [0, 0]  # responses, answers
@@ -143,7 +144,7 @@ def _respond(
             [(item_id, then_test, value if isinstance(value, int) else None) for item_id, then_test, value in rows],
         )
         response = QuestionnaireResponse(
-            enrolment_id=enrolment.id,
+            enrolment_id=id_of(enrolment),
             moment=moment,
             instrument_id=instrument.id,
             instrument_version_id=version.id,
@@ -157,7 +158,7 @@ def _respond(
         session.flush()
         counts[0] += 1
         session.execute(
-            insert(Answer.__table__),
+            insert(Answer.__table__),  # type: ignore[attr-defined]  # set by SQLModel on table models, not typed
             [
                 {
                     "response_id": response.id,
@@ -223,7 +224,7 @@ def _research_choices(session: Session, users: Sequence[User], *, seed: int, tod
     above stay as they were). The demo trainee has not chosen yet: they are asked before the voormeting."""
     rng = random.Random(seed + 1)
     chosen = datetime.combine(today - timedelta(days=60), time(10), tzinfo=UTC)
-    for user_id in sorted({u.id for u in users}):
+    for user_id in sorted({id_of(u) for u in users}):
         session.add(
             ResearchChoice(
                 user_id=user_id,

@@ -293,7 +293,7 @@ def _answers_query(plan: ResearchPlan) -> _AnswerQuery:
 
 
 def count_long_rows(session: Session, plan: ResearchPlan) -> int:
-    enrolments = people_query(plan.scope).with_only_columns(Enrolment.id).scalar_subquery()
+    enrolments = people_query(plan.scope).with_only_columns(col(Enrolment.id)).scalar_subquery()
     query = _answers_query(plan).where(col(QuestionnaireResponse.enrolment_id).in_(enrolments))
     return session.exec(select(func.count()).select_from(query.subquery())).one()
 

@@ -7,18 +7,19 @@ applied once, identically everywhere (``monitor.report.disclosure``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
 from monitor.report import grouped, lattice
 from monitor.report import statistics as st
 from monitor.report.dataset import NO_GEBIED, Columns, Dataset
-from monitor.report.disclosure import Decision, Reason, Thresholds, round_pct
+from monitor.report.disclosure import Decision, Measure, Reason, Thresholds, round_pct
 from monitor.report.references import Reference
+from training.models import Organisation
 
 Level = Literal["overall", "organisation", "gebied", "wijk", "cohort"]
 Root = Literal["organisation", "cohort", "overall"]
@@ -221,6 +222,7 @@ def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
     c = data.columns
     everyone = np.arange(len(c))
     if root == "cohort":
+        assert data.scope.cohort_ids is not None  # a cohort page's scope is that one cohort
         cohort = data.cohorts[data.scope.cohort_ids[0]]
         top = _Node(f"cohort:{cohort.id}", cohort.name, "cohort", None, everyone)
         for wid, idx in sorted(_positions_by(c.wijk_id).items(), key=lambda kv: data.wijken[kv[0]].name):
@@ -236,21 +238,22 @@ def build_tree(data: Dataset, *, root: Root = "organisation") -> _Node:
         for oid in sorted(by_org, key=lambda o: data.organisations[o].name):
             top.children.append(_organisation_node(data, data.organisations[oid], by_org[oid], top.key))
         return top
+    assert data.organisation is not None  # only a data set over every organisation has none (root "overall")
     return _organisation_node(data, data.organisation, everyone, None)
 
 
-def _organisation_node(data: Dataset, organisation, idx: np.ndarray, parent: str | None) -> _Node:
+def _organisation_node(data: Dataset, organisation: Organisation, idx: np.ndarray, parent: str | None) -> _Node:
     """An organisation's node over the people at ``idx`` (ascending): its gebieden, and under them its wijken."""
     c = data.columns
     node = _Node(f"org:{organisation.id}", organisation.name, "organisation", parent, idx)
-    parents = {None: node}
+    parents: dict[int | None, _Node] = {None: node}
     by_gebied = {g: at for g, at in _positions_by(c.gebied_id[idx]).items() if g != NO_GEBIED}
     for gid, at in sorted(by_gebied.items(), key=lambda kv: data.gebieden[kv[0]].name):
         parents[gid] = _Node(f"gebied:{gid}", data.gebieden[gid].name, "gebied", node.key, idx[at])
         node.children.append(parents[gid])
     for wid, at in sorted(_positions_by(c.wijk_id[idx]).items(), key=lambda kv: data.wijken[kv[0]].name):
-        parent = parents.get(data.wijken[wid].gebied_id, node)
-        parent.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", parent.key, idx[at]))
+        under = parents.get(data.wijken[wid].gebied_id, node)
+        under.children.append(_Node(f"wijk:{wid}", data.wijken[wid].name, "wijk", under.key, idx[at]))
     return node
 
 
@@ -263,7 +266,7 @@ def _positions_by(ids: np.ndarray) -> dict[int, np.ndarray]:
     return dict(zip(values.tolist(), np.split(order, starts[1:]), strict=True))
 
 
-def _walk(node: _Node):
+def _walk(node: _Node) -> Iterator[_Node]:
     yield node
     for child in node.children:
         yield from _walk(child)
@@ -273,7 +276,8 @@ def _tree(data: Dataset, root: Root) -> _Tree:
     """The group tree of a dataset, built once per dataset and root."""
     if ("tree", root) not in data.derived:
         data.derived[("tree", root)] = _build(data, root)
-    return data.derived[("tree", root)]
+    tree: _Tree = data.derived[("tree", root)]
+    return tree
 
 
 def _build(data: Dataset, root: Root) -> _Tree:
@@ -284,9 +288,9 @@ def _build(data: Dataset, root: Root) -> _Tree:
         if node.level == "wijk":
             node.leaf = number
             leaf_of[node.idx] = number
-    number = {n.key: i for i, n in enumerate(nodes)}
-    parent = [number[n.parent] if n.parent is not None else -1 for n in nodes]
-    return _Tree(top, nodes, leaf_of, parent, number)
+    number_of = {n.key: i for i, n in enumerate(nodes)}
+    parent = [number_of[n.parent] if n.parent is not None else -1 for n in nodes]
+    return _Tree(top, nodes, leaf_of, parent, number_of)
 
 
 def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
@@ -294,10 +298,11 @@ def _groups(data: Dataset, tree: _Tree, nodes: list[_Node]) -> grouped.Groups:
     key = ("groups", tree.root.key, tuple(n.key for n in nodes))
     if key not in data.derived:
         data.derived[key] = grouped.Groups([n.idx for n in nodes])
-    return data.derived[key]
+    groups: grouped.Groups = data.derived[key]
+    return groups
 
 
-Spec = tuple  # a measure: ("score", m, s), ("pair", a, b, s), ("then", s), ("submitted", m), ("both", a, b),
+Spec = tuple[str, ...]  # a measure: ("score", m, s), ("pair", a, b, s), ("then", s), ("submitted", m), ("both", a, b),
 #               ("invited",), ("completer", a, b, s), ("dropout", a, b, s)
 
 
@@ -357,13 +362,16 @@ class _Lattice:
         raise ValueError(f"unknown measure {spec!r}")
 
     def plan(
-        self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: str
+        self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: Measure
     ) -> dict[str, Decision]:
         """Per node, shown or withheld (and why), for the view's people in ``mask`` counted in ``spec``."""
         threshold = self.thresholds.for_measure(measure)
         ref_mask, versions = self._measure(spec)
         ref_atom, atoms = lattice.atoms_of_people(
-            (*self.base, *versions), ref_mask, threshold, self.thresholds.priority
+            (*self.base, *versions),
+            ref_mask,
+            threshold,
+            cast("lattice.Priority", self.thresholds.priority),  # Thresholds checks it is "wijk" or "cohort"
         )
         atom_of = ref_atom[self.at] if len(self.at) else np.zeros(0, np.intp)
         atom_of = np.where(mask, atom_of, -1)
@@ -381,10 +389,13 @@ class _Lattice:
         return out
 
 
+_Matrix = Sequence[Sequence[st.Value]] | np.ndarray  # persons × items (statistics.cronbach_alpha)
+
+
 # --- figures ------------------------------------------------------------------------------------------------
 
 
-def pooled_quality(matrices: dict[tuple[str, str], Sequence], data: Dataset) -> list[ScaleQuality]:
+def pooled_quality(matrices: dict[tuple[str, str], _Matrix], data: Dataset) -> list[ScaleQuality]:
     out = []
     for (scale, moment), matrix in matrices.items():
         a = st.cronbach_alpha(matrix) if len(matrix) else None
@@ -409,7 +420,7 @@ def build_report(
     moment_from: str,
     moment_to: str,
     thresholds: Thresholds,
-    t0_matrices: dict[tuple[str, str], Sequence] | None = None,
+    t0_matrices: dict[tuple[str, str], _Matrix] | None = None,
     quality: list[ScaleQuality] | None = None,
     root: Root = "organisation",
     n_modules: int = 0,

@@ -16,27 +16,31 @@ from __future__ import annotations
 import logging
 import math
 import operator
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from itertools import repeat
+from typing import Any, TypeVar
 
 import numpy as np
 import orjson
-from sqlalchemy import func, or_, tuple_
-from sqlmodel import Session, select
+from sqlalchemy import Result, func, or_, tuple_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from monitor.models import InstrumentVersion, QuestionnaireResponse
 from monitor.questionnaire.instrument import MOMENTS, Instrument
 from monitor.questionnaire.stored_scores import decode_items, scores_from_answers
 from monitor.questionnaire.versions import instrument_of
+from training.ids import id_of
 from training.models import Cohort, Enrolment, Gebied, Organisation, Wijk
 
 log = logging.getLogger(__name__)
 
 NO_GEBIED = -1  # Columns.gebied_id of a person whose wijk has no gebied
 CHUNK = 4096  # response rows processed at a time: a chunk's objects are still in the CPU caches when they are used
+_Scoped = TypeVar("_Scoped", Wijk, Gebied, Cohort)  # the models read per organisation in scope
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,8 @@ class Dataset:
     # (cohort, moment) -> the day its measurement window closes; None: unknown (hand-made data sets), every window
     # counts as closed.
     closes_on: dict[tuple[int, str], date] | None = None
-    derived: dict = field(default_factory=dict, repr=False, compare=False)  # built from the columns, per dataset
+    # built from the columns, per dataset (a cache: build.py keeps trees and groupings here)
+    derived: dict[object, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of_people(
@@ -236,19 +241,22 @@ class Dataset:
 
 def _versions(session: Session, instrument_id: str) -> dict[int, Instrument]:
     rows = session.exec(select(InstrumentVersion).where(InstrumentVersion.instrument_id == instrument_id))
-    return {v.id: instrument_of(v) for v in rows}  # parsed once per snapshot (cached)
+    return {id_of(v): instrument_of(v) for v in rows}  # parsed once per snapshot (cached)
 
 
-def people_query(scope: Scope):
-    q = (
-        select(Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id, Wijk.gebied_id)
-        .join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .join(Wijk, Wijk.id == Enrolment.wijk_id)
+# enrolment id, user id, cohort id, wijk id, gebied id
+PeopleQuery = Select[int, int, int, int, int | None]
+
+
+def people_query(scope: Scope) -> PeopleQuery:
+    people: PeopleQuery = select(  # type: ignore[call-overload]  # sqlmodel types select() for <= 4 columns
+        Enrolment.id, Enrolment.user_id, Enrolment.cohort_id, Enrolment.wijk_id, Wijk.gebied_id
     )
+    q = people.join(Cohort, col(Cohort.id) == Enrolment.cohort_id).join(Wijk, col(Wijk.id) == Enrolment.wijk_id)
     if scope.organisation_id is not None:
         q = q.where(Cohort.organisation_id == scope.organisation_id)
     if scope.cohort_ids is not None:
-        q = q.where(Enrolment.cohort_id.in_(scope.cohort_ids))
+        q = q.where(col(Enrolment.cohort_id).in_(scope.cohort_ids))
     if scope.started_from is not None:
         q = q.where(Cohort.start_date >= scope.started_from)
     if scope.started_to is not None:
@@ -256,16 +264,16 @@ def people_query(scope: Scope):
     return q
 
 
-def _submitted(scope: Scope, *columns):
+def _submitted(scope: Scope, *columns: Any) -> Select[*tuple[Any, ...]]:
     """The submitted responses of the people in scope (optionally of the chosen instrument versions)."""
-    enrolments = people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()
-    q = select(*columns).where(
+    enrolments = people_query(scope).with_only_columns(col(Enrolment.id)).scalar_subquery()
+    q: Select[*tuple[Any, ...]] = select(*columns).where(
         QuestionnaireResponse.status == "submitted",
         QuestionnaireResponse.instrument_id == scope.instrument_id,
-        QuestionnaireResponse.enrolment_id.in_(enrolments),
+        col(QuestionnaireResponse.enrolment_id).in_(enrolments),
     )
     if scope.version_ids is not None:
-        q = q.where(QuestionnaireResponse.instrument_version_id.in_(scope.version_ids))
+        q = q.where(col(QuestionnaireResponse.instrument_version_id).in_(scope.version_ids))
     return q
 
 
@@ -287,13 +295,13 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
     people = execute(
         people_query(scope)
         .with_only_columns(
-            Enrolment.id,
-            Enrolment.user_id,
-            Enrolment.cohort_id,
-            Enrolment.wijk_id,
+            col(Enrolment.id),
+            col(Enrolment.user_id),
+            col(Enrolment.cohort_id),
+            col(Enrolment.wijk_id),
             func.coalesce(Wijk.gebied_id, NO_GEBIED),
         )
-        .order_by(Enrolment.id)
+        .order_by(col(Enrolment.id))
     ).all()
     c = Columns.empty(len(people), scales)
     if people:
@@ -317,14 +325,18 @@ def load_dataset(session: Session, *, scope: Scope, instrument: Instrument, lear
 
 
 def _fill_scores(
-    session: Session, c: Columns, chunks: Iterable[Sequence], versions: Collection[int], scales: list[str]
+    session: Session,
+    c: Columns,
+    chunks: Iterable[Sequence[Sequence[Any]]],
+    versions: Collection[int],
+    scales: list[str],
 ) -> None:
     """Put submitted responses into the columns, a chunk of rows at a time: who submitted, the version and
     response id, and the scale and then-test scores stored at submission (a response without them is scored from
     its answers; one on a version outside ``versions`` counts as submitted but gets no scores).
     ``chunks``: lists of rows (response id, enrolment id, moment, instrument version id, scores_json)."""
     wanted = np.fromiter(versions, np.int64, len(versions))
-    unscored: list = []
+    unscored: list[Sequence[Any]] = []
     for chunk in chunks:
         unscored += _fill_chunk(c, chunk, wanted, scales)
     if unscored:
@@ -341,7 +353,9 @@ def _fill_scores(
         _fill_chunk(c, rows, wanted, scales)
 
 
-def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[str]) -> list:
+def _fill_chunk(
+    c: Columns, rows: Sequence[Sequence[Any]], versions: np.ndarray, scales: list[str]
+) -> list[Sequence[Any]]:
     """Fill the columns from a chunk of response rows (see ``_fill_scores``); returns the rows on a version of the
     data set that have no stored scores."""
     pos, found = _positions(c, [r[1] for r in rows])
@@ -381,7 +395,7 @@ def _fill_chunk(c: Columns, rows: Sequence, versions: np.ndarray, scales: list[s
                 matrix = _scale_matrix([t for _, t in then], scales)
                 for j, s in enumerate(scales):
                     c.then[s][then_at] = matrix[:, j]
-    return [rows[k] for k in np.flatnonzero(in_versions & ~has_json)]
+    return [rows[k] for k in np.flatnonzero(in_versions & ~has_json).tolist()]
 
 
 def _positions(c: Columns, enrolment_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -393,7 +407,7 @@ def _positions(c: Columns, enrolment_ids: list[int]) -> tuple[np.ndarray, np.nda
     return pos, found
 
 
-def _scale_matrix(dicts: list[dict], scales: list[str]) -> np.ndarray:
+def _scale_matrix(dicts: list[dict[str, float | None]], scales: list[str]) -> np.ndarray:
     """Each {scale: score} as a row of a float matrix in ``scales`` order (NaN: missing or None)."""
     out = np.full((len(dicts), len(scales)), math.nan)
     if not dicts:
@@ -412,7 +426,7 @@ def _scale_matrix(dicts: list[dict], scales: list[str]) -> np.ndarray:
     return out
 
 
-def _fill_learning(execute, scope: Scope, c: Columns) -> None:
+def _fill_learning(execute: Callable[..., Result[Any]], scope: Scope, c: Columns) -> None:
     """Learning, per enrolment and over the modules of its cohort's programme (all modules when the cohort has no
     module set): completed modules and the mean best knowledge-check score, aggregated by the database."""
     from training.models import CohortModule, ModuleProgress
@@ -423,15 +437,15 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
     in_set = tuple_(Enrolment.cohort_id, ModuleProgress.module_id).in_(
         select(CohortModule.cohort_id, CohortModule.module_id)
     )
-    without_set = Enrolment.cohort_id.not_in(select(CohortModule.cohort_id))
+    without_set = col(Enrolment.cohort_id).not_in(select(CohortModule.cohort_id))
     lq = (
-        select(Enrolment.id, func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.best_score))
-        .join(ModuleProgress, ModuleProgress.user_id == Enrolment.user_id)
+        select(Enrolment.id, func.count(col(ModuleProgress.completed_at)), func.avg(ModuleProgress.best_score))
+        .join(ModuleProgress, col(ModuleProgress.user_id) == Enrolment.user_id)
         .where(
-            Enrolment.id.in_(people_query(scope).with_only_columns(Enrolment.id).scalar_subquery()),
+            col(Enrolment.id).in_(people_query(scope).with_only_columns(col(Enrolment.id)).scalar_subquery()),
             or_(in_set, without_set),
         )
-        .group_by(Enrolment.id)
+        .group_by(col(Enrolment.id))
     )
     rows = execute(lq).all()
     if rows:
@@ -443,8 +457,8 @@ def _fill_learning(execute, scope: Scope, c: Columns) -> None:
         cohorts = np.unique(c.cohort_id)
         sizes = execute(
             select(CohortModule.cohort_id, func.count())
-            .group_by(CohortModule.cohort_id)
-            .where(CohortModule.cohort_id.in_([int(x) for x in cohorts]))
+            .group_by(col(CohortModule.cohort_id))
+            .where(col(CohortModule.cohort_id).in_([int(x) for x in cohorts]))
         ).all()
         if sizes:
             cohort, size = (np.array(x, dtype=np.int64) for x in zip(*sizes, strict=True))
@@ -462,7 +476,8 @@ def score_columns(
     ids = np.unique(np.asarray(enrolment_ids, dtype=np.int64))
     c = Columns.empty(len(ids), scales)
     c.enrolment_id = ids
-    query = select(
+    # response id, enrolment id, moment, instrument version id, stored scores
+    query: Select[int, int, str, int, str | None] = select(  # type: ignore[call-overload]  # sqlmodel: <= 4 columns
         QuestionnaireResponse.id,
         QuestionnaireResponse.enrolment_id,
         QuestionnaireResponse.moment,
@@ -471,7 +486,7 @@ def score_columns(
     ).where(
         QuestionnaireResponse.status == "submitted",
         QuestionnaireResponse.instrument_id == instrument_id,
-        QuestionnaireResponse.enrolment_id.in_(c.enrolment_id.tolist()),
+        col(QuestionnaireResponse.enrolment_id).in_(c.enrolment_id.tolist()),
     )
     _fill_scores(session, c, session.connection().execute(query).partitions(CHUNK), versions, scales)
     return c
@@ -485,27 +500,25 @@ def _dataset(
     versions: dict[int, Instrument],
     columns: Columns,
 ) -> Dataset:
-    def of_scope(model):
+    def of_scope(model: type[_Scoped]) -> Iterable[_Scoped]:
         q = select(model)
         if scope.organisation_id is not None:
             q = q.where(model.organisation_id == scope.organisation_id)
         return session.exec(q)
 
-    wijken = {w.id: w for w in of_scope(Wijk)}
-    gebieden = {g.id: g for g in of_scope(Gebied)}
-    cohorts = {c.id: c for c in of_scope(Cohort)}
+    wijken = {id_of(w): w for w in of_scope(Wijk)}
+    gebieden = {id_of(g): g for g in of_scope(Gebied)}
+    cohorts = {id_of(c): c for c in of_scope(Cohort)}
     organisations = (
-        {org.id: org}
+        {id_of(org): org}
         if org is not None
-        else {o.id: o for o in session.exec(select(Organisation).order_by(Organisation.name))}
+        else {id_of(o): o for o in session.exec(select(Organisation).order_by(Organisation.name))}
     )
     from monitor.models import MeasurementWindow
 
     closes_on = {
         (w.cohort_id, w.moment): w.closes_on
-        for w in session.exec(
-            select(MeasurementWindow).where(MeasurementWindow.cohort_id.in_(list(cohorts)))  # type: ignore[attr-defined]
-        )
+        for w in session.exec(select(MeasurementWindow).where(col(MeasurementWindow.cohort_id).in_(list(cohorts))))
     }
     return Dataset(scope, org, instrument, versions, columns, wijken, gebieden, cohorts, organisations, closes_on)
 
@@ -521,7 +534,7 @@ def _items_by_response(session: Session, response_ids: dict[int, int]) -> dict[i
             session.connection()
             .execute(
                 select(QuestionnaireResponse.id, QuestionnaireResponse.items_json).where(
-                    QuestionnaireResponse.id.in_(chunk)
+                    col(QuestionnaireResponse.id).in_(chunk)
                 )
             )
             .all()
