@@ -83,3 +83,40 @@ def test_the_cache_never_answers_for_another_organisation(make_client, monitored
     assert _org_row(mine)["group"] == "Monitorgemeente"
     assert _org_row(other)["group"] != "Monitorgemeente"
     assert login(make_client(), "m@monitor.local").get("/api/v1/monitor").json() == mine
+
+
+def test_a_correction_of_answers_changes_the_reliability_in_the_next_view(make_client, monitored, db):
+    """α (pooled quality) was cached under the ids of the submitted responses alone, as if a submitted response never
+    changed; an admin's correction changes answers without changing ids. The next view must show the new α."""
+    from sqlmodel import select
+
+    from monitor.models import QuestionnaireResponse
+    from training.models import Cohort, Enrolment
+
+    org = monitored[0]
+    manager = login(make_client(), "m@monitor.local")
+    manager.get("/api/v1/monitor")  # freezes the RCI references (a write)
+
+    def alpha_t0() -> float:
+        quality = manager.get("/api/v1/monitor").json()["quality"]
+        return next(q["alpha"] for q in quality if q["scale"] == "KEN" and q["moment"] == "T0")
+
+    before = alpha_t0()
+    responses = db.exec(
+        select(QuestionnaireResponse)
+        .join(Enrolment, Enrolment.id == QuestionnaireResponse.enrolment_id)
+        .join(Cohort, Cohort.id == Enrolment.cohort_id)
+        .where(QuestionnaireResponse.moment == "T0", Cohort.organisation_id == org.id)
+    ).all()
+    admin = login(make_client(), "admin@demo.local")
+    changed = 0
+    for response in responses[:6]:  # several people's KEN answers to the extremes: α must move
+        page = admin.get(f"/beheer/vragenlijsten/{response.id}/corrigeren")
+        if page.status_code != 200:
+            continue
+        data = {"reden": "test"}
+        data.update({f"a-KEN{i}": ("1" if changed % 2 else "5") for i in range(1, 4)})
+        if admin.post(f"/beheer/vragenlijsten/{response.id}/corrigeren", data=data).status_code in (200, 303):
+            changed += 1
+    assert changed >= 3
+    assert alpha_t0() != pytest.approx(before, abs=1e-12)

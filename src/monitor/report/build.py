@@ -395,7 +395,7 @@ _Matrix = Sequence[Sequence[st.Value]] | np.ndarray  # persons × items (statist
 # --- figures ------------------------------------------------------------------------------------------------
 
 
-def pooled_quality(matrices: dict[tuple[str, str], _Matrix], data: Dataset) -> list[ScaleQuality]:
+def pooled_quality(matrices: Mapping[tuple[str, str], _Matrix], data: Dataset) -> list[ScaleQuality]:
     out = []
     for (scale, moment), matrix in matrices.items():
         a = st.cronbach_alpha(matrix) if len(matrix) else None

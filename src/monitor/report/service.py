@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import date
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, cast
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.errors import InvalidMomentPair
 from monitor.questionnaire.instrument import MOMENTS, Instrument
@@ -21,7 +22,8 @@ from monitor.report.disclosure import Thresholds
 from monitor.report.references import Reference, rci_references
 from training.access import get_visible_cohort
 from training.errors import NotFound, PermissionDenied
-from training.models import Organisation, Role, User
+from training.ids import id_of
+from training.models import Cohort, Gebied, Organisation, Role, User, Wijk
 
 PAIRS = (("T0", "T1"), ("T0", "T2"), ("T1", "T2"))
 
@@ -41,7 +43,7 @@ def organisation_for(session: Session, *, user: User, organisation_id: int | Non
         org = (
             session.get(Organisation, organisation_id)
             if organisation_id
-            else session.exec(select(Organisation).order_by(Organisation.id)).first()
+            else session.exec(select(Organisation).order_by(col(Organisation.id))).first()
         )
     else:
         raise PermissionDenied("Alleen projectleiding en beheer zien de monitor van de organisatie.")
@@ -50,7 +52,7 @@ def organisation_for(session: Session, *, user: User, organisation_id: int | Non
     return org
 
 
-_QUALITY_CACHE: OrderedDict[tuple, list[ScaleQuality]] = OrderedDict()
+_QUALITY_CACHE: OrderedDict[tuple[object, ...], list[ScaleQuality]] = OrderedDict()
 _QUALITY_CACHE_SIZE = 64
 _quality_lock = threading.Lock()
 
@@ -59,10 +61,12 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     """Cronbach's α and item–rest correlations per scale and moment, pooled over the organisation (never per wijk,
     §3.3): the reliability for the RCI and the quality table.
 
-    It depends only on which submitted responses there are (a submitted response never changes), so it is cached
-    per process under a digest of their ids and the instrument: the item answers are read again only when a
-    response has been submitted, withdrawn or deleted since.
+    It depends on which submitted responses there are and on their answers, which change only by an admin's
+    correction (``monitor.questionnaire.paper``). It is cached per process under a digest of their ids, the
+    instrument and the data version (which every committed write bumps, a correction included); within a
+    transaction that has written itself (no version) it is computed afresh.
     """
+    version = data_version(session)
     digest = hashlib.blake2b(digest_size=16)
     for moment in MOMENTS:
         ids = np.sort(np.fromiter(scored_responses(org_data, moment), np.int64))
@@ -73,17 +77,15 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
         org_data.instrument.version_hash,
         tuple(sorted(org_data.versions)),
         digest.hexdigest(),
+        version,
     )
+    if version is None:
+        return report_quality(_item_matrices(session, org_data), org_data)
     with _quality_lock:
         if key in _QUALITY_CACHE:
             _QUALITY_CACHE.move_to_end(key)
             return _QUALITY_CACHE[key]
-    matrices = {
-        (scale, m): matrix
-        for m in MOMENTS
-        for scale, matrix in item_matrices(session, dataset=org_data, moment=m).items()
-    }
-    quality = report_quality(matrices, org_data)
+    quality = report_quality(_item_matrices(session, org_data), org_data)
     with _quality_lock:
         _QUALITY_CACHE[key] = quality
         while len(_QUALITY_CACHE) > _QUALITY_CACHE_SIZE:
@@ -91,26 +93,35 @@ def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     return quality
 
 
-_REPORT_CACHE: OrderedDict[tuple, object] = OrderedDict()
+def _item_matrices(session: Session, org_data: Dataset) -> dict[tuple[str, str], np.ndarray]:
+    return {
+        (scale, m): matrix
+        for m in MOMENTS
+        for scale, matrix in item_matrices(session, dataset=org_data, moment=m).items()
+    }
+
+
+_REPORT_CACHE: OrderedDict[tuple[object, ...], object] = OrderedDict()
+T = TypeVar("T")
 REPORT_CACHE_SIZE = 32  # reports of a few organisations × filters; at 10× the city one report is a few MB at most
 _report_lock = threading.Lock()
 
 
-def _cached(session: Session, key: tuple, compute):
+def _cached(session: Session, key: tuple[object, ...], compute: Callable[[], T]) -> T:
     """``compute()``, cached per process under ``key`` and the data version (``monitor.report.data_version``), which
-    every
-    committed write of a table the monitor reads bumps: a change is never served stale, and every worker agrees.
+    every committed write of a table the monitor reads bumps: a change is never served stale, and every worker agrees.
     ``key`` holds everything else the result depends on (organisation, scope, filters, instrument version,
     thresholds, today: windows close by date); who may see it is checked before. Least recently used goes first."""
     version = data_version(session)  # read before the data: a later write gets a newer version, never the reverse
     if version is None:
         return compute()
     # the database too: copies of one database (a migrated template per test) share an epoch and count alike
-    full = (str(session.get_bind().url), *version, date.today(), *key)
+    bind = session.get_bind()
+    full = (str(bind.engine.url), *version, date.today(), *key)
     with _report_lock:
         if full in _REPORT_CACHE:
             _REPORT_CACHE.move_to_end(full)
-            return _REPORT_CACHE[full]
+            return cast(T, _REPORT_CACHE[full])  # stored under this key by the same compute
     value = compute()
     with _report_lock:
         _REPORT_CACHE[full] = value
@@ -124,7 +135,7 @@ def clear_report_cache() -> None:
         _REPORT_CACHE.clear()
 
 
-def _instrument_key(instrument: Instrument) -> tuple:
+def _instrument_key(instrument: Instrument) -> tuple[object, ...]:
     return (instrument.id, instrument.version_hash)
 
 
@@ -155,7 +166,7 @@ def _report(
     moment_from: str,
     moment_to: str,
     thresholds: Thresholds,
-    root: str,
+    root: Literal["organisation", "cohort", "overall"],
     n_modules: int = 0,
 ) -> Report:
     check_pair(moment_from, moment_to)
@@ -194,12 +205,12 @@ def organisation_report(
     n_modules: int = 0,
 ) -> Report:
     org = organisation_for(session, user=user, organisation_id=organisation_id)
-    cohort_ids = None
+    cohort_ids: tuple[int, ...] | None = None
     if cohort_id is not None:
         cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
         if cohort.organisation_id != org.id:
             raise NotFound("Deze groep hoort niet bij deze organisatie.")
-        cohort_ids = (cohort.id,)
+        cohort_ids = (id_of(cohort),)
     scope = Scope(
         organisation_id=org.id,
         instrument_id=instrument.id,
@@ -271,7 +282,7 @@ def cohort_report(
     if user.role == Role.trainee:
         raise PermissionDenied("Deelnemers zien geen groepsmonitor.")
     cohort = get_visible_cohort(session, user=user, cohort_id=cohort_id)
-    scope = Scope(organisation_id=cohort.organisation_id, instrument_id=instrument.id, cohort_ids=(cohort.id,))
+    scope = Scope(organisation_id=cohort.organisation_id, instrument_id=instrument.id, cohort_ids=(id_of(cohort),))
     return _report(
         session,
         scope,
@@ -283,18 +294,19 @@ def cohort_report(
     )
 
 
-def filter_options(session: Session, *, user: User, instrument: Instrument) -> dict:
+def filter_options(session: Session, *, user: User, instrument: Instrument) -> dict[str, Any]:
     """Cohorts of the user's organisation and the stored versions of the instrument, for the monitor's filters."""
     from monitor.models import InstrumentVersion
-    from training.models import Cohort
 
     org = organisation_for(session, user=user)
-    cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
+    cohorts = list(
+        session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(col(Cohort.start_date)))
+    )
     versions = list(
         session.exec(
             select(InstrumentVersion)
             .where(InstrumentVersion.instrument_id == instrument.id)
-            .order_by(InstrumentVersion.created_at)
+            .order_by(col(InstrumentVersion.created_at))
         )
     )
     return {"cohorts": cohorts, "versions": versions, "current_hash": instrument.version_hash}
@@ -302,23 +314,22 @@ def filter_options(session: Session, *, user: User, instrument: Instrument) -> d
 
 def wijk_reports(
     session: Session, *, user: User, instrument: Instrument, thresholds: Thresholds, wijk_id: int
-) -> tuple[dict[tuple[str, str], Report], dict]:
+) -> tuple[dict[tuple[str, str], Report], dict[str, Any]]:
     """The wijk page: the wijk's rows for every pair of moments and its item heatmap (T0 → T1), from one load.
 
     Each report is planned over the whole organisation (so complementary suppression is the overview's own) but
     computes figures for this wijk only.
     """
-    from training.models import Wijk
-
     wijk = session.get(Wijk, wijk_id)
     # a manager: their own organisation's wijken; an admin: any wijk (the overview of all organisations links here)
     try:
         org = organisation_for(session, user=user, organisation_id=wijk.organisation_id if wijk else -1)
     except NotFound:
         raise NotFound("Deze wijk bestaat niet of je hebt er geen toegang toe.") from None
+    assert wijk is not None  # no organisation has id -1: organisation_for refused a missing wijk above
     scope = Scope(organisation_id=org.id, instrument_id=instrument.id)
 
-    def compute() -> tuple[dict[tuple[str, str], Report], dict]:
+    def compute() -> tuple[dict[tuple[str, str], Report], dict[str, Any]]:
         data, _, quality = _datasets(session, scope, instrument, learning=False)
         key = f"wijk:{wijk_id}"
         references = references_for(session, instrument, thresholds)
@@ -340,7 +351,9 @@ def wijk_reports(
     return _cached(session, ("wijk", org.id, wijk_id, _instrument_key(instrument), thresholds), compute)
 
 
-def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresholds: Thresholds) -> dict:
+def _item_changes(
+    session: Session, data: Dataset, report: Report, wijk: Wijk, thresholds: Thresholds
+) -> dict[str, Any]:
     """Mean paired change per item for one wijk (the heatmap). Shown only for the scales whose wijk-level change is
     shown in the monitor (n_paired ≥ min_paired, not complementarily withheld); item level never exists per person."""
     moment_from, moment_to = report.moment_from, report.moment_to
@@ -348,7 +361,7 @@ def _item_changes(session: Session, data: Dataset, report: Report, wijk, thresho
     before = item_values(session, dataset=data, moment=moment_from, enrolment_ids=eids)
     after = item_values(session, dataset=data, moment=moment_to, enrolment_ids=eids)
     shown_scales = {r.scale for r in report.rows if r.group_key == f"wijk:{wijk.id}" and r.mean_change is not None}
-    items = []
+    items: list[dict[str, Any]] = []
     for item in data.instrument.items:
         if item.scale not in shown_scales:
             continue
@@ -392,10 +405,10 @@ def trend_reports(
     organisation and of each of its gebieden (``gebied:<id>``). Every one is planned on the organisation's atoms
     (``monitor.report.lattice``) over the whole tree, so a cohort's gebied row is withheld exactly as in the
     cohort-filtered overview, and the cohorts side by side cannot be subtracted from any other view's figures."""
-    from training.models import Cohort
-
     org = organisation_for(session, user=user, organisation_id=organisation_id)
-    cohorts = list(session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(Cohort.start_date)))
+    cohorts = list(
+        session.exec(select(Cohort).where(Cohort.organisation_id == org.id).order_by(col(Cohort.start_date)))
+    )
     check_pair(moment_from, moment_to)
     keys = {f"org:{org.id}"} | {f"gebied:{g.id}" for g in trend_gebieden(session, org)}
     key = ("trend", org.id, _instrument_key(instrument), thresholds, moment_from, moment_to)
@@ -404,17 +417,13 @@ def trend_reports(
     )
 
 
-def trend_gebieden(session: Session, org: Organisation) -> list:
+def trend_gebieden(session: Session, org: Organisation) -> list[Gebied]:
     """The gebieden whose trend a project leader can choose: every gebied of the organisation, by name."""
-    from training.models import Gebied
-
-    return list(session.exec(select(Gebied).where(Gebied.organisation_id == org.id).order_by(Gebied.name)))
+    return list(session.exec(select(Gebied).where(Gebied.organisation_id == org.id).order_by(col(Gebied.name))))
 
 
-def trend_gebied(session: Session, org: Organisation, gebied_id: int):
+def trend_gebied(session: Session, org: Organisation, gebied_id: int) -> Gebied:
     """One gebied of ``org`` for the trend page; an unknown gebied or one of another organisation is not found."""
-    from training.models import Gebied
-
     gebied = session.get(Gebied, gebied_id)
     if gebied is None or gebied.organisation_id != org.id:
         raise NotFound("Dit gebied bestaat niet of je hebt er geen toegang toe.")
@@ -422,7 +431,14 @@ def trend_gebied(session: Session, org: Organisation, gebied_id: int):
 
 
 def _trend(
-    session, org, cohorts, instrument, thresholds, moment_from, moment_to, keys
+    session: Session,
+    org: Organisation,
+    cohorts: list[Cohort],
+    instrument: Instrument,
+    thresholds: Thresholds,
+    moment_from: str,
+    moment_to: str,
+    keys: set[str],
 ) -> list[tuple[TrendCohort, Report]]:
     # The organisation's data set, α and references once; per cohort only its own people are read (at 10× the city
     # data, reading the organisation again per cohort took 36 s for 40 cohorts).
@@ -431,9 +447,9 @@ def _trend(
     )
     quality = pooled_quality(session, org_data)
     references = references_for(session, instrument, thresholds)
-    out: list[tuple[object, Report]] = []
+    out: list[tuple[TrendCohort, Report]] = []
     for cohort in cohorts:
-        scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=(cohort.id,))  # type: ignore[arg-type]
+        scope = Scope(organisation_id=org.id, instrument_id=instrument.id, cohort_ids=(id_of(cohort),))
         data = load_dataset(session, scope=scope, instrument=instrument, learning=False)
         report = build_report(
             data,
@@ -447,5 +463,5 @@ def _trend(
         )
         # A plain copy, not the ORM object: the result is cached across requests, and a Cohort of another
         # request's session is detached (and expired once that session commits).
-        out.append((TrendCohort(cohort.id, cohort.name, cohort.start_date), report))
+        out.append((TrendCohort(id_of(cohort), cohort.name, cohort.start_date), report))
     return out
