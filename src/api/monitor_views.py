@@ -107,7 +107,9 @@ def _scale(report: Report, scale: str, title: str, rows: list[GroupFigures], plo
         "org": org,
         "chart": chart,
         "per": per,
-        "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per {per}: {described}." if points else "",
+        "chart_alt": (
+            f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per {per}: {described}." if points else ""
+        ),
     }
 
 

@@ -43,7 +43,8 @@ def test_above_the_threshold_wijk_rows_load_per_gebied_with_the_same_figures(
     folded = c.get(f"/monitor{query}")
     assert folded.status_code == 200
     url = f"/monitor/gebied/{noord.id}/wijken{query}"
-    assert f'hx-get="{url.replace("&", "&amp;")}"' in folded.text and f'href="{url.replace("&", "&amp;")}"' in folded.text
+    escaped = url.replace("&", "&amp;")
+    assert f'hx-get="{escaped}"' in folded.text and f'href="{escaped}"' in folded.text  # htmx, and a plain link
     for name in ("Noord A", "Noord B"):  # under gebied Noord: folded away
         assert _rows(unfolded, name) and not _rows(folded.text, name)
         assert f"/monitor/wijk/{wijken[name].id}" not in folded.text
