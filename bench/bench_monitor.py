@@ -336,7 +336,13 @@ def run_backend(backend: str, sizes: list[int], args) -> list[dict]:
                     conn.execute(text("UPDATE data_version SET n = n + 1 WHERE id = 1"))
                 out[m].setdefault("cold", []).append(timed(actions[m]["overview"]))
             engine.dispose()
-            out[m]["html_bytes"] = len(clients[m].get("/monitor").content)
+            overview = clients[m].get("/monitor")
+            out[m]["html_bytes"] = len(overview.content)
+            # above api.monitor_views.FOLD_ABOVE wijken each gebied's wijk rows load on demand: the largest of them
+            gebieden = sorted(set(re.findall(r'hx-get="(/monitor/gebied/\d+/wijken)"', overview.text)))
+            sizes_kb = [len(clients[m].get(u, headers={"HX-Request": "true"}).content) / 1e3 for u in gebieden]
+            if sizes_kb:
+                print(f"   {m}×: {len(gebieden)} folded gebieden, largest wijken fragment {max(sizes_kb):,.0f} kB")
         for m in sizes:
             out[m]["rss_mb"] = vm_hwm_mb(procs[m].pid)
     finally:

@@ -96,6 +96,7 @@ ACCESS: dict[str, str | frozenset[Role]] = {
     "monitor_headline_page": MANAGER,
     "monitor_trend_page": MANAGER,
     "monitor_wijk_page": MANAGER,
+    "monitor_gebied_wijken_page": MANAGER,  # the overview's folded wijk rows; the organisation checked in the service
     "cohort_monitor_page": STAFF,
     "api_monitor": MANAGER,
     "monitor_overall_page": ADMIN,  # over every organisation: beheer only (enforced again in monitor.report.service)

@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from api import monitor_charts as charts
 from monitor.report.build import GroupFigures, Report
 from monitor.report.references import REFERENCE_SAMPLE_N
+from training.errors import NotFound
 from training.spreadsheet import nl, p_value  # one Dutch number format for pages and Excel exports
 
 FMT_REASON = {"from": "Voormeting", "to": "Nameting", "paired": "Verandering"}
@@ -70,43 +71,50 @@ def _scale_row(r: GroupFigures, min_paired: int, link_wijken: bool) -> str:
     )
 
 
-def overview_context(report: Report, instrument) -> dict:
-    scales = []
-    top = report.groups[0][0]
-    for scale, title in report.scale_titles.items():
-        rows = report.rows_for(scale)
-        org = next(r for r in rows if r.group_key == top)
-        points: list[dict[str, Any]] = [
-            {"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
-            for r in rows
-            if r.level == "wijk" and r.mean_change is not None and r.ci_low is not None
-        ]
-        if org.mean_change is not None and org.ci_low is not None:
-            points.append(
-                {"group": f"{org.group} (totaal)", "mean": org.mean_change, "lo": org.ci_low, "hi": org.ci_high}
-            )
-        chart = (
-            charts.forest_plot(
-                points,
-                reference=org.mean_change,
-                title=f"{title}: verandering {report.moment_from} → {report.moment_to}",
-            )
-            if points
-            else None
+FOLD_ABOVE = 100
+"""Above this many wijken the overview shows organisation and gebied rows only; each gebied's wijk rows (chart and
+table) load on demand from /monitor/gebied/{id}/wijken. The city data's first organisation has 72 wijken at 1×
+(not folded, 0.47 MB), 216 at 3× (1.5 MB unfolded) and 720 at 10× (4 MB unfolded, 0.14 MB folded); issue 15."""
+
+
+def _wijk_count(report: Report) -> int:
+    return sum(1 for _, _, level, _ in report.groups if level == "wijk")
+
+
+def _scale(report: Report, scale: str, title: str, rows: list[GroupFigures], plotted: list[GroupFigures], per: str):
+    """One scale's chart and table: ``rows`` in the table, ``plotted`` as points, the organisation as red line."""
+    org = report.row(report.groups[0][0], scale)
+    points: list[dict[str, Any]] = [
+        {"group": r.group, "mean": r.mean_change, "lo": r.ci_low, "hi": r.ci_high}
+        for r in plotted
+        if r.mean_change is not None and r.ci_low is not None
+    ]
+    if org.mean_change is not None and org.ci_low is not None:
+        points.append({"group": f"{org.group} (totaal)", "mean": org.mean_change, "lo": org.ci_low, "hi": org.ci_high})
+    chart = (
+        charts.forest_plot(
+            points,
+            reference=org.mean_change,
+            title=f"{title}: verandering {report.moment_from} → {report.moment_to}",
         )
-        described = ", ".join(f"{p['group']} {nl(p['mean'])} ({nl(p['lo'])} tot {nl(p['hi'])})" for p in points)
-        scales.append(
-            {
-                "id": scale,
-                "title": title,
-                "rows": rows,
-                "org": org,
-                "chart": chart,
-                "chart_alt": f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per wijk: {described}."
-                if points
-                else "",
-            }
-        )
+        if points
+        else None
+    )
+    described = ", ".join(f"{p['group']} {nl(p['mean'])} ({nl(p['lo'])} tot {nl(p['hi'])})" for p in points)
+    return {
+        "id": scale,
+        "title": title,
+        "rows": rows,
+        "org": org,
+        "chart": chart,
+        "per": per,
+        "chart_alt": (
+            f"Gemiddelde verandering met 95%-betrouwbaarheidsinterval per {per}: {described}." if points else ""
+        ),
+    }
+
+
+def _base_context(report: Report, instrument, scales: list[dict]) -> dict:
     return {
         "report": report,
         "scales": scales,
@@ -118,6 +126,56 @@ def overview_context(report: Report, instrument) -> dict:
         "flows": report.flows,
         "quality": report.quality,
     }
+
+
+def overview_context(report: Report, instrument, *, foldable: bool = False) -> dict:
+    """The overview. With ``foldable`` and more than FOLD_ABOVE wijken, the tables, charts and response table keep
+    the organisation and gebied rows, and ``gebieden`` lists the gebieden whose wijken load on demand."""
+    folded = foldable and _wijk_count(report) > FOLD_ABOVE
+    # wijken under a gebied fold away; wijken without a gebied sit under the organisation and stay inline
+    away = {k for k, _, level, parent in report.groups if level == "wijk" and (parent or "").startswith("gebied:")}
+    scales = []
+    for scale, title in report.scale_titles.items():
+        rows = report.rows_for(scale)
+        if folded:
+            kept = [r for r in rows if r.group_key not in away]
+            plotted = [r for r in kept if r.level in ("gebied", "wijk")]
+            scales.append(_scale(report, scale, title, kept, plotted, "gebied"))
+        else:
+            scales.append(_scale(report, scale, title, rows, [r for r in rows if r.level == "wijk"], "wijk"))
+    context = _base_context(report, instrument, scales)
+    if folded:
+        n_wijken: dict[str | None, int] = {}
+        for _, _, level, parent in report.groups:
+            if level == "wijk":
+                n_wijken[parent] = n_wijken.get(parent, 0) + 1
+        context["gebieden"] = [
+            {"id": key.split(":")[1], "name": name, "n_wijken": n_wijken.get(key, 0)}
+            for key, name, level, _ in report.groups
+            if level == "gebied"
+        ]
+        context["flows"] = [f for f in report.flows if f.group_key not in away]
+        context["then_test"] = [t for t in report.then_test if t.group_key not in away]
+    return context
+
+
+def gebied_context(report: Report, instrument, gebied_id: int) -> dict:
+    """The wijk rows of one gebied, from the same report as the overview: per scale the gebied and its wijken (chart
+    beside its table), and their response. Unknown to this report (another organisation's gebied): NotFound."""
+    key = f"gebied:{gebied_id}"
+    gebied = next((g for g in report.groups if g[0] == key and g[2] == "gebied"), None)
+    if gebied is None:
+        raise NotFound("Dit gebied bestaat niet of je hebt er geen toegang toe.")
+    wijken = {k for k, _, level, parent in report.groups if level == "wijk" and parent == key}
+    scales = []
+    for scale, title in report.scale_titles.items():
+        rows = [r for r in report.rows_for(scale) if r.group_key == key or r.group_key in wijken]
+        scales.append(_scale(report, scale, title, rows, [r for r in rows if r.level == "wijk"], "wijk"))
+    context = _base_context(report, instrument, scales)
+    context["gebied"] = {"id": gebied_id, "name": gebied[1], "n_wijken": len(wijken)}
+    context["flows"] = [f for f in report.flows if f.group_key == key or f.group_key in wijken]
+    context["then_test"] = [t for t in report.then_test if t.group_key == key or t.group_key in wijken]
+    return context
 
 
 def wijk_context(reports: dict[tuple[str, str], Report], key: str, instrument, items: dict) -> dict:

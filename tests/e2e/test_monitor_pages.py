@@ -101,3 +101,22 @@ def test_monitor_pages_print_on_a4_without_cutting_anything_off(page, monitored,
         assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 1
+
+
+def test_a_large_organisation_opens_a_gebieds_wijken_on_demand(page, monitored, live_server, monkeypatch):
+    from api import monitor_views
+
+    monkeypatch.setattr(monitor_views, "FOLD_ABOVE", 3)  # Monitorgemeente has 4 wijken: fold them per gebied
+    page.set_default_timeout(30_000)
+    sign_in(page, live_server.url, "m@monitor.local")
+    page.goto(f"{live_server.url}/monitor")
+    assert page.get_by_role("heading", name="Wijken per gebied").is_visible()
+    assert page.get_by_role("rowheader", name="Noord A").count() == 0
+    check_accessibility(page)
+    summary = page.locator("summary", has_text="Noord (2 wijken)")
+    summary.focus()
+    page.keyboard.press("Enter")  # by keyboard: the <details> opens and htmx loads the gebied's wijken
+    page.get_by_role("rowheader", name="Noord A (wijk)").first.wait_for()
+    assert page.locator("details[open] figure.chart[role=img]").count() == 3  # each chart beside its table
+    assert page.get_by_role("heading", level=3, name="Kennis – Noord").is_visible()
+    check_accessibility(page)

@@ -13,7 +13,7 @@ from api.content import get_instrument, get_thresholds
 from api.errors import api_errors
 from api.inputs import PathId, QueryId
 from api.monitor_headline import headline_context, trend_context
-from api.monitor_views import overview_context, wijk_context
+from api.monitor_views import gebied_context, overview_context, wijk_context
 from api.templating import render
 from monitor.questionnaire.instrument import Instrument
 from monitor.report import service
@@ -56,9 +56,52 @@ def monitor_overview_page(
     return render(
         request,
         "monitor_overview.html",
-        overview_context(report, instrument)
-        | {"filters": filters, "groep": groep, "van": van, "naar": naar, "vanaf": vanaf, "tot": tot, "versie": versie},
+        overview_context(report, instrument, foldable=True)
+        | {
+            "filters": filters,
+            "groep": groep,
+            "van": van,
+            "naar": naar,
+            "vanaf": vanaf,
+            "tot": tot,
+            "versie": versie,
+            "query": request.url.query,
+        },
     )
+
+
+@router.get("/monitor/gebied/{gebied_id}/wijken", include_in_schema=False)
+def monitor_gebied_wijken_page(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    instrument: InstrumentDep,
+    thresholds: ThresholdsDep,
+    gebied_id: PathId,
+    van: MomentQ = "T0",
+    naar: MomentQ = "T1",
+    groep: QueryId = None,
+    vanaf: Annotated[date | None, Query()] = None,
+    tot: Annotated[date | None, Query()] = None,
+    versie: QueryId = None,
+):
+    """The wijk rows of one gebied, folded away on the overview of a large organisation: the same (cached) report
+    and filters as /monitor, so the same figures. htmx gets the fragment, a browser without JavaScript a page."""
+    report = service.organisation_report(
+        session,
+        user=user,
+        instrument=instrument,
+        thresholds=thresholds,
+        moment_from=van,
+        moment_to=naar,
+        cohort_id=groep,
+        started_from=vanaf,
+        started_to=tot,
+        version_id=versie,
+        n_modules=len(request.app.state.modules),
+    )
+    context = gebied_context(report, instrument, gebied_id) | {"query": request.url.query, "hl": 3}
+    return render(request, "monitor_gebied.html", context, fragment="_monitor_gebied_wijken.html")
 
 
 @router.get("/monitor/kort", include_in_schema=False)
