@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     # Client addresses come from the connection. Behind a reverse proxy, list the proxy's addresses here
     # (comma-separated, or *) and `ract serve` takes the client address from its X-Forwarded-For header.
     forwarded_allow_ips: str | None = None
-    # Small-cell protection of the monitor (DOMAIN.md §3.7).
+    # Small-cell protection of the monitor (docs/domain.md §5.6).
     min_group_n: int = Field(default=5, ge=2)
     min_paired_n: int = Field(default=10, ge=2)
     # Which figures survive when small cells are merged across every view (docs/disclosure.md): a wijk's figures

@@ -8,7 +8,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-# The purposes of DOMAIN.md §4, plus running the platform itself.
+# The purposes of docs/domain.md §6.1, plus running the platform itself.
 LEARNING = "Persoonlijke leerfeedback"
 MONITOR = "Geaggregeerde monitoring per wijk"
 RESEARCH = "Evaluatieonderzoek (alleen met toestemming van de deelnemer)"

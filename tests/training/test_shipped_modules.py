@@ -13,7 +13,7 @@ from training.content import load_modules
 REPO = Path(__file__).resolve().parents[2]
 MODULES = load_modules(REPO / "content" / "modules", root=REPO)
 
-# DOMAIN.md §6: one word from each module's topic that its title must carry.
+# docs/domain.md §2.2: one word from each module's topic that its title must carry.
 TOPICS = [
     "herstel",
     "regie-ondersteuner",
@@ -34,7 +34,7 @@ def reading_words(module) -> int:
     return len(WORD.findall(text))
 
 
-def test_there_are_eight_modules_on_the_topics_of_domain_section_6_in_order() -> None:
+def test_there_are_eight_modules_on_the_topics_of_domain_section_2_2_in_order() -> None:
     assert [m.order for m in MODULES] == list(range(1, 9))
     for module, topic in zip(MODULES, TOPICS, strict=True):
         assert topic in module.title.lower() or topic in module.id, (module.id, topic)

@@ -1,6 +1,6 @@
 """The research export: answers per person under a fresh pseudonym, in long and wide form, a codebook and SPSS.
 
-Privacy (DOMAIN.md §4): every export makes a new random secret and pseudonymises each enrolment with
+Privacy (docs/domain.md §6.3): every export makes a new random secret and pseudonymises each enrolment with
 HMAC-SHA256(secret, enrolment id), truncated to 12 hex characters; the secret lives only in memory for the export.
 Rows are ordered by pseudonym, so not even the row order links two exports. No names, e-mails, user or enrolment
 ids, background answers or open answers: the open_answer table is never read. A wijk with too few people in the
@@ -105,7 +105,8 @@ class ResearchPlan:
 
 
 def require_research_access(user: User) -> None:
-    """Person-level files (even pseudonymised) are for beheer only: managers never see individual scores (§4)."""
+    """Person-level files (even pseudonymised) are for beheer only: managers never see individual scores
+    (docs/domain.md §6.2)."""
     if user.role != Role.admin:
         raise PermissionDenied("Onderzoeksbestanden met gegevens per persoon zijn alleen voor beheer.")
 

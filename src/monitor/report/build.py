@@ -121,7 +121,8 @@ class ScaleQuality:
 
 @dataclass
 class ThenTest:
-    """Response shift (§3.6): the retrospective "vóór de training" rating at T1 against the conventional T0."""
+    """Response shift (docs/domain.md §3.2): the retrospective "vóór de training" rating at T1 against the conventional
+    T0."""
 
     group_key: str
     group: str
@@ -503,7 +504,7 @@ def build_report(
                 n_paired, sd_from, sd_to, mean_change, ci_low, ci_high, d_z, g_av, improved, unchanged, deteriorated = (
                     column[g] for column in paired
                 )
-                if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (§3.4)
+                if node.level in TOP_LEVELS:  # per gebied/wijk/cohort too small for tests (docs/domain.md §5.3)
                     row.p_t, row.p_wilcoxon = st.paired_tests(before_all[node.idx], after_all[node.idx])
                 row.n_paired, row.mean_change = n_paired, mean_change
                 row.sd_from_paired, row.sd_to_paired = sd_from, sd_to
@@ -517,7 +518,7 @@ def build_report(
             _withhold(row, plan_from[node.key], FROM_FIELDS, "from")
             _withhold(row, plan_to[node.key], TO_FIELDS, "to")
             _withhold(row, plan_pair[node.key], PAIRED_FIELDS, "paired")
-            if node.level not in TOP_LEVELS:  # per wijk/gebied/cohort the groups are too small for tests (§3.4)
+            if node.level not in TOP_LEVELS:  # per wijk/gebied/cohort too small for tests (docs/domain.md §5.3)
                 for name in TESTS:
                     setattr(row, name, None)
                     if name not in row.suppressed:

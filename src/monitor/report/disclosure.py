@@ -8,7 +8,7 @@ recovered by subtraction unless the plan prevents it. ``plan_suppression`` decid
 the API and exports all apply that same plan (``redact``).
 
 Minimum, maximum, individual answers and open answers are never exposed per group at all; they are outside this
-module's model on purpose (DOMAIN.md §3.7 rule 4). docs/statistics.md explains every rule.
+module's model on purpose (docs/domain.md §5.6 rule 4). docs/statistics.md explains every rule.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from monitor.questionnaire.instrument import Instrument
 from monitor.questionnaire.stored_scores import decode_items, decode_scores, scores_from_answers
 from monitor.report import statistics as st
 
-REFERENCE_SAMPLE_N = 30  # α is unstable below ~30 (DOMAIN.md §3.3)
+REFERENCE_SAMPLE_N = 30  # α is unstable below ~30 (docs/domain.md §5.4)
 
 
 @dataclass(frozen=True, slots=True)

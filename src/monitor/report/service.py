@@ -59,7 +59,7 @@ _quality_lock = threading.Lock()
 
 def pooled_quality(session: Session, org_data: Dataset) -> list[ScaleQuality]:
     """Cronbach's α and item–rest correlations per scale and moment, pooled over the organisation (never per wijk,
-    §3.3): the reliability for the RCI and the quality table.
+    docs/domain.md §5.4): the reliability for the RCI and the quality table.
 
     It depends on which submitted responses there are and on their answers, which change only by an admin's
     correction (``monitor.questionnaire.paper``). It is cached per process under a digest of their ids, the

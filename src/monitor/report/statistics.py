@@ -111,7 +111,7 @@ def paired_change(
     With ``reliability`` (r_xx, e.g. the pooled T0 α) the Jacobson–Truax RCI is added; ``sd_reference`` is the
     SD_T0 in SE = SD_T0·√(1 − r_xx) and defaults to ``sd_from`` (the monitor passes the pooled organisation T0 SD).
     ``tests=False`` leaves out what only the significance tests need (``p_t``, ``p_wilcoxon`` and the Wilcoxon
-    rank-biserial ``r_rb`` are None): the monitor shows tests at organisation level only (DOMAIN.md §3.4).
+    rank-biserial ``r_rb`` are None): the monitor shows tests at organisation level only (docs/domain.md §5.3).
     Float numpy arrays (NaN = missing) are taken as they are; anything else is converted value by value.
     """
     x0, x1 = _pairs(before, after)
