@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,12 +17,15 @@ from typing import Any
 # OWASP "CSV Injection": a cell that starts with one of these may be run as a formula by Excel, LibreOffice or
 # Google Sheets (tab and carriage return because some importers strip them and then see the next character).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number written as text (a Dutch CSV's "-0,39"): nothing to run, and a quote would turn it into text.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
 def spreadsheet_safe(value: Any) -> Any:
     """``value`` as a spreadsheet may show it without running it: text that starts like a formula gets a leading
-    single quote, as OWASP advises. Numbers, booleans, dates and None pass unchanged, so -0.5 stays a number."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    single quote, as OWASP advises. Numbers, booleans, dates and None pass unchanged, so -0.5 stays a number, and
+    so does a number written as text ("-0,39" in a Dutch CSV): only digits with one decimal sign, nothing to run."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -97,8 +97,10 @@ def test_spreadsheet_safe_quotes_text_that_starts_like_a_formula_and_leaves_numb
     for text in ("=1+1", "+cmd", "-2+3", "@SUM(1)", "\tx", "\rx", COHORT):
         assert spreadsheet_safe(text) == "'" + text
         assert spreadsheet_safe(spreadsheet_safe(text)) == "'" + text  # idempotent
-    for value in (-0.5, -3, 0, 2.5, True, None, "Noord", "", "'=already"):
-        assert spreadsheet_safe(value) == value
+    for value in (-0.5, -3, 0, 2.5, True, None, "Noord", "", "'=already", "-0,39", "-12", "+3.5"):
+        assert spreadsheet_safe(value) == value  # a number written as text (Dutch CSV) stays a number
+    for text in ("-0,39+cmd|' /C calc'!A0", "-1,5,3", "-3e2", "- 2"):
+        assert spreadsheet_safe(text) == "'" + text
 
 
 def test_writers_keep_negative_numbers_numeric_and_make_text_inert(tmp_path):

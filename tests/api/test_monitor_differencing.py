@@ -14,9 +14,10 @@ from sqlmodel import select
 
 from monitor.questionnaire.instrument import load_instruments
 from monitor.report.dataset import Scope, load_dataset
+from monitor.report.disclosure import Thresholds
 from monitor.report.service import PAIRS
 from tests.conftest import CONTENT_DIR
-from tests.monitor.attacker import Attack, ViewFilter
+from tests.monitor.attacker import Attack, ViewFilter, published_reference
 from training.models import Cohort, User
 
 
@@ -45,7 +46,7 @@ def test_no_combination_of_api_answers_gives_away_a_small_group(login_as, demo):
         instrument=inst,
         learning=False,
     )
-    attacker = Attack(ref, 5, 10)
+    attacker = Attack(published_reference(ref, Thresholds()), 5, 10)
     cohorts = demo.exec(select(Cohort.id).where(Cohort.organisation_id == manager.organisation_id)).all()
     assert len(cohorts) >= 2
     for a, b in PAIRS:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
+from monitor.report import patterns
 from monitor.report.dataset import Dataset
+from monitor.report.disclosure import Thresholds
 
 
 @dataclass(frozen=True)
@@ -179,3 +182,10 @@ def _row_space(matrix: np.ndarray) -> np.ndarray:
         return np.zeros((0, matrix.shape[1] if matrix.ndim == 2 else 0))
     _, sv, vt = np.linalg.svd(matrix, full_matrices=False)
     return vt[: int(np.count_nonzero(sv > 1e-8 * max(1.0, sv[0])))]
+
+
+def published_reference(ref: Dataset, thresholds: Thresholds, today: date | None = None) -> Dataset:
+    """The data the monitor's figures are computed from: ``ref`` without the scores that
+    ``monitor.report.patterns`` leaves out of every figure (they enter no equation, so they cannot be pinned down;
+    the attacker's equations must say exactly who is in each published figure)."""
+    return patterns.protect(ref, ref, thresholds, today or date.today())[1]

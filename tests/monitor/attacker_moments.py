@@ -53,6 +53,12 @@ class Attack(ReportReader):
     ref: Dataset  # the whole organisation: the ground truth the attacker's equations are about
     min_n: int
     min_paired: int
+    # Who answered when is known to the group's trainer (per person) and published per group in the response flow;
+    # the monitor protects scores, not response patterns (docs/disclosure.md). False: counts are targets too.
+    counts_known: bool = True
+    # strict: every withheld figure and every change of fewer than ``min_paired`` pairs is a target; otherwise only
+    # figures about fewer than ``min_n`` people (docs/disclosure.md: the pairs' threshold is about precision).
+    strict: bool = False
     counts: dict[str, set[bytes]] = field(default_factory=lambda: defaultdict(set))
     sums: dict[str, set[bytes]] = field(default_factory=lambda: defaultdict(set))
     withheld: dict[str, list[tuple[str, np.ndarray, list[np.ndarray]]]] = field(
@@ -139,8 +145,8 @@ class Attack(ReportReader):
         name, count, sums, n = self._seen[(spec, key, flt)]
         limit = self.min_paired if spec[0] in ("pair", "then") else self.min_n
         if value is None:
-            if n > 0:
-                self.withheld[name].append((f"{label} {key} {flt}", count, sums))
+            if n > 0 and (self.strict or n < self.min_n):
+                self.withheld[name].append((f"{label} {key} {flt} (n={n})", count, sums))
             return
         assert value == n, f"{label} {key} {flt}: published n {value} but the group holds {n}"
         if n < limit:
@@ -157,9 +163,11 @@ class Attack(ReportReader):
             small = np.flatnonzero(f.n < self.min_n)
             count_basis = _basis(self.counts.get(name, ()), len(f.n))
             sum_basis = _basis(self.sums.get(name, ()), len(f.n) * len(VARIABLES))
-            targets: list[tuple[str, np.ndarray, np.ndarray]] = [
-                (f"{name}: count of unit {u} (n={f.n[u]})", np.eye(len(f.n))[u], count_basis) for u in small
-            ]
+            targets: list[tuple[str, np.ndarray, np.ndarray]] = (
+                []
+                if self.counts_known
+                else [(f"{name}: count of unit {u} (n={f.n[u]})", np.eye(len(f.n))[u], count_basis) for u in small]
+            )
             for u in small:
                 for k, variable in enumerate(VARIABLES):
                     if name != "flow" and f.finite[variable][u]:
@@ -167,7 +175,7 @@ class Attack(ReportReader):
                         vec[u * len(VARIABLES) + k] = 1
                         targets.append((f"{name}: sum of {variable} of unit {u} (n={f.n[u]})", vec, sum_basis))
             # A change over fewer pairs than the pairs' threshold is a figure about too few pairs as well.
-            paired_limit = max(self.min_n, self.min_paired)
+            paired_limit = max(self.min_n, self.min_paired) if self.strict else self.min_n
             for u in np.flatnonzero(f.n < paired_limit) if name != "flow" else ():
                 for first, second in (("T0", "T1"), ("T0", "T2"), ("T1", "T2"), ("T0", "then")):
                     if f.finite[first][u] and f.finite[second][u]:
@@ -176,7 +184,8 @@ class Attack(ReportReader):
                         vec[u * len(VARIABLES) + VARIABLES.index(first)] = -1
                         targets.append((f"{name}: change {first}→{second} of unit {u} (n={f.n[u]})", vec, sum_basis))
             for label, count, sums in self.withheld.get(name, []):
-                targets.append((f"{name}: withheld n of {label}", count.astype(float), count_basis))
+                if not self.counts_known:
+                    targets.append((f"{name}: withheld n of {label}", count.astype(float), count_basis))
                 targets += [(f"{name}: withheld sum of {label}", vec.astype(float), sum_basis) for vec in sums]
             for label, vec, basis in targets:
                 if basis.shape[0] and np.linalg.norm(vec - basis.T @ (basis @ vec)) < 1e-6:

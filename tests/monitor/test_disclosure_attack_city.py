@@ -18,7 +18,8 @@ from monitor.models import InstrumentVersion
 from monitor.report.dataset import Scope, load_dataset
 from monitor.report.disclosure import Thresholds
 from monitor.report.service import PAIRS, cohort_report, organisation_report
-from tests.monitor.attacker import Attack, ViewFilter
+from tests.monitor import attacker_moments
+from tests.monitor.attacker import Attack, ViewFilter, published_reference
 from tests.monitor.builders import instrument
 from training.content import load_modules
 from training.models import Cohort, Organisation, Role, User
@@ -38,7 +39,9 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
         ref = load_dataset(
             db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
         )
-        attacker = Attack(ref, thresholds.min_n, thresholds.min_paired)
+        published = published_reference(ref, thresholds)
+        attacker = Attack(published, thresholds.min_n, thresholds.min_paired)
+        moments = attacker_moments.Attack(published, thresholds.min_n, thresholds.min_paired)
         cohorts = sorted(
             db.exec(select(Cohort).where(Cohort.organisation_id == org.id)).all(), key=lambda c: (c.start_date, c.id)
         )
@@ -61,6 +64,7 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
                     db, user=manager, instrument=inst, thresholds=thresholds, moment_from=a, moment_to=b, **kwargs
                 )
                 attacker.add_report(report, flt)
+                moments.add_report(report, flt)
             for cohort in cohorts:
                 report = cohort_report(
                     db,
@@ -72,7 +76,9 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
                     moment_to=b,
                 )
                 attacker.add_report(report, ViewFilter(frozenset({cohort.id})))
+                moments.add_report(report, ViewFilter(frozenset({cohort.id})))
         assert attacker.published, "the manager saw nothing at all"
         small = attacker.cells(("score", "T0", "KEN"))[1]
         assert ((small > 0) & (small < thresholds.min_n)).any(), "no small cell: the attack would prove nothing"
         assert attacker.findings() == [], org.name
+        assert moments.findings() == [], org.name  # figures about different moments combined (docs/disclosure.md)

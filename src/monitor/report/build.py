@@ -7,14 +7,14 @@ applied once, identically everywhere (``monitor.report.disclosure``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, cast
 
 import numpy as np
 
-from monitor.report import grouped, lattice
+from monitor.report import grouped, lattice, patterns
 from monitor.report import statistics as st
 from monitor.report.dataset import NO_GEBIED, Columns, Dataset
 from monitor.report.disclosure import Decision, Measure, Reason, Thresholds, round_pct
@@ -185,6 +185,9 @@ class Report:
     then_test: list[ThenTest] = field(default_factory=list)
     attrition: list[AttritionRow] = field(default_factory=list)
     learning: list[LearningRow] = field(default_factory=list)
+    # per scale: the people of this view whose scores on it are in no figure, because figures about different
+    # moments would give them away (monitor.report.patterns); a count, never who
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def rows_for(self, scale: str) -> list[GroupFigures]:
         return [r for r in self.rows if r.scale == scale]
@@ -324,43 +327,10 @@ class _Lattice:
         self.at = np.searchsorted(rc.enrolment_id, view.enrolment_id)
         if len(view) and (self.at.max() >= len(rc) or np.any(rc.enrolment_id[self.at] != view.enrolment_id)):
             raise ValueError("the view holds people outside its reference data set")
-        if ref.organisation is not None:
-            organisation = np.full(len(rc), ref.organisation.id or 0, np.int64)
-        else:  # every organisation: each person's through their cohort (a look-up per cohort, not per person)
-            cohort_ids, at = np.unique(rc.cohort_id, return_inverse=True)
-            organisation = np.array([ref.cohorts[x].organisation_id for x in cohort_ids.tolist()], np.int64)[
-                at.reshape(-1)
-            ]
-        self.base = (organisation, rc.gebied_id, rc.wijk_id, rc.cohort_id)
+        self.base = patterns.base_columns(ref)
 
     def _measure(self, spec: Spec) -> tuple[np.ndarray, list[np.ndarray]]:
-        c = self.ref
-        kind = spec[0]
-        if kind == "score":
-            return np.isfinite(c.scores[(spec[1], spec[2])]), [c.version[spec[1]]]
-        if kind == "pair":
-            _, a, b, s = spec
-            return np.isfinite(c.scores[(a, s)]) & np.isfinite(c.scores[(b, s)]), [c.version[a], c.version[b]]
-        if kind == "then":
-            return (
-                np.isfinite(c.scores[("T0", spec[1])]) & np.isfinite(c.then[spec[1]]),
-                [c.version["T0"], c.version["T1"]],
-            )
-        if kind == "submitted":
-            return c.submitted[spec[1]], [c.version[spec[1]]]
-        if kind == "both":
-            return c.submitted[spec[1]] & c.submitted[spec[2]], [c.version[spec[1]], c.version[spec[2]]]
-        if kind == "invited":
-            return np.ones(len(c), bool), []
-        if kind in ("completer", "dropout"):
-            _, a, b, s = spec
-            later = c.submitted[b] if kind == "completer" else ~c.submitted[b] & self.ref_data.is_due(b, self.today)
-            return np.isfinite(c.scores[(a, s)]) & later, [c.version[a]]
-        if kind == "due":
-            return self.ref_data.is_due(spec[1], self.today), []
-        if kind == "responded_due":
-            return c.submitted[spec[1]] & self.ref_data.is_due(spec[1], self.today), [c.version[spec[1]]]
-        raise ValueError(f"unknown measure {spec!r}")
+        return patterns.measure_people(self.ref_data, spec, self.today)
 
     def plan(
         self, tree: _Tree, nodes: Sequence[_Node], mask: np.ndarray, spec: Spec, measure: Measure
@@ -441,9 +411,16 @@ def build_report(
     ``references``: the RCI reference (α and SD_T0) per scale of the instrument version (``monitor.report.references``),
     the same for every view; without it (hand-made data sets) the pooled T0 α of ``quality`` and the scope's T0 SD.
     """
-    tree = _tree(data, root)
     today = today or date.today()
-    lat = _Lattice(data, ref if ref is not None else data, thresholds, today)
+    # scores that figures about different moments would give away are left out of every view, and attrition
+    # figures that would give one away are withheld (monitor.report.patterns)
+    reference = ref if ref is not None else data
+    hidden_attrition = patterns.protection(reference, thresholds, today).attrition_withheld
+    original = data
+    data, ref = patterns.protect(data, reference, thresholds, today)
+    left_out = patterns.count_left_out(original, data)
+    tree = _tree(data, root)
+    lat = _Lattice(data, ref, thresholds, today)
     nodes = tree.nodes
     wanted = nodes if only is None else [n for n in nodes if n.key in only]
     c = data.columns
@@ -547,14 +524,18 @@ def build_report(
         data.instrument.analysis.primary_test,
         dict(references or {}),
     )
+    report.left_out = left_out
     report.then_test = _then_test(lat, tree, wanted, dict(zip(then_scales, changes[len(scales) :], strict=True)), c)
     if tree.root.level in TOP_LEVELS and only is None:
         # Attrition compares T0-only people with completers: on one instrument version the two would be defined
-        # by the version filter, not by who dropped out, so it is shown without that filter only.
+        # by the version filter, not by who dropped out; and for a run of cohorts it would add a figure per run
+        # that the protection across moments (monitor.report.patterns) must weigh. Shown without filters only.
         compared = [s for s in scales if data.instrument.compared(s, moment_from, moment_to)]
-        if not lat.versioned:
+        if not lat.filtered:
             due = data.is_due(moment_to, today)
-            report.attrition = _attrition(lat, tree, c, compared, moment_from, moment_to, thresholds, due)
+            report.attrition = _attrition(
+                lat, tree, c, compared, moment_from, moment_to, thresholds, due, hidden_attrition
+            )
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
@@ -588,9 +569,11 @@ def _attrition(
     moment_to: str,
     thresholds: Thresholds,
     due: np.ndarray,
+    hidden: Collection[tuple[str, str, str]] = (),
 ) -> list[AttritionRow]:
     """Completers against drop-outs; a drop-out is someone whose window for the later moment has closed without a
-    response. Those whose window is still open are not yet due and belong to neither group."""
+    response. Those whose window is still open are not yet due and belong to neither group. ``hidden``: (scale,
+    earlier, later) whose figures would, with the other moments', give away a small group's scores."""
     out = []
     later = c.submitted[moment_to]
     for scale in scales:
@@ -603,6 +586,8 @@ def _attrition(
         ].shown
         show_d = lat.plan(tree, [tree.root], is_d, ("dropout", moment_from, moment_to, scale), "n")[tree.root.key].shown
         show_c, show_d = show_c and completers.size >= thresholds.min_n, show_d and dropouts.size >= thresholds.min_n
+        if (scale, moment_from, moment_to) in hidden:
+            show_c = show_d = False
         a = st.attrition(completers, dropouts) if show_c and show_d else None
         out.append(
             AttritionRow(
