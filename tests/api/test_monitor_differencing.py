@@ -8,11 +8,13 @@ cohort filter, and every cohort's own API) and checks that nothing small or with
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 from sqlmodel import select
 
 from monitor.questionnaire.instrument import load_instruments
+from monitor.report import patterns
 from monitor.report.dataset import Scope, load_dataset
 from monitor.report.disclosure import Thresholds
 from monitor.report.service import PAIRS
@@ -62,3 +64,29 @@ def test_no_combination_of_api_answers_gives_away_a_small_group(login_as, demo):
                 attacker.add_report(_as_report(answer.json()), ViewFilter(frozenset({cohort})))
     assert attacker.published
     assert attacker.findings() == []
+
+
+def test_the_page_and_the_api_say_how_many_scores_are_left_out_across_moments(login_as, demo):
+    """The demo organisation has people whose scores figures about different moments would give away: the API
+    counts them per scale, as the protection decided, and the page says so in words."""
+    client = login_as("manager")
+    manager = demo.exec(select(User).where(User.email == "manager@demo.local")).one()
+    inst = load_instruments(CONTENT_DIR / "questionnaires")[0]
+    ref = load_dataset(
+        demo, scope=Scope(organisation_id=manager.organisation_id, instrument_id=inst.id), instrument=inst
+    )
+    left = patterns.left_out(ref, Thresholds(), date.today())
+    expected = {}
+    for scale in ref.scales:
+        people = {int(i) for (v, s), idx in left.items() if s == scale for i in idx}
+        if people:
+            expected[scale] = len(people)
+    assert expected, "the demo data should show the rule at work"
+    answer = client.get("/api/v1/monitor", params={"moment_from": "T0", "moment_to": "T1"}).json()
+    assert answer["left_out"] == expected
+    page = client.get("/monitor", params={"van": "T0", "naar": "T1"})
+    text = " ".join(page.text.split())
+    titles = {s.id: s.title for s in inst.scales}
+    first = next(iter(expected))
+    assert "Daarom niet meegeteld in deze weergave:" in text
+    assert f"{titles[first]} {expected[first]} deelnemer" in text

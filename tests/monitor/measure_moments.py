@@ -1,5 +1,6 @@
 """A measurement, not a test (not collected; run it by path): how many organisation, gebied and wijk figures the
-overview publishes on the city data (every pair of moments, unfiltered, both priorities), and how many findings
+overview publishes on the city data (every pair of moments, unfiltered, both priorities), how many scores the
+protection across moments leaves out (person × scale) and how long planning it takes, and how many findings
 ``tests.monitor.attacker_moments`` makes on the unfiltered overviews. Writes JSON to ``$MEASURE_OUT``.
 
     MEASURE_OUT=/tmp/m.json .venv/bin/pytest -q -p no:cacheprovider tests/monitor/measure_moments.py
@@ -9,17 +10,20 @@ Used for docs/disclosure.md ("What the rule does not cover") to compare rules fo
 
 import json
 import os
+import time
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import select
 
 from demo.city_data import generate_city
+from monitor.report import patterns
 from monitor.report.build import build_report
 from monitor.report.dataset import Scope, load_dataset
 from monitor.report.disclosure import Thresholds
 from monitor.report.service import PAIRS, organisation_report
 from tests.monitor import attacker_moments
-from tests.monitor.attacker import ViewFilter
+from tests.monitor.attacker import ViewFilter, published_reference
 from tests.monitor.builders import instrument
 from training.content import load_modules
 from training.models import Organisation, Role, User
@@ -61,7 +65,16 @@ def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
             ref = load_dataset(
                 db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
             )
-        att = attacker_moments.Attack(ref, thresholds.min_n, thresholds.min_paired)
+        patterns._memo.clear()
+        started = time.perf_counter()
+        left = patterns.protection(ref, thresholds, date.today())
+        tally["left_out_person_scale"] = (
+            len({(i, s) for (v, s), idx in left.left_out.items() for i in idx.tolist()}),
+            len(ref) * len(ref.scales),
+        )
+        tally["attrition_withheld"] = (len(left.attrition_withheld), 0)
+        tally["plan_ms"] = (round(1000 * (time.perf_counter() - started)), 0)
+        att = attacker_moments.Attack(published_reference(ref, thresholds), thresholds.min_n, thresholds.min_paired)
         for a, b in PAIRS:
             att.add_report(
                 build_report(

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import CurrentUser, SessionDep
 from api.content import get_instrument, get_thresholds
@@ -298,6 +298,11 @@ class MonitorResponse(BaseModel):
     rows: list[MonitorRow]
     flows: list[FlowRow]
     quality: list[QualityRow]
+    left_out: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per scale: how many people of this view have scores in no figure, because figures about "
+        "different moments combined would give them away (docs/disclosure.md). A count, never who.",
+    )
 
 
 def _response(report, instrument: Instrument) -> MonitorResponse:
@@ -323,6 +328,7 @@ def _response(report, instrument: Instrument) -> MonitorResponse:
             )
             for q in report.quality
         ],
+        left_out=dict(report.left_out),
     )
 
 
