@@ -135,8 +135,8 @@ def attack_moments(ref: Dataset, thresholds: Thresholds) -> attacker_moments.Att
     return attacker
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(
+# Randomised organisations for both attackers: the same strategy, so both are held to the same data.
+_strategy = given(
     seed=hst.integers(0, 10_000),
     n_wijken=hst.integers(2, 6),
     n_cohorts=hst.integers(1, 4),
@@ -151,6 +151,14 @@ def attack_moments(ref: Dataset, thresholds: Thresholds) -> attacker_moments.Att
         ]
     ),
 )
+_budget = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+
+
+def random_organisations(test):
+    return _budget(_strategy(test))
+
+
+@random_organisations
 def test_no_view_combination_pins_down_a_small_or_withheld_group(
     seed, n_wijken, n_cohorts, n_people, two_versions, thresholds
 ):
@@ -220,22 +228,7 @@ def test_an_organisation_below_the_threshold_has_only_unsafe_atoms():
     assert atoms.n.tolist() == [3] and atoms.safe.tolist() == [False]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(
-    seed=hst.integers(0, 10_000),
-    n_wijken=hst.integers(2, 6),
-    n_cohorts=hst.integers(1, 4),
-    n_people=hst.integers(5, 90),
-    two_versions=hst.booleans(),
-    thresholds=hst.sampled_from(
-        [
-            Thresholds(),
-            Thresholds(priority="cohort"),
-            Thresholds(min_n=3, min_paired=4),
-            Thresholds(min_n=3, min_paired=4, priority="cohort"),
-        ]
-    ),
-)
+@random_organisations
 def test_figures_about_different_moments_cannot_be_combined_into_a_small_group(
     seed, n_wijken, n_cohorts, n_people, two_versions, thresholds
 ):
