@@ -46,6 +46,7 @@ class _Family:
     version: dict[str, np.ndarray]  # moment -> version per unit
     finite: dict[str, np.ndarray]  # variable -> unit has it (scale families)
     submitted: dict[str, np.ndarray]  # moment -> unit submitted
+    done: np.ndarray | None = None  # unit completed every module (scale families, when the reports show learning)
 
 
 @dataclass
@@ -65,6 +66,9 @@ class Attack(ReportReader):
         default_factory=lambda: defaultdict(list)
     )
     shown_too_small: list[str] = field(default_factory=list)
+    # Per person of ``ref``: completed every module (the learning × growth table's split; the group's trainer sees
+    # each trainee's progress). None: the reports show no learning × growth.
+    done: np.ndarray | None = None
     _families: dict[str, _Family] = field(default_factory=dict)
     _seen: dict[tuple, tuple] = field(default_factory=dict)
 
@@ -78,8 +82,9 @@ class Attack(ReportReader):
                 if name == "flow"
                 else [np.isfinite(c.scores[(m, name)]) for m in MOMENTS] + [np.isfinite(c.then[name])]
             )
+            split = [self.done] if self.done is not None and name != "flow" else []
             keys = np.column_stack(
-                [c.wijk_id, c.cohort_id, c.gebied_id, *[c.version[m] for m in MOMENTS], *submitted, *finite]
+                [c.wijk_id, c.cohort_id, c.gebied_id, *[c.version[m] for m in MOMENTS], *submitted, *finite, *split]
             ).astype(np.int64)
             units, unit_of, n = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
             self._families[name] = _Family(
@@ -91,8 +96,26 @@ class Attack(ReportReader):
                 {m: units[:, 3 + k] for k, m in enumerate(MOMENTS)},
                 {v: units[:, 9 + k].astype(bool) for k, v in enumerate(VARIABLES)} if finite else {},
                 {m: units[:, 6 + k].astype(bool) for k, m in enumerate(MOMENTS)},
+                units[:, 13].astype(bool) if split else None,
             )
         return self._families[name]
+
+    def add_report(self, report, flt: ViewFilter) -> None:
+        super().add_report(report, flt)
+        a, b = report.moment_from, report.moment_to
+        for row in report.learning:
+            if row.n_all_modules is None and row.n_fewer_modules is None:
+                continue
+            assert flt == ViewFilter(), "learning × growth is shown in the unfiltered overview only"
+            f = self.family(row.scale)
+            assert f.done is not None, "the reports show learning × growth: give the attacker who completed"
+            pairs = f.finite[a] & f.finite[b]
+            for half, n in ((pairs & f.done, row.n_all_modules), (pairs & ~f.done, row.n_fewer_modules)):
+                assert n == int(f.n[half].sum()), f"learning {row.scale} {a}→{b}: published n {n}"
+                vec = np.zeros((len(f.n), len(VARIABLES)), np.int8)
+                vec[half, VARIABLES.index(b)] = 1
+                vec[half, VARIABLES.index(a)] = -1
+                self.sums[row.scale].add(vec.reshape(-1).tobytes())
 
     def _functional(self, spec: tuple, key: str, flt: ViewFilter) -> tuple[str, np.ndarray, list[np.ndarray]]:
         """(family, count coefficients per unit, sum coefficients per unit × variable) of a published figure."""

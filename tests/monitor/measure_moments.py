@@ -32,7 +32,7 @@ MODULES = Path(__file__).resolve().parents[2] / "content" / "modules"
 OUT = os.environ.get("MEASURE_OUT", "/tmp/moments_measure.json")
 
 
-def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
+def count(db, inst, thresholds, n_modules: int) -> dict[str, dict[str, tuple[int, int]]]:
     """Per organisation: per level and part (shown, rows), and the attacker's findings (count, 0)."""
     out = {}
     for org in db.exec(select(Organisation)).all():
@@ -62,9 +62,7 @@ def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
                         rows_p = rows
                     s, t = tally.get(k, (0, 0))
                     tally[k] = (s + sum(getattr(x, column) is not None for x in rows_p), t + len(rows_p))
-            ref = load_dataset(
-                db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
-            )
+            ref = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
         patterns._memo.clear()
         started = time.perf_counter()
         left = patterns.protection(ref, thresholds, date.today())
@@ -74,6 +72,15 @@ def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
         )
         tally["attrition_withheld"] = (len(left.attrition_withheld), 0)
         tally["plan_ms"] = (round(1000 * (time.perf_counter() - started)), 0)
+        # learning × growth: the pairs (scale, moments) whose halves both reach min_paired, and those withheld
+        protected, _ = patterns.protect(ref, ref, thresholds, date.today())
+        done = patterns.completed_all_modules(protected.columns, n_modules)
+        pairs = {s: [p for p in PAIRS if inst.compared(s, *p)] for s in ref.scales}
+        patterns._learning_memo.clear()
+        started = time.perf_counter()
+        withheld = patterns.learning_withheld(protected, thresholds, date.today(), done, pairs, left.attrition_withheld)
+        tally["learning_check_ms"] = (round(1000 * (time.perf_counter() - started)), 0)
+        tally["learning_withheld"] = (len(withheld), sum(len(v) for v in pairs.values()))
         att = attacker_moments.Attack(published_reference(ref, thresholds), thresholds.min_n, thresholds.min_paired)
         for a, b in PAIRS:
             att.add_report(
@@ -89,7 +96,8 @@ def count(db, inst, thresholds) -> dict[str, dict[str, tuple[int, int]]]:
 
 def test_measure(db):
     inst = instrument()
-    generate_city(db, instrument=inst, modules=load_modules(MODULES), scale_down=int(os.environ.get("SCALE_DOWN", "4")))
+    modules = load_modules(MODULES)
+    generate_city(db, instrument=inst, modules=modules, scale_down=int(os.environ.get("SCALE_DOWN", "4")))
     db.commit()
-    res = {p: count(db, inst, Thresholds(priority=p)) for p in ("wijk", "cohort")}
+    res = {p: count(db, inst, Thresholds(priority=p), len(modules)) for p in ("wijk", "cohort")}
     Path(OUT).write_text(json.dumps(res, indent=1))

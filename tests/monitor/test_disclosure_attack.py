@@ -33,6 +33,14 @@ from training.models import Cohort, Gebied, Organisation, Wijk
 INST = instrument()
 SCALES = [s.id for s in INST.scales]
 MOMENTS = ("T0", "T1", "T2")
+N_MODULES = 4  # the programme; odd-numbered cohorts follow a module set of 3
+
+
+def completed_every_module(ref: Dataset) -> np.ndarray:
+    """The learning × growth table's split, computed here on its own (the attacker does not reuse the monitor)."""
+    c = ref.columns
+    required = np.where(c.modules_required > 0, c.modules_required, N_MODULES)
+    return np.asarray(c.modules_completed >= required)
 
 
 def make_reference(seed: int, n_wijken: int, n_cohorts: int, n_people: int, two_versions: bool) -> Dataset:
@@ -51,10 +59,14 @@ def make_reference(seed: int, n_wijken: int, n_cohorts: int, n_people: int, two_
     wijk_p = rng.dirichlet(np.ones(n_wijken) * 0.7)
     cohort_p = rng.dirichlet(np.ones(n_cohorts) * 1.5)
     people = []
+    learning = np.random.default_rng(seed + 1_000_003)  # its own stream: the scores stay as they were per seed
     for i in range(n_people):
         w = int(rng.choice(n_wijken, p=wijk_p)) + 1
         c = int(rng.choice(n_cohorts, p=cohort_p)) + 1
         p = Person(i + 1, i + 1, c, w, wijken[w].gebied_id)
+        p.modules_required = 3 if c % 2 else None
+        required = p.modules_required or N_MODULES
+        p.modules_completed = required if learning.random() < 0.5 else int(learning.integers(0, required))
         for m, share in zip(MOMENTS, (0.9, 0.7, 0.4), strict=True):
             if rng.random() < share:
                 p.submitted.add(m)
@@ -104,7 +116,14 @@ def reports(ref: Dataset, thresholds: Thresholds):
         data = ref if flt == ViewFilter() else view(ref, flt)
         for a, b in PAIRS:
             report = build_report(
-                data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={}, root="organisation", ref=ref
+                data,
+                moment_from=a,
+                moment_to=b,
+                thresholds=thresholds,
+                t0_matrices={},
+                root="organisation",
+                ref=ref,
+                n_modules=N_MODULES,
             )
             yield report, flt
     for cohort in ref.cohorts:  # the cohort pages (a trainer's, and every manager's of the organisation)
@@ -115,7 +134,14 @@ def reports(ref: Dataset, thresholds: Thresholds):
         for a, b in PAIRS:
             yield (
                 build_report(
-                    data, moment_from=a, moment_to=b, thresholds=thresholds, t0_matrices={}, root="cohort", ref=ref
+                    data,
+                    moment_from=a,
+                    moment_to=b,
+                    thresholds=thresholds,
+                    t0_matrices={},
+                    root="cohort",
+                    ref=ref,
+                    n_modules=N_MODULES,
                 ),
                 flt,
             )
@@ -129,7 +155,10 @@ def attack(ref: Dataset, thresholds: Thresholds) -> Attack:
 
 
 def attack_moments(ref: Dataset, thresholds: Thresholds) -> attacker_moments.Attack:
-    attacker = attacker_moments.Attack(published_reference(ref, thresholds), thresholds.min_n, thresholds.min_paired)
+    published = published_reference(ref, thresholds)
+    attacker = attacker_moments.Attack(
+        published, thresholds.min_n, thresholds.min_paired, done=completed_every_module(published)
+    )
     for report, flt in reports(ref, thresholds):
         attacker.add_report(report, flt)
     return attacker
@@ -282,3 +311,75 @@ def test_a_drop_outs_score_is_left_out_where_moments_would_give_it_away(monkeypa
     assert (w1.n_from, w1.n_to, w1.n_paired) == (12, 12, 12)
     flow = next(f for f in report.flows if f.group_key == "wijk:1")
     assert (flow.responded_from, flow.responded_to) == (13, 12)
+
+
+def _learning_split(done_in_w1: int) -> Dataset:
+    """12 pairs in each of W1, W2, W3; everyone in W2 and W3 completed every module, and ``done_in_w1`` of W1."""
+    org = Organisation(id=1, name="Org")
+    gebieden = {g: Gebied(id=g, organisation_id=1, name=f"G{g}") for g in (1, 2)}
+    wijken = {w: Wijk(id=w, organisation_id=1, gebied_id=1 if w == 1 else 2, name=f"W{w}") for w in (1, 2, 3)}
+    cohorts = {2: Cohort(id=2, organisation_id=1, name="C2", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))}
+    people = []
+    for w in (1, 2, 3):
+        for i in range(12):
+            p = Person(len(people) + 1, len(people) + 1, 2, w, wijken[w].gebied_id)
+            for m in ("T0", "T1"):
+                p.submitted.add(m)
+                p.version[m] = 1
+                p.scores[m] = {s: 1.0 + (len(people) * 7 + len(m) * 3) % 5 for s in SCALES}
+            p.modules_completed = N_MODULES if w != 1 or i < done_in_w1 else 1
+            people.append(p)
+    return Dataset.of_people(Scope(organisation_id=1), org, INST, {}, people, wijken, gebieden, cohorts)
+
+
+def _learning_row(ref: Dataset, scale: str = "KEN"):
+    report = build_report(
+        ref,
+        moment_from="T0",
+        moment_to="T1",
+        thresholds=Thresholds(),
+        t0_matrices={},
+        root="organisation",
+        ref=ref,
+        n_modules=N_MODULES,
+    )
+    return next(r for r in report.learning if r.scale == scale)
+
+
+def test_learning_and_growth_is_withheld_where_it_would_give_someone_away(monkeypatch):
+    """Those who completed every module are W2, W3 and one person of W1: their change minus W2's and W3's (both
+    shown) is that person's change, and W1's change minus the other half's is too. Without the check the
+    attacker pins it down; with it the table is withheld for that pair, and the attacker finds nothing."""
+    ref = _learning_split(done_in_w1=1)
+    thresholds = Thresholds()
+    done = completed_every_module(ref)
+    unprotected = attacker_moments.Attack(ref, 5, 10, done=done)
+    with monkeypatch.context() as m:
+        m.setattr(patterns, "learning_withheld", lambda *a, **k: frozenset())
+        for report, flt in reports(ref, thresholds):
+            unprotected.add_report(report, flt)
+        shown = _learning_row(ref)
+        assert (shown.n_all_modules, shown.n_fewer_modules) == (25, 11)
+    assert any("change T0→T1" in f and "(n=1)" in f for f in unprotected.findings()), unprotected.findings()
+
+    row = _learning_row(ref)
+    assert (row.n_all_modules, row.change_all_modules, row.n_fewer_modules, row.change_fewer_modules) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert attack_moments(ref, thresholds).findings() == []
+
+
+def test_learning_and_growth_is_shown_where_it_adds_nothing_small():
+    """W2 and W3 completed every module, W1 did not: each half is a union of shown wijken, so the table is shown."""
+    ref = _learning_split(done_in_w1=0)
+    row = _learning_row(ref)
+    assert (row.n_all_modules, row.n_fewer_modules) == (24, 12)
+    c = ref.columns
+    change = c.scores[("T1", "KEN")] - c.scores[("T0", "KEN")]
+    done = completed_every_module(ref)
+    assert row.change_all_modules == pytest.approx(change[done].mean(), abs=1e-12)
+    assert row.change_fewer_modules == pytest.approx(change[~done].mean(), abs=1e-12)
+    assert attack_moments(ref, Thresholds()).findings() == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlmodel import select
 
@@ -30,18 +31,20 @@ MODULES = Path(__file__).resolve().parents[2] / "content" / "modules"
 @pytest.mark.parametrize("priority", ["wijk", "cohort"])
 def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
     inst = instrument()
-    generate_city(db, instrument=inst, modules=load_modules(MODULES), scale_down=4)
+    modules = load_modules(MODULES)
+    generate_city(db, instrument=inst, modules=modules, scale_down=4)
     db.commit()
     thresholds = Thresholds(priority=priority)
     versions = [None, *db.exec(select(InstrumentVersion.id)).all()]
+    learning_shown = 0
     for org in db.exec(select(Organisation)).all():
         manager = db.exec(select(User).where(User.role == Role.manager.value, User.organisation_id == org.id)).first()
-        ref = load_dataset(
-            db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst, learning=False
-        )
+        ref = load_dataset(db, scope=Scope(organisation_id=org.id, instrument_id=inst.id), instrument=inst)
         published = published_reference(ref, thresholds)
         attacker = Attack(published, thresholds.min_n, thresholds.min_paired)
-        moments = attacker_moments.Attack(published, thresholds.min_n, thresholds.min_paired)
+        c = published.columns  # who completed every module: the learning × growth table's split
+        done = c.modules_completed >= np.where(c.modules_required > 0, c.modules_required, len(modules))
+        moments = attacker_moments.Attack(published, thresholds.min_n, thresholds.min_paired, done=done)
         cohorts = sorted(
             db.exec(select(Cohort).where(Cohort.organisation_id == org.id)).all(), key=lambda c: (c.start_date, c.id)
         )
@@ -61,8 +64,16 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
         for a, b in PAIRS:
             for kwargs, flt in filters:
                 report = organisation_report(
-                    db, user=manager, instrument=inst, thresholds=thresholds, moment_from=a, moment_to=b, **kwargs
+                    db,
+                    user=manager,
+                    instrument=inst,
+                    thresholds=thresholds,
+                    moment_from=a,
+                    moment_to=b,
+                    n_modules=len(modules),
+                    **kwargs,
                 )
+                learning_shown += sum(row.n_all_modules is not None for row in report.learning)
                 attacker.add_report(report, flt)
                 moments.add_report(report, flt)
             for cohort in cohorts:
@@ -82,3 +93,4 @@ def test_no_manager_can_pin_down_a_small_group_on_the_city_data(db, priority):
         assert ((small > 0) & (small < thresholds.min_n)).any(), "no small cell: the attack would prove nothing"
         assert attacker.findings() == [], org.name
         assert moments.findings() == [], org.name  # figures about different moments combined (docs/disclosure.md)
+    assert learning_shown, "no learning × growth shown: the attack would not weigh it"

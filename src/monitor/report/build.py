@@ -539,7 +539,11 @@ def build_report(
         # Learning × growth splits people by progress, which no atom follows: shown for the whole scope only,
         # so there is exactly one table of it to compare with.
         if not lat.filtered:
-            report.learning = _learning(c, compared, moment_from, moment_to, thresholds, n_modules)
+            done = patterns.completed_all_modules(c, n_modules)
+            pairs = {s: [p for p in patterns.PAIRS if data.instrument.compared(s, *p)] for s in compared}
+            # figures about different moments, learning × growth among them, must not give anyone away either
+            withheld = patterns.learning_withheld(data, thresholds, today, done, pairs, hidden_attrition)
+            report.learning = _learning(c, compared, moment_from, moment_to, thresholds, done, withheld)
     return report
 
 
@@ -605,20 +609,25 @@ def _attrition(
 
 
 def _learning(
-    c: Columns, scales: list[str], moment_from: str, moment_to: str, thresholds: Thresholds, n_modules: int
+    c: Columns,
+    scales: list[str],
+    moment_from: str,
+    moment_to: str,
+    thresholds: Thresholds,
+    full_mask: np.ndarray,
+    withheld: Collection[tuple[str, str, str]] = (),
 ) -> list[LearningRow]:
+    """Change by learning; ``full_mask``: completed every module; ``withheld``: (scale, earlier, later) whose
+    halves would, with the other figures, give away a small group's scores (``patterns.learning_withheld``)."""
     out = []
     limit = thresholds.min_paired
-    completed = c.modules_completed.astype(float)
-    required = np.where(c.modules_required > 0, c.modules_required, n_modules).astype(float)
     check = c.mean_check
-    full_mask = (completed >= required) & (required > 0)
     for scale in scales:
         diff = c.scores[(moment_to, scale)] - c.scores[(moment_from, scale)]
         paired = np.isfinite(diff)
         full, fewer = diff[paired & full_mask], diff[paired & ~full_mask]
         # Both halves must be large enough, or one of them could be derived from the total shown elsewhere.
-        show = full.size >= limit and fewer.size >= limit
+        show = full.size >= limit and fewer.size >= limit and (scale, moment_from, moment_to) not in withheld
         scored = paired & np.isfinite(check)
         r = None
         if np.count_nonzero(scored) >= limit:

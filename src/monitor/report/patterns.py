@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from monitor.questionnaire.instrument import MOMENTS
 from monitor.report import lattice
-from monitor.report.dataset import Dataset
+from monitor.report.dataset import Columns, Dataset
 from monitor.report.disclosure import Thresholds
 
 VARIABLES = ("T0", "T1", "T2", "then")
@@ -49,6 +49,7 @@ Spec = tuple[str, ...]
 Vector = tuple[np.ndarray, np.ndarray]  # (columns: unit × W + variable, coefficients)
 
 _memo: OrderedDict[tuple[object, ...], Protection] = OrderedDict()
+_learning_memo: OrderedDict[tuple[object, ...], frozenset[tuple[str, str, str]]] = OrderedDict()
 _memo_lock = threading.Lock()
 _MEMO_SIZE = 16
 
@@ -272,21 +273,45 @@ def _vector(units: np.ndarray, term: dict[str, int]) -> Vector:
     return cols, coef
 
 
-def _unit_keys(ref: Dataset, scale: str, today: date) -> np.ndarray:
-    """Per person the key of their unit: cell, versions, submitted and due moments, and the scores present."""
+def _unit_keys(ref: Dataset, scale: str, today: date, split: np.ndarray | None = None) -> np.ndarray:
+    """Per person the key of their unit: cell, versions, submitted and due moments, (``split``: whether they
+    completed every module) and the scores present (the last ``W`` columns)."""
     c = ref.columns
     finite = [np.isfinite(c.then[scale] if v == "then" else c.scores[(v, scale)]) for v in VARIABLES]
     due = [ref.is_due(m, today) for m in MOMENTS]
+    extra = [] if split is None else [split]
     return np.column_stack(
-        [*base_columns(ref), *[c.version[m] for m in MOMENTS], *[c.submitted[m] for m in MOMENTS], *due, *finite]
+        [
+            *base_columns(ref),
+            *[c.version[m] for m in MOMENTS],
+            *[c.submitted[m] for m in MOMENTS],
+            *due,
+            *extra,
+            *finite,
+        ]
     ).astype(np.int64)
 
 
+def completed_all_modules(columns: Columns, n_modules: int) -> np.ndarray:
+    """Per person: completed every module of their cohort's programme (all ``n_modules`` when it has no set).
+    The split of the learning × growth table."""
+    required = np.where(columns.modules_required > 0, columns.modules_required, n_modules)
+    return np.asarray((columns.modules_completed >= required) & (required > 0))
+
+
 def _determined(
-    ref: Dataset, scale: str, thresholds: Thresholds, today: date, attrition: Collection[tuple[str, str]] = ()
+    ref: Dataset,
+    scale: str,
+    thresholds: Thresholds,
+    today: date,
+    attrition: Collection[tuple[str, str]] = (),
+    split: np.ndarray | None = None,
+    learning: Collection[tuple[str, str]] = (),
 ) -> np.ndarray:
     """The positions in ``ref`` of the people whose scores on ``scale`` give a small target away, when the
-    attrition figures (completers and drop-outs) of the pairs of moments in ``attrition`` are published too.
+    attrition figures (completers and drop-outs) of the pairs of moments in ``attrition`` are published too, and
+    the learning × growth figures of the pairs in ``learning`` (the change over the pairs of those who completed
+    every module, ``split``, and over the others: the units are split by it).
 
     Targets: the sum of each unit of fewer than ``min_n`` people at each moment and its change between two moments,
     and the sums of every group of fewer than ``min_n`` people that a view may withhold — a wijk, gebied or the
@@ -295,7 +320,7 @@ def _determined(
     c = ref.columns
     if len(c) == 0:
         return np.zeros(0, np.int64)
-    keys = _unit_keys(ref, scale, today)
+    keys = _unit_keys(ref, scale, today, split)
     ukeys, first, unit_of, unit_n = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
     unit_of = unit_of.reshape(-1)
     n_units = len(unit_n)
@@ -377,6 +402,13 @@ def _determined(
                             seen.add(key)
                             # fewer people than any safe atom holds: never shown, always a target
                             targets += [(units, _vector(units, term)) for term in sums]
+    for a, b in learning:  # published for the whole organisation only: both halves
+        ka, kb = VARIABLES.index(a), VARIABLES.index(b)
+        pairs = unit_finite[:, ka] & unit_finite[:, kb]
+        done = ukeys[:, -W - 1].astype(bool)
+        for half in (pairs & done, pairs & ~done):
+            if half.any():
+                glob.append(_vector(np.flatnonzero(half), {b: 1, a: -1}))
     if n_rows == 0 and not glob:
         return np.zeros(0, np.int64)
     local = (
@@ -463,6 +495,68 @@ def protection(ref: Dataset, thresholds: Thresholds, today: date) -> Protection:
             while len(_memo) > _MEMO_SIZE:
                 _memo.popitem(last=False)
     ref.derived[key] = out
+    return out
+
+
+def learning_withheld(
+    data: Dataset,
+    thresholds: Thresholds,
+    today: date,
+    done: np.ndarray,
+    compared: Mapping[str, Collection[tuple[str, str]]],
+    attrition_withheld: Collection[tuple[str, str, str]] = (),
+) -> frozenset[tuple[str, str, str]]:
+    """The learning × growth figures (scale, earlier, later) to withhold from the organisation's overview.
+
+    ``data``: the organisation's data with the protection's scores left out (``protect``), ``done``: per person,
+    completed every module (``completed_all_modules``), ``compared``: per scale the pairs of moments the table may
+    show. The table gives the change over the pairs of those who completed every module and over the others; where
+    both halves reach ``min_paired`` it would be shown. Like attrition it is added pair by pair to everything else
+    a view publishes (the attrition that is shown included) and kept only where it gives no small target away."""
+    if data.organisation is None or not len(data.columns):
+        return frozenset()
+    c = data.columns
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(c.enrolment_id.tobytes())
+    candidates: dict[str, list[tuple[str, str]]] = {}
+    for scale in data.scales:
+        pairs = []
+        for a, b in PAIRS:
+            if (a, b) not in compared.get(scale, ()):
+                continue
+            paired = np.isfinite(c.scores[(a, scale)]) & np.isfinite(c.scores[(b, scale)])
+            if min(np.count_nonzero(paired & done), np.count_nonzero(paired & ~done)) >= thresholds.min_paired:
+                pairs.append((a, b))
+        if pairs:
+            candidates[scale] = pairs
+            digest.update(scale.encode())
+            digest.update(repr(pairs).encode())
+            digest.update(np.ascontiguousarray(_unit_keys(data, scale, today, done)).tobytes())
+    if not candidates:
+        return frozenset()
+    cohorts = tuple(sorted((k, v.start_date) for k, v in data.cohorts.items()))
+    memo_key = (digest.hexdigest(), thresholds, today, cohorts, frozenset(attrition_withheld))
+    with _memo_lock:
+        found = _learning_memo.get(memo_key)
+        if found is not None:
+            _learning_memo.move_to_end(memo_key)
+            return found
+    withheld: set[tuple[str, str, str]] = set()
+    for scale, pairs in candidates.items():
+        attrition = [pair for pair in PAIRS if (scale, *pair) not in attrition_withheld]
+        if not len(_determined(data, scale, thresholds, today, attrition, done, pairs)):
+            continue  # the usual case: every pair's table together gives nothing away (one plan, not one per pair)
+        shown: list[tuple[str, str]] = []
+        for pair in pairs:
+            if len(_determined(data, scale, thresholds, today, attrition, done, [*shown, pair])):
+                withheld.add((scale, *pair))
+            else:
+                shown.append(pair)
+    out = frozenset(withheld)
+    with _memo_lock:
+        _learning_memo[memo_key] = out
+        while len(_learning_memo) > _MEMO_SIZE:
+            _learning_memo.popitem(last=False)
     return out
 
 
