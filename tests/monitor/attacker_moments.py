@@ -1,9 +1,10 @@
 """A stronger attacker than ``tests.monitor.attacker``: it also combines figures about different moments.
 
-Known residual (docs/disclosure.md, "What the rule does not cover"): the monitor's atoms are planned per measure,
-so a group's mean at T0 over everyone, its mean at T1 and its mean change over the pairs can be combined into the
-T0 scores of those without T1. This attacker finds such combinations; ``test_disclosure_attack.py`` runs it as an
-expected failure until the monitor closes it.
+The monitor's atoms are planned per measure, so a group's mean at T0 over everyone, its mean at T1 and its mean
+change over the pairs could be combined into the T0 scores of those without T1; ``monitor.report.patterns`` leaves
+out what such combinations would give away (docs/disclosure.md, "Figures about different moments"). This attacker
+looks for them independently: ``test_disclosure_attack.py`` runs it on randomised organisations and shows that it
+finds the combinations when the protection is switched off.
 
 Every figure the monitor publishes about a group is a sum over the group's people: its n a count, n × mean a sum of
 their scores at one moment, n × mean change a sum of (later − earlier) over the pairs. The attacker knows, for each
@@ -15,11 +16,12 @@ in the sums (a change enters with +1 for the later moment and −1 for the earli
 *determined* when its vector lies in the row space of the published equations: the distance from the vector to
 that space (an orthonormal basis from the SVD of the equation matrix) is zero up to rounding (1e-6).
 
-Targets: every unit of fewer than ``min_n`` people (its count and each of its sums), the change between two
-moments of every unit of fewer than ``min_paired`` people, and every withheld figure.
-``Attack.add_report`` reads a report exactly as a page, the API or an export shows it (rows, flows, then-test,
-attrition); ``Attack.findings`` lists what could be pinned down. Empty units are left out: the attacker is assumed
-to know them.
+Targets: every unit of fewer than ``min_n`` people (each of its sums and its change between two moments; its
+count too with ``counts_known=False``) and every withheld figure about fewer than ``min_n`` people; ``strict=True``
+adds every withheld figure and the changes of units of fewer than ``min_paired``. ``Attack.add_report`` reads a
+report exactly as a page, the API or an export shows it (rows, flows, then-test, attrition, learning × growth: with
+``done`` given, the units are split by who completed every module and the table's two halves are equations too);
+``Attack.findings`` lists what could be pinned down. Empty units are left out: the attacker is assumed to know them.
 """
 
 from __future__ import annotations
