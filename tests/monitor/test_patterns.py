@@ -1,5 +1,5 @@
 """The protection across moments (``monitor.report.patterns``): its linear algebra against a brute-force rank test,
-its memo, and that a score it leaves out moves no published figure."""
+its memos, and that a score it leaves out moves no published figure."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from monitor.report.build import build_report
 from monitor.report.dataset import Dataset
 from monitor.report.disclosure import Thresholds
 from monitor.report.service import PAIRS
-from tests.monitor.test_disclosure_attack import _one_drop_out, make_reference
+from tests.monitor.test_disclosure_attack import N_MODULES, _learning_split, _one_drop_out, make_reference
 
 W = patterns.W
 
@@ -101,3 +101,24 @@ def test_the_plan_depends_on_who_answered_what_not_on_the_values():
     gone.columns.scores[("T1", "KEN")][5] = np.nan  # one more person without a T1 on KEN: a new structure
     gone.derived.clear()
     assert patterns.protection(gone, thresholds, date.today()) is not first
+
+
+def test_the_learning_check_is_memoised_on_who_completed_what(monkeypatch):
+    """The learning × growth check runs once per state of the structure: the same split again is a memo hit;
+    another split (one more person completed every module) is checked afresh."""
+    thresholds = Thresholds()
+    ref = _learning_split(done_in_w1=1)
+    done = patterns.completed_all_modules(ref.columns, N_MODULES)
+    pairs = {"KEN": [("T0", "T1")]}
+    calls = []
+    real = patterns._determined
+    monkeypatch.setattr(patterns, "_determined", lambda *a, **k: calls.append(1) or real(*a, **k))
+    patterns._learning_memo.clear()
+    first = patterns.learning_withheld(ref, thresholds, date.today(), done, pairs)
+    assert first == {("KEN", "T0", "T1")} and calls
+    calls.clear()
+    assert patterns.learning_withheld(ref, thresholds, date.today(), done, pairs) == first and not calls
+    other = done.copy()
+    other[1] = True  # a second person of W1 completed every module
+    patterns.learning_withheld(ref, thresholds, date.today(), other, pairs)
+    assert calls
