@@ -25,23 +25,24 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 Priority = Literal["wijk", "cohort"]
 PRIORITIES: tuple[Priority, ...] = ("wijk", "cohort")
 
-# A cell's key: (organisation, gebied, wijk, cohort, *versions). The levels at which cells merge, finest first; each
-# level's key is a function of the previous one's, so an atom never spans two keys of a finer level's parent.
+# A cell's key: (organisation, gebied, wijk, cohort, *versions). The levels at which cells merge, finest first, as the
+# key's columns that name the parent; each level's parent is a function of the previous one's, so an atom never spans
+# two parents of a finer level.
 CellKey = tuple[int, ...]
-_LEVELS: dict[Priority, tuple[Callable[[CellKey], CellKey], ...]] = {
+_LEVELS: dict[Priority, tuple[tuple[int, ...], ...]] = {
     # Wijk first: a wijk's figures over all cohorts survive; one cohort's figures in a wijk give way.
-    "wijk": (lambda k: k[:4], lambda k: k[:3], lambda k: k[:2], lambda k: k[:1], lambda k: ()),
+    "wijk": ((0, 1, 2, 3), (0, 1, 2), (0, 1), (0,), ()),
     # Cohort first: a cohort's figures survive (its page, the cohort filter); a wijk's figures give way.
-    "cohort": (lambda k: k[:4], lambda k: (k[0], k[1], k[3]), lambda k: (k[0], k[3]), lambda k: k[:1], lambda k: ()),
+    "cohort": ((0, 1, 2, 3), (0, 1, 3), (0, 3), (0,), ()),
 }
 
 
@@ -54,41 +55,74 @@ class Atoms:
     safe: np.ndarray  # bool per atom: 0 or ≥ threshold people
 
 
-def merge_cells(keys: Sequence[CellKey], counts: Sequence[int], threshold: int, priority: Priority = "wijk") -> Atoms:
+def merge_cells(
+    keys: Sequence[CellKey] | np.ndarray,
+    counts: Sequence[int] | np.ndarray,
+    threshold: int,
+    priority: Priority = "wijk",
+) -> Atoms:
     """Merge cells (``keys`` with their ``counts``) into atoms of 0 or ≥ ``threshold`` people along the hierarchy of
-    ``priority``. Deterministic: the result depends only on the keys and counts, not on their order."""
+    ``priority``. Deterministic: the result depends only on the keys and counts, not on their order.
+
+    At each level, per parent: the atoms of 1 to ``threshold - 1`` people merge into one block; when the block
+    still falls short, the smallest atom of at least ``threshold`` people joins it (ties: the smaller first key).
+    Atoms are numbered in the order of their smallest key. Whole arrays per level (the rule as plain Python is
+    ``tests/monitor/test_lattice_reference.py``, which checks that both agree)."""
     if priority not in _LEVELS:
         raise ValueError(f"priority must be one of {PRIORITIES}, got {priority!r}")
     if len(keys) != len(counts):
         raise ValueError("every cell needs a count")
-    order = sorted(range(len(keys)), key=lambda i: keys[i])
-    # atoms: [first cell key (for ties), members, n]; start with one atom per cell
-    atoms: list[list[Any]] = [[keys[i], [i], int(counts[i])] for i in order]
-    for level in _LEVELS[priority]:
-        by_parent: dict[CellKey, list[list[Any]]] = {}
-        for atom in atoms:
-            by_parent.setdefault(level(atom[0]), []).append(atom)
-        merged_atoms: list[list[Any]] = []
-        for members in by_parent.values():
-            small = [a for a in members if 0 < a[2] < threshold]
-            if not small:
-                merged_atoms.extend(members)
-                continue
-            rest = [a for a in members if not 0 < a[2] < threshold]
-            block = [min(a[0] for a in small), [c for a in small for c in a[1]], sum(a[2] for a in small)]
-            if block[2] < threshold:
-                large = [a for a in rest if a[2] >= threshold]
-                if large:
-                    joined = min(large, key=lambda a: (a[2], a[0]))
-                    rest.remove(joined)
-                    block = [min(block[0], joined[0]), block[1] + joined[1], block[2] + joined[2]]
-            merged_atoms.extend([*rest, block])
-        atoms = sorted(merged_atoms, key=lambda a: a[0])
-    of_cell = np.empty(len(keys), np.intp)
-    for number, atom in enumerate(atoms):
-        of_cell[atom[1]] = number
-    n = np.array([a[2] for a in atoms], np.int64)
-    return Atoms(of_cell, n, (n == 0) | (n >= threshold))
+    if not len(keys):
+        return Atoms(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0, bool))
+    if isinstance(keys, np.ndarray):
+        table = keys.astype(np.int64, copy=False).reshape(len(keys), -1)
+    else:
+        if len({len(k) for k in keys}) != 1:
+            raise ValueError("every cell key needs the same length")
+        table = np.array(keys, np.int64).reshape(len(keys), -1)
+    width = table.shape[1]
+    order = np.lexsort(table.T[::-1]) if width else np.arange(len(keys))
+    rank = np.empty(len(keys), np.int64)
+    rank[order] = np.arange(len(keys))  # a cell's key's place among all keys: its label while it is alone
+    sorted_keys = table[order]
+    cell_n = np.asarray(counts, np.int64)
+    label = rank.copy()  # per cell: its atom's smallest key (as a rank)
+    for columns in _LEVELS[priority]:
+        present = [c for c in columns if c < width]
+        # per rank: the parent at this level, numbered (the keys are sorted: a prefix of columns changes in runs)
+        if not present:
+            parent_of_rank = np.zeros(len(keys), np.int64)
+        elif present == list(range(len(present))):
+            part = sorted_keys[:, present]
+            parent_of_rank = np.cumsum(np.r_[False, (part[1:] != part[:-1]).any(1)]).astype(np.int64)
+        else:
+            parent_of_rank = np.unique(sorted_keys[:, present], axis=0, return_inverse=True)[1].reshape(-1)
+        atom_labels, atom_of_cell = np.unique(label, return_inverse=True)
+        atom_of_cell = atom_of_cell.reshape(-1)
+        n = np.bincount(atom_of_cell, weights=cell_n, minlength=len(atom_labels)).astype(np.int64)
+        parent = parent_of_rank[atom_labels]
+        n_parents = int(parent.max()) + 1
+        small = (n > 0) & (n < threshold)
+        if not small.any():
+            continue
+        block_n = np.bincount(parent[small], weights=n[small], minlength=n_parents).astype(np.int64)
+        has_small = np.bincount(parent[small], minlength=n_parents) > 0
+        block_label = np.full(n_parents, np.iinfo(np.int64).max)
+        np.minimum.at(block_label, parent[small], atom_labels[small])
+        into_block = small.copy()
+        # a block still short takes in the parent's smallest large atom (ties: the smaller key)
+        short = has_small & (block_n < threshold)
+        candidates = np.flatnonzero((n >= threshold) & short[parent])
+        if len(candidates):
+            ranked = candidates[np.lexsort((atom_labels[candidates], n[candidates], parent[candidates]))]
+            first_of_parent = ranked[np.r_[True, parent[ranked][1:] != parent[ranked][:-1]]]
+            into_block[first_of_parent] = True
+            np.minimum.at(block_label, parent[first_of_parent], atom_labels[first_of_parent])
+        new_label = np.where(into_block, block_label[parent], atom_labels)
+        label = new_label[atom_of_cell]
+    atom_labels, of_cell = np.unique(label, return_inverse=True)
+    n = np.bincount(of_cell.reshape(-1), weights=cell_n, minlength=len(atom_labels)).astype(np.int64)
+    return Atoms(of_cell.reshape(-1).astype(np.intp), n, (n == 0) | (n >= threshold))
 
 
 # (cells as bytes, their shape, counts as bytes, threshold, priority) -> atoms
@@ -99,11 +133,17 @@ _atoms_lock = threading.Lock()
 
 def _cells(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(distinct rows, per row its number, per distinct row its count), like ``np.unique(axis=0)`` but through one
-    integer key per row: each column numbered by its distinct values, the numbers combined in mixed radix."""
+    integer key per row: the columns combined in mixed radix (ids as they are when the key fits in 62 bits, else
+    each column numbered by its distinct values first)."""
     key = np.zeros(len(stacked), np.int64)
-    for column in stacked.T:
-        values, number = np.unique(column, return_inverse=True)
-        key = key * len(values) + number.reshape(-1)
+    low, high = stacked.min(0, initial=0), stacked.max(0, initial=0)
+    if (low >= 0).all() and float(np.prod(high.astype(float) + 1)) < 2.0**62:
+        for column, radix in zip(stacked.T, (high + 1).tolist(), strict=True):  # ids as they are: no sort needed
+            key = key * radix + column
+    else:
+        for column in stacked.T:
+            values, number = np.unique(column, return_inverse=True)
+            key = key * len(values) + number.reshape(-1)
     _, first, cell_of, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
     return stacked[first], cell_of.reshape(-1), counts
 
@@ -126,7 +166,7 @@ def atoms_of_people(
         if atoms is not None:
             _ATOMS.move_to_end(key)
     if atoms is None:
-        atoms = merge_cells([tuple(row) for row in cells.tolist()], counts.tolist(), threshold, priority)
+        atoms = merge_cells(cells, counts, threshold, priority)
         with _atoms_lock:
             _ATOMS[key] = atoms
             while len(_ATOMS) > _ATOMS_SIZE:

@@ -136,7 +136,7 @@ class _System:
         row_comp[first >= 0] = self.comp[first[first >= 0]]
         self._row_order = np.argsort(row_comp, kind="stable")
         self._row_bounds = np.searchsorted(row_comp[self._row_order], np.arange(len(bounds)))
-        self._local = local
+        self._local = local[self._row_order].tocsr()  # rows grouped by component: each block a slice
         self.basis: dict[int, np.ndarray] = {}
         for k in np.unique(self.comp[wanted]).tolist() if len(wanted) else []:
             self._basis(k)
@@ -151,9 +151,16 @@ class _System:
 
     def _basis(self, k: int) -> np.ndarray:
         if k not in self.basis:
-            members = self._row_order[self._row_bounds[k] : self._row_bounds[k + 1]]
-            matrix = self._local[members][:, self._columns_of(k)].toarray() if len(members) else np.zeros((0, 0))
-            self.basis[k] = _orthonormal_rows(matrix) if len(members) else np.zeros((0, len(self.units_of[k]) * W))
+            lo, hi = int(self._row_bounds[k]), int(self._row_bounds[k + 1])
+            width = len(self.units_of[k]) * W
+            if hi == lo:
+                self.basis[k] = np.zeros((0, width))
+            else:
+                block = self._local[lo:hi]
+                matrix = np.zeros((hi - lo, width))
+                rows = np.repeat(np.arange(hi - lo), np.diff(block.indptr))
+                np.add.at(matrix, (rows, self._local_cols(block.indices)), block.data)
+                self.basis[k] = _orthonormal_rows(matrix)
         return self.basis[k]
 
     def _local_cols(self, cols: np.ndarray) -> np.ndarray:
@@ -202,8 +209,14 @@ class _System:
             ),
             shape=(len(vectors), self.n_cols),
         )
+        return self.rows_determined(t)
+
+    def rows_determined(self, t: csr_matrix) -> np.ndarray:
+        """``determined`` for each row of ``t`` (targets × units·variables)."""
+        if not t.shape[0]:
+            return np.zeros(0, bool)
         norm = np.asarray(t.multiply(t).sum(1)).reshape(-1)
-        explained = np.zeros(len(vectors))
+        explained = np.zeros(t.shape[0])
         touched = np.unique(self.comp[t.indices // W])
         blocks_i, blocks_c, blocks_v = [], [], []
         offset = 0
@@ -222,7 +235,7 @@ class _System:
                 (np.concatenate(blocks_v), (np.concatenate(blocks_i), np.concatenate(blocks_c))),
                 shape=(offset, self.n_cols),
             )
-            proj = (t @ full.T).toarray() if offset * len(vectors) < 5e7 else None
+            proj = (t @ full.T).toarray() if offset * t.shape[0] < 5e7 else None
             if proj is not None:
                 explained += (proj**2).sum(1)
             else:  # pragma: no cover - very many targets: row by row
@@ -271,6 +284,66 @@ def _vector(units: np.ndarray, term: dict[str, int]) -> Vector:
     cols = np.concatenate([units * W + VARIABLES.index(v) for v in term])
     coef = np.concatenate([np.full(len(units), sign, float) for sign in term.values()])
     return cols, coef
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """Targets, each the sum ``term`` (variable -> sign) over the units ``order[lo[k]:hi[k]]``."""
+
+    order: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    term: dict[str, int]
+
+
+def _positions(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The indices of the ranges ``lo[k]:hi[k]``, concatenated."""
+    lengths = hi - lo
+    return np.asarray(
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths) + np.repeat(lo, lengths)
+    )
+
+
+def _small_runs(
+    node: np.ndarray, rank: np.ndarray, n: np.ndarray, chosen: np.ndarray, small: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every run of consecutive cohorts (by ``rank``) within one node whose units of ``chosen`` hold fewer than
+    ``small`` people, as ranges of ``order`` (``chosen`` sorted by node and rank): (order, lo, hi)."""
+    order = chosen[np.lexsort((rank[chosen], node[chosen]))]
+    key_node, key_rank = node[order], rank[order]
+    starts = np.flatnonzero(np.r_[True, (key_node[1:] != key_node[:-1]) | (key_rank[1:] != key_rank[:-1])])
+    ends = np.r_[starts[1:], len(order)]
+    sizes = np.add.reduceat(n[order], starts)  # people per (node, cohort): each at least 1
+    group_node = key_node[starts]
+    node_start = np.flatnonzero(np.r_[True, group_node[1:] != group_node[:-1]])
+    node_end = np.r_[node_start[1:], len(starts)]
+    last = np.repeat(node_end, node_end - node_start) - 1  # per group: the last group of its node
+    before = np.r_[0, np.cumsum(sizes)]  # strictly increasing: people before each group
+    # a run i..j is small when before[j + 1] - before[i] < small, i.e. j + 1 is below the first k with
+    # before[k] >= before[i] + small
+    stop = np.minimum(np.searchsorted(before, before[:-1] + small, side="left") - 2, last)
+    count = np.maximum(stop - np.arange(len(starts)) + 1, 0)
+    first = np.repeat(np.arange(len(starts)), count)
+    second = first + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    return order, starts[first], ends[second]
+
+
+def _run_matrix(runs: list[_Runs], n_cols: int) -> csr_matrix:
+    """The targets of ``runs`` as the rows of a sparse matrix over units × variables."""
+    rows, cols, vals = [], [], []
+    offset = 0
+    for r in runs:
+        lengths = r.hi - r.lo
+        units = r.order[_positions(r.lo, r.hi)]
+        row = offset + np.repeat(np.arange(len(lengths)), lengths)
+        for variable, sign in r.term.items():
+            rows.append(row)
+            cols.append(units * W + VARIABLES.index(variable))
+            vals.append(np.full(len(units), float(sign)))
+        offset += len(lengths)
+    if not rows:
+        return csr_matrix((0, n_cols))
+    return csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(offset, n_cols))
 
 
 def _unit_keys(ref: Dataset, scale: str, today: date, split: np.ndarray | None = None) -> np.ndarray:
@@ -339,7 +412,7 @@ def _determined(
     row_v: list[np.ndarray] = []
     n_rows = 0
     glob: list[Vector] = []
-    targets: list[tuple[np.ndarray, Vector]] = []
+    runs: list[_Runs] = []
     for spec, kind, sums in _score_measures(scale):
         mask, versions = measure_people(ref, spec, today)
         if not mask.any():
@@ -357,7 +430,7 @@ def _determined(
             if shown and (spec[1], spec[2]) in attrition:
                 glob += [_vector(units, term) for term in sums]
             elif unit_n[units].sum() < small:
-                targets += [(units, _vector(units, term)) for term in sums]
+                runs += [_Runs(units, np.array([0]), np.array([len(units)]), term) for term in sums]
             continue
         # the local equations: per safe atom, each of its sums
         members = np.flatnonzero(in_m & atoms.safe[np.maximum(unit_atom, 0)])
@@ -367,41 +440,23 @@ def _determined(
                 row_c.append(members * W + VARIABLES.index(variable))
                 row_v.append(np.full(len(members), float(sign)))
             n_rows += len(atoms.n)
-        # the small groups of every view: node × run of cohorts × version
+        # the small groups of every view: node × run of cohorts × version (fewer people than any safe atom
+        # holds: never shown, always a target)
         unit_versions = [v[first] for v in versions]
         version_options: list[int | None] = [None]
         version_options += sorted({int(v) for col in unit_versions for v in col[in_m].tolist() if v})
-        seen: set[bytes] = set()
-        for col in (org_u, gebied_u, wijk_u):
-            for x in np.unique(col[in_m]).tolist():
-                at_node = in_m & (col == x)
-                for ver in version_options:
-                    sel = at_node
-                    if ver is not None:
-                        for vcol in unit_versions:
-                            sel = sel & (vcol == ver)
-                    chosen = np.flatnonzero(sel)
-                    if not len(chosen):
-                        continue
-                    chosen = chosen[np.argsort(unit_rank[chosen], kind="stable")]
-                    ranks, starts = np.unique(unit_rank[chosen], return_index=True)
-                    sizes = np.add.reduceat(unit_n[chosen], starts)
-                    if sizes.min() >= small:
-                        continue
-                    ends = np.append(starts[1:], len(chosen))
-                    for i in range(len(ranks)):
-                        total = 0
-                        for j in range(i, len(ranks)):
-                            total += int(sizes[j])
-                            if total >= small:
-                                break
-                            units = chosen[starts[i] : ends[j]]
-                            key = units.tobytes()
-                            if key in seen:
-                                continue
-                            seen.add(key)
-                            # fewer people than any safe atom holds: never shown, always a target
-                            targets += [(units, _vector(units, term)) for term in sums]
+        for ver in version_options:
+            sel = in_m
+            if ver is not None:
+                for vcol in unit_versions:
+                    sel = sel & (vcol == ver)
+            chosen = np.flatnonzero(sel)
+            if not len(chosen):
+                continue
+            for col in (org_u, gebied_u, wijk_u):
+                order, lo, hi = _small_runs(col, unit_rank, unit_n, chosen, small)
+                if len(lo):
+                    runs += [_Runs(order, lo, hi, term) for term in sums]
     for a, b in learning:  # published for the whole organisation only: both halves
         ka, kb = VARIABLES.index(a), VARIABLES.index(b)
         pairs = unit_finite[:, ka] & unit_finite[:, kb]
@@ -417,14 +472,17 @@ def _determined(
         else csr_matrix((0, n_units * W))
     )
     small_units = np.flatnonzero(unit_n < small)
-    wanted = np.unique(np.concatenate([small_units, *[u for u, _ in targets]])) if targets else small_units
+    in_runs = [r.order[_positions(r.lo, r.hi)] for r in runs]
+    wanted = np.unique(np.concatenate([small_units, *in_runs]))
     system = _System(n_units, local, glob, wanted)
     left = set(system.unit_targets(small_units, unit_finite).tolist())
-    if targets:
-        hit = system.all_determined([vec for _, vec in targets])
-        for (units, _), found in zip(targets, hit.tolist(), strict=True):
-            if found:
-                left.update(units.tolist())
+    hit = system.rows_determined(_run_matrix(runs, n_units * W))
+    offset = 0
+    for r in runs:
+        found = hit[offset : offset + len(r.lo)]
+        offset += len(r.lo)
+        if found.any():
+            left.update(r.order[_positions(r.lo[found], r.hi[found])].tolist())
     if not left:
         return np.zeros(0, np.int64)
     return np.flatnonzero(np.isin(unit_of, np.array(sorted(left), np.int64)))
@@ -483,6 +541,8 @@ def protection(ref: Dataset, thresholds: Thresholds, today: date) -> Protection:
                 current = _without(ref, {(v, scale): people for v in VARIABLES})
             if len(people):
                 positions.update({(v, scale): people for v in VARIABLES})
+            if not len(_determined(current, scale, thresholds, today, PAIRS)):
+                continue  # the usual case: every pair's attrition together gives nothing away (one plan, not three)
             shown: list[tuple[str, str]] = []
             for pair in PAIRS:
                 if len(_determined(current, scale, thresholds, today, [*shown, pair])):
