@@ -7,23 +7,12 @@ import re
 
 from api import monitor_views
 from api.templating import templates
-from monitor.report.build import build_report
-from monitor.report.disclosure import Thresholds
-from tests.monitor.test_disclosure_attack import N_MODULES, _learning_split
+from tests.monitor.test_disclosure_attack import _learning_split, learning_report
 
 
 def _table(done_in_w1: int) -> tuple[str, dict[str, list[str]]]:
     ref = _learning_split(done_in_w1)
-    report = build_report(
-        ref,
-        moment_from="T0",
-        moment_to="T1",
-        thresholds=Thresholds(),
-        t0_matrices={},
-        root="organisation",
-        ref=ref,
-        n_modules=N_MODULES,
-    )
+    report = learning_report(ref)
     context = monitor_views._base_context(report, ref.instrument, [])  # what the overview's templates get
     html = templates.env.get_template("_monitor_extra.html").render(context)
     section = html[html.index('id="leren-kop"') :]

@@ -332,8 +332,9 @@ def _learning_split(done_in_w1: int) -> Dataset:
     return Dataset.of_people(Scope(organisation_id=1), org, INST, {}, people, wijken, gebieden, cohorts)
 
 
-def _learning_row(ref: Dataset, scale: str = "KEN"):
-    report = build_report(
+def learning_report(ref: Dataset):
+    """The unfiltered overview T0→T1 (the view that shows learning × growth)."""
+    return build_report(
         ref,
         moment_from="T0",
         moment_to="T1",
@@ -343,7 +344,10 @@ def _learning_row(ref: Dataset, scale: str = "KEN"):
         ref=ref,
         n_modules=N_MODULES,
     )
-    return next(r for r in report.learning if r.scale == scale)
+
+
+def _learning_row(ref: Dataset, scale: str = "KEN"):
+    return next(r for r in learning_report(ref).learning if r.scale == scale)
 
 
 def test_learning_and_growth_is_withheld_where_it_would_give_someone_away(monkeypatch):
