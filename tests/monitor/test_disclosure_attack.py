@@ -112,8 +112,13 @@ def manager_views(ref: Dataset) -> list[ViewFilter]:
 
 def reports(ref: Dataset, thresholds: Thresholds):
     """Every report a manager (and a trainer, for the cohort pages) can reach, with the filter that made it."""
-    for flt in manager_views(ref):
-        data = ref if flt == ViewFilter() else view(ref, flt)
+    views = [(ref if flt == ViewFilter() else view(ref, flt), "organisation", flt) for flt in manager_views(ref)]
+    for cohort in ref.cohorts:  # the cohort pages (a trainer's, and every manager's of the organisation)
+        flt = ViewFilter(frozenset({cohort}))
+        views.append((view(ref, flt), "cohort", flt))
+    for data, root, flt in views:
+        if root == "cohort" and not len(data):  # a cohort without people has no page
+            continue
         for a, b in PAIRS:
             report = build_report(
                 data,
@@ -121,30 +126,11 @@ def reports(ref: Dataset, thresholds: Thresholds):
                 moment_to=b,
                 thresholds=thresholds,
                 t0_matrices={},
-                root="organisation",
+                root=root,
                 ref=ref,
                 n_modules=N_MODULES,
             )
             yield report, flt
-    for cohort in ref.cohorts:  # the cohort pages (a trainer's, and every manager's of the organisation)
-        flt = ViewFilter(frozenset({cohort}))
-        data = view(ref, flt)
-        if not len(data):
-            continue
-        for a, b in PAIRS:
-            yield (
-                build_report(
-                    data,
-                    moment_from=a,
-                    moment_to=b,
-                    thresholds=thresholds,
-                    t0_matrices={},
-                    root="cohort",
-                    ref=ref,
-                    n_modules=N_MODULES,
-                ),
-                flt,
-            )
 
 
 def attack(ref: Dataset, thresholds: Thresholds) -> Attack:
